@@ -1,0 +1,66 @@
+# hexo top-level Makefile (non-recursive). Each part owns one fragment:
+#   mk/newlib.mk              newlib for every guest ISA (cached)
+#   kernel/kernel.mk          library OS (per ISA)
+#   lib/lib.mk                host library shared by hexo and hexocc
+#   monitor/monitor.mk        the `hexo` command (monitor)
+#   toolchain/hexocc/hexocc.mk  the `hexocc` compiler driver
+#   tests/tests.mk            make test
+#   bench/bench.mk            make bench
+# User-facing programs go to build/bin/, guest runtime files that hexocc
+# links against to build/lib/hexo/<isa>/.
+
+BUILD      := build
+BIN        := $(BUILD)/bin
+OBJ        := $(BUILD)/obj
+HEXO_LIB   := $(BUILD)/lib/hexo
+
+# Host tools (monitor, hexocc, unit tests).
+HOST_CC     ?= clang
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
+               -Iinclude -Ilib -MMD -MP
+HOST_LDLIBS :=
+
+# Guest toolchain.
+GUEST_CC    ?= clang
+GUEST_AR    ?= llvm-ar
+GUEST_LD    ?= ld.lld
+# Flags every guest object gets, on every ISA (kernel, runtime, newlib, app).
+GUEST_COMMON_CFLAGS := -ffunction-sections -fdata-sections -ffp-contract=off \
+                       -fno-pic -fno-pie -fno-stack-protector -fno-plt
+
+GUEST_ISAS := x86_64
+
+.PHONY: all deps test bench demo clean distclean format
+all: hexo-tools
+
+deps:
+	@./scripts/deps.sh
+
+include mk/newlib.mk
+include kernel/kernel.mk
+include lib/lib.mk
+include hexod/hexod.mk
+include board/board.mk
+include monitor/monitor.mk
+include toolchain/hexocc/hexocc.mk
+include tests/tests.mk
+include bench/bench.mk
+
+hexo-tools: $(BIN)/hexo $(BIN)/hexocc guest-runtime
+.PHONY: hexo-tools guest-runtime
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@./scripts/demo.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+# Also drops the newlib cache (rebuilt on the next make).
+distclean: clean
+	rm -rf "$(NEWLIB_CACHE)"
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -1,0 +1,21 @@
+# make bench: start-up time of a trivial guest and compute speed of the
+# kernels in bench/kernels/, hexo against native Linux, in one run
+# (scripts/bench.sh). Prints the tables and writes build/bench/results.json;
+# docs/PERFORMANCE.md records a run. Needs /dev/kvm.
+#   make bench BENCH_ARGS="--reps 9"     more repetitions
+#   make bench BENCH_ARGS=--quick         a fast smoke test of the harness
+
+BENCH_OUT := $(BUILD)/bench
+BENCH_TIMER := $(BENCH_OUT)/hexo-time
+BENCH_ARGS ?=
+
+.PHONY: bench bench-tools
+bench: deps
+	@$(MAKE) --no-print-directory all bench-tools
+	@BENCH_OUT=$(BENCH_OUT) scripts/bench.sh $(BENCH_ARGS)
+
+bench-tools: $(BENCH_TIMER)
+
+$(BENCH_TIMER): bench/hexo-time.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -o $@ $< -lm

@@ -1,0 +1,51 @@
+# The emulated ARM64 board, `hexo board up|down|status` (docs/board.md).
+#   $(BOARD_INIT)      build/aarch64/bin/hexo-init: the static aarch64 PID 1
+#                      of a board's initramfs
+#   $(LIBHEXOBOARD)    build/libhexoboard.a: the host side (board_main() in
+#                      board/board.h); the hexo CLI links it with
+#                        $(LIBHEXOBOARD) $(LIBHEXO) $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS)
+#   $(BOARD_DRIVER)    build/board/hexo-board: board_main() alone, for
+#                      tests/board/test_board.sh until `hexo board` is wired
+# `make board` builds all three, `make board-test` boots a board and checks it.
+
+BOARD_AARCH64_BIN    := $(BUILD)/aarch64/bin
+BOARD_AARCH64_CC     ?= $(HOST_CC) --target=aarch64-linux-gnu
+BOARD_AARCH64_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+                        -static -fuse-ld=lld -s
+
+BOARD_INIT   := $(BOARD_AARCH64_BIN)/hexo-init
+BOARD_SRCS   := board/board.c board/kernel.c board/initramfs.c board/qemu.c board/ping.c \
+                board/util.c
+BOARD_OBJS   := $(BOARD_SRCS:%.c=$(OBJ)/%.o)
+LIBHEXOBOARD := $(BUILD)/libhexoboard.a
+# libarchive: the kernel .deb and the cpio initramfs; libelf: module .modinfo.
+LIBHEXOBOARD_LDLIBS := -larchive -lelf
+BOARD_DRIVER := $(BUILD)/board/hexo-board
+
+$(BOARD_INIT): board/init.c
+	@mkdir -p $(@D) $(OBJ)/board
+	$(BOARD_AARCH64_CC) $(BOARD_AARCH64_CFLAGS) -MMD -MP -MF $(OBJ)/board/init.aarch64.d \
+		-MT $@ -o $@ $<
+
+$(OBJ)/board/%.o: board/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(LIBHEXOBOARD): $(BOARD_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(OBJ)/tests/board/driver.o: tests/board/driver.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Iboard -c -o $@ $<
+
+$(BOARD_DRIVER): $(OBJ)/tests/board/driver.o $(LIBHEXOBOARD) $(LIBHEXO)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $^ $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS)
+
+.PHONY: board board-test
+board: $(BOARD_INIT) $(LIBHEXOBOARD) $(BOARD_DRIVER)
+
+board-test: board $(HEXOD_AARCH64)
+	@tests/board/test_board.sh

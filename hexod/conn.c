@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One client connection, in its own process: the handshake, then requests
+ * (PING, RUN) until the client closes. Anything unauthenticated, malformed,
+ * oversized or out of order is answered with an ERROR frame, logged with
+ * the peer address, and the connection is closed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "hexod.h"
+
+uint32_t hexod_isa(const char **machine)
+{
+	static struct utsname u;
+
+	if (!u.machine[0] && uname(&u) < 0)
+		snprintf(u.machine, sizeof(u.machine), "unknown");
+	if (machine)
+		*machine = u.machine;
+	if (!strcmp(u.machine, "x86_64"))
+		return 1; /* HEXO_ISA_X86_64 */
+	if (!strcmp(u.machine, "aarch64") || !strcmp(u.machine, "arm64"))
+		return 2; /* HEXO_ISA_AARCH64 */
+	return 0;
+}
+
+int conn_refuse(struct conn *c, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	hexod_log("refused: %s", c->err);
+	hexo_send_error(c->fd, ret, c->err);
+	return ret < 0 ? ret : -EPROTO;
+}
+
+int conn_recv(struct conn *c, struct hexo_frame_hdr *h)
+{
+	char err[256];
+	int ret;
+
+	ret = hexo_frame_recv(c->fd, h, c->buf, HEXO_PROTO_MAX_FRAME,
+	                      hexo_deadline(c->cfg->timeout_ms), err, sizeof(err));
+	if (!ret)
+		return 0;
+	switch (ret) {
+	case -EPIPE:
+		return ret; /* closed between frames: the caller decides */
+	case -ECONNRESET:
+		snprintf(c->err, sizeof(c->err), "client went away: %s", err);
+		hexod_log("%s", c->err);
+		return ret;
+	case -ETIMEDOUT:
+		return conn_refuse(c, ret, "client silent for %d s: closing",
+		                   c->cfg->timeout_ms / 1000);
+	case -EINTR:
+		return conn_refuse(c, -ESHUTDOWN, "agent stopping");
+	default:
+		return conn_refuse(c, ret, "%s", err);
+	}
+}
+
+static int send_pong(struct conn *c)
+{
+	struct hexo_msg_pong p = {.version = HEXO_PROTO_VERSION, .agent = "hexod " HEXOD_VERSION};
+	struct hexo_buf b = {0};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret;
+
+	p.isa = hexod_isa(&p.machine);
+	p.cpus = cpus > 0 ? (uint32_t)cpus : 1;
+	ret = hexo_msg_pong_encode(&b, &p);
+	if (!ret)
+		ret = hexo_frame_send(c->fd, HEXO_F_PONG, 0, b.p, b.len,
+		                      hexo_deadline(c->cfg->timeout_ms));
+	hexo_buf_free(&b);
+	hexod_log("ping: %s, %u CPUs", p.machine, p.cpus);
+	return ret;
+}
+
+static int serve_run(struct conn *c, const struct hexo_frame_hdr *h)
+{
+	struct hexo_msg_run m;
+	char err[256];
+	uint8_t *req;
+	int ret;
+
+	/* The decoded strings point into the payload: keep it, c->buf is reused. */
+	req = malloc(h->len ? h->len : 1);
+	if (!req)
+		return conn_refuse(c, -ENOMEM, "agent out of memory");
+	memcpy(req, c->buf, h->len);
+	ret = hexo_msg_run_decode(req, h->len, &m, err, sizeof(err));
+	if (ret) {
+		free(req);
+		return conn_refuse(c, ret, "%s", err);
+	}
+	ret = job_run(c, &m);
+	hexo_msg_run_free(&m);
+	free(req);
+	return ret;
+}
+
+/* Serves requests until the client closes or something goes wrong. */
+static int serve_requests(struct conn *c)
+{
+	struct hexo_frame_hdr h;
+	int ret;
+
+	for (;;) {
+		ret = conn_recv(c, &h);
+		if (ret == -EPIPE) {
+			hexod_log("closed by client");
+			return 0;
+		}
+		if (ret)
+			return ret;
+		switch (h.type) {
+		case HEXO_F_PING:
+			if (h.len)
+				return conn_refuse(c, -EPROTO, "PING with a payload");
+			ret = send_pong(c);
+			break;
+		case HEXO_F_RUN:
+			ret = serve_run(c, &h);
+			break;
+		default:
+			return conn_refuse(c, -EPROTO, "expected a PING or RUN request, got %s",
+			                   hexo_frame_type_name(h.type));
+		}
+		if (ret)
+			return ret;
+	}
+}
+
+void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned id)
+{
+	struct conn c = {.fd = fd, .id = id, .cfg = cfg};
+	int ret;
+
+	snprintf(c.peer, sizeof(c.peer), "%s", peer);
+	hexod_log_set_conn(peer, id);
+	hexod_log("connected");
+	c.buf = malloc(HEXO_PROTO_MAX_FRAME);
+	if (!c.buf) {
+		hexo_send_error(fd, ENOMEM, "agent out of memory");
+		hexod_log("out of memory");
+		close(fd);
+		return;
+	}
+	ret = hexo_sock_setup(fd);
+	if (!ret)
+		ret = hexo_handshake_server(fd, cfg->key, hexo_deadline(cfg->timeout_ms), c.err,
+		                            sizeof(c.err));
+	if (ret) {
+		hexod_log("refused: handshake: %s", c.err);
+	} else {
+		hexod_log("authenticated");
+		ret = serve_requests(&c);
+	}
+	free(c.buf);
+	if (ret)
+		hexo_io_linger_close(fd, 2000);
+	else
+		close(fd);
+}

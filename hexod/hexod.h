@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hexod, the node agent: runs `hexo run` jobs for authenticated clients.
+ * main.c: options, listening, one process per connection; conn.c: one
+ * connection (handshake, requests, upload); job.c: running a job and sending
+ * its output and changed files back; log.c: one line per event.
+ */
+#ifndef HEXO_HEXOD_H
+#define HEXO_HEXOD_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto.h"
+
+#define HEXOD_VERSION "0.1.0"
+
+struct hexod_cfg {
+	const char *listen;  /* ADDR:PORT */
+	char hexo[PATH_MAX]; /* the hexo binary jobs run under */
+	char work[PATH_MAX]; /* job temp dirs go here */
+	uint8_t key[HEXO_PROTO_KEY];
+	int timeout_ms; /* handshake and upload, per frame */
+	int max_conns;
+};
+
+/* One connection, served by its own process. */
+struct conn {
+	int fd;
+	unsigned id;
+	char peer[80];
+	const struct hexod_cfg *cfg;
+	uint8_t *buf; /* HEXO_PROTO_MAX_FRAME bytes */
+	char err[640];
+};
+
+/* log.c */
+int hexod_log_open(const char *path);
+void hexod_log_set_conn(const char *peer, unsigned id);
+void hexod_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* conn.c: serves a connection to its end; fd is closed. */
+void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned id);
+/* Refuses the current request: logs, sends ERROR and returns ret. */
+int conn_refuse(struct conn *c, int ret, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Receives the next frame within the upload timeout. */
+int conn_recv(struct conn *c, struct hexo_frame_hdr *h);
+
+/* job.c: runs a RUN request to its end (the RUN frame is decoded in m). */
+int job_run(struct conn *c, const struct hexo_msg_run *m);
+
+/* The ISA number (enum hexo_isa) and uname machine of this host. */
+uint32_t hexod_isa(const char **machine);
+
+#endif

@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One job: receive the image and the job directory into a fresh temp dir,
+ * run `hexo run --dir DIR -- IMAGE ARGS...` in its own process group,
+ * stream its stdout and stderr back as they come, then send what changed in
+ * the job directory and the exit status. Whatever happens, the process
+ * group is killed and the temp dir removed before returning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "hexod.h"
+#include "proto_fs.h"
+
+#define HASH_LEN  32
+#define OUT_CHUNK 65536
+#define DRAIN_MS  2000
+
+struct entry {
+	char *path;
+	uint64_t size;
+	uint8_t hash[HASH_LEN];
+	bool seen;
+};
+
+struct job {
+	struct conn *c;
+	const struct hexo_msg_run *m;
+	char tmp[PATH_MAX], dir[PATH_MAX + 8], img[PATH_MAX + 8];
+	int dirfd, imgfd;
+	const char *image_name;
+	struct entry *files;
+	size_t n_files;
+	char **changed;
+	size_t n_changed, cap_changed, n_deleted;
+	pid_t pid;
+	int pidfd, out, err;
+	int status;
+	int64_t t_start;
+};
+
+/* --- receiving ----------------------------------------------------------- */
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Receives `size` bytes of DATA frames into fd, hashing them. */
+static int recv_data(struct job *j, int fd, const char *path, uint64_t size, uint8_t hash[HASH_LEN])
+{
+	crypto_generichash_state st;
+	struct hexo_frame_hdr h;
+	struct conn *c = j->c;
+	uint64_t left = size;
+	int ret;
+
+	crypto_generichash_init(&st, NULL, 0, HASH_LEN);
+	while (left) {
+		ret = conn_recv(c, &h);
+		if (ret == -EPIPE)
+			ret = conn_refuse(c, -ECONNRESET, "client went away during the upload");
+		if (ret)
+			return ret;
+		if (h.type != HEXO_F_DATA)
+			return conn_refuse(c, -EPROTO,
+			                   "expected DATA for '%s' (%llu bytes to go), "
+			                   "got %s",
+			                   path, (unsigned long long)left,
+			                   hexo_frame_type_name(h.type));
+		if (h.len == 0 || h.len > left)
+			return conn_refuse(c, -EPROTO,
+			                   "DATA frame of %u bytes for '%s', which has "
+			                   "%llu bytes to go",
+			                   h.len, path, (unsigned long long)left);
+		ret = write_all(fd, c->buf, h.len);
+		if (ret)
+			return conn_refuse(c, ret,
+			                   "writing '%s' on the agent: %s: free space in "
+			                   "%s",
+			                   path, strerror(-ret), c->cfg->work);
+		crypto_generichash_update(&st, c->buf, h.len);
+		left -= h.len;
+	}
+	crypto_generichash_final(&st, hash, HASH_LEN);
+	return 0;
+}
+
+static int recv_file(struct job *j, int rootfd, const char *path, uint64_t size, unsigned mode,
+                     uint8_t hash[HASH_LEN])
+{
+	const char *base;
+	int dfd, fd, ret;
+
+	dfd = hexo_tree_parent(rootfd, path, 1, &base);
+	if (dfd < 0)
+		return conn_refuse(j->c, dfd, "cannot create '%s' on the agent: %s", path,
+		                   strerror(-dfd));
+	fd = openat(dfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ret = fd < 0 ? -errno : 0;
+	close(dfd);
+	if (ret == -EEXIST || ret == -EISDIR)
+		return conn_refuse(j->c, -EPROTO, "file '%s' sent twice", path);
+	if (ret)
+		return conn_refuse(j->c, ret, "cannot create '%s' on the agent: %s", path,
+		                   strerror(-ret));
+	fchmod(fd, mode & 0777);
+	ret = recv_data(j, fd, path, size, hash);
+	close(fd);
+	return ret;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
+}
+
+/* Receives FILE + DATA* for one job-directory file. */
+static int recv_dir_file(struct job *j, struct entry *e)
+{
+	struct hexo_frame_hdr h;
+	struct hexo_msg_file f;
+	struct conn *c = j->c;
+	char err[320];
+	int ret;
+
+	ret = conn_recv(c, &h);
+	if (ret == -EPIPE)
+		ret = conn_refuse(c, -ECONNRESET, "client went away during the upload");
+	if (ret)
+		return ret;
+	if (h.type != HEXO_F_FILE)
+		return conn_refuse(c, -EPROTO, "expected FILE (%zu of %u), got %s", j->n_files + 1,
+		                   j->m->n_files, hexo_frame_type_name(h.type));
+	ret = hexo_msg_file_decode(c->buf, h.len, &f, err, sizeof(err));
+	if (ret)
+		return conn_refuse(c, ret, "%s", err);
+	e->path = strdup(f.path);
+	if (!e->path)
+		return conn_refuse(c, -ENOMEM, "agent out of memory");
+	e->size = f.size;
+	return recv_file(j, j->dirfd, e->path, f.size, f.mode, e->hash);
+}
+
+static const char *pick_image_name(const char *arg0)
+{
+	const char *base = strrchr(arg0, '/');
+
+	if (hexo_proto_path_valid(arg0))
+		return arg0;
+	if (base && hexo_proto_path_valid(base + 1))
+		return base + 1;
+	return "image.hexo";
+}
+
+static int recv_request(struct job *j)
+{
+	const struct hexo_msg_run *m = j->m;
+	struct hexo_frame_hdr h;
+	uint8_t hash[HASH_LEN];
+	int ret;
+
+	j->image_name = pick_image_name(m->argv[0]);
+	ret = recv_file(j, j->imgfd, j->image_name, m->image_size, 0644, hash);
+	if (ret)
+		return ret;
+	j->files = calloc(m->n_files ? m->n_files : 1, sizeof(*j->files));
+	if (!j->files)
+		return conn_refuse(j->c, -ENOMEM, "agent out of memory");
+	for (uint32_t i = 0; i < m->n_files; i++) {
+		ret = recv_dir_file(j, &j->files[i]);
+		j->n_files = i + 1;
+		if (ret)
+			return ret;
+	}
+	qsort(j->files, j->n_files, sizeof(*j->files), cmp_entry);
+	ret = conn_recv(j->c, &h);
+	if (ret == -EPIPE)
+		ret = conn_refuse(j->c, -ECONNRESET, "client went away during the upload");
+	if (ret)
+		return ret;
+	if (h.type != HEXO_F_END || h.len)
+		return conn_refuse(j->c, -EPROTO, "expected END after %u files, got %s", m->n_files,
+		                   hexo_frame_type_name(h.type));
+	return 0;
+}
+
+/* --- running ------------------------------------------------------------- */
+
+/* hexo run --dir DIR [--mem=M] [--env=E]... [--stats] -- IMAGE ARGS... */
+static char **job_argv(struct job *j)
+{
+	const struct hexo_msg_run *m = j->m;
+	size_t n = 0, max = 8 + m->n_env + m->argc;
+	char **v = calloc(max, sizeof(*v));
+	bool ok = v != NULL;
+
+	if (!ok)
+		return NULL;
+	v[n++] = strdup(j->c->cfg->hexo);
+	v[n++] = strdup("run");
+	v[n++] = strdup("--dir");
+	v[n++] = strdup(j->dir);
+	if (m->mem[0] && asprintf(&v[n++], "--mem=%s", m->mem) < 0)
+		v[n - 1] = NULL;
+	for (uint32_t i = 0; i < m->n_env; i++)
+		if (asprintf(&v[n++], "--env=%s", m->env[i]) < 0)
+			v[n - 1] = NULL;
+	if (m->flags & HEXO_RUN_F_STATS)
+		v[n++] = strdup("--stats");
+	v[n++] = strdup("--");
+	v[n++] = strdup(j->image_name);
+	for (uint32_t i = 1; i < m->argc; i++)
+		v[n++] = strdup(m->argv[i]);
+	for (size_t i = 0; i < n; i++)
+		ok = ok && v[i];
+	if (ok)
+		return v;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return NULL;
+}
+
+static void free_argv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static __attribute__((noreturn)) void child_exec(struct job *j, char **argv, int out, int err,
+                                                 pid_t parent)
+{
+	static const int sigs[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD};
+	sigset_t all;
+	int null;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(125);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	null = open("/dev/null", O_RDONLY);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(125);
+	if (chdir(j->img) < 0) {
+		dprintf(2, "hexod: job folder '%s': %s\n", j->img, strerror(errno));
+		_exit(125);
+	}
+	execv(argv[0], argv);
+	dprintf(2, "hexod: cannot run '%s': %s: start hexod with --hexo PATH-TO-hexo\n", argv[0],
+	        strerror(errno));
+	_exit(125);
+}
+
+static int spawn(struct job *j)
+{
+	int out[2] = {-1, -1}, err[2] = {-1, -1}, ret = 0;
+	pid_t parent = getpid();
+	char **argv;
+
+	argv = job_argv(j);
+	if (!argv)
+		return conn_refuse(j->c, -ENOMEM, "agent out of memory");
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		ret = conn_refuse(j->c, -errno, "cannot start the job: pipe: %s", strerror(errno));
+		goto out;
+	}
+	j->pid = fork();
+	if (j->pid < 0) {
+		ret = conn_refuse(j->c, -errno, "cannot start the job: fork: %s", strerror(errno));
+		goto out;
+	}
+	if (j->pid == 0)
+		child_exec(j, argv, out[1], err[1], parent);
+	setpgid(j->pid, j->pid);
+	j->out = out[0];
+	j->err = err[0];
+	out[0] = err[0] = -1;
+	fcntl(j->out, F_SETFL, O_NONBLOCK);
+	fcntl(j->err, F_SETFL, O_NONBLOCK);
+	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+	j->t_start = hexo_now_ms();
+	hexod_log("job started: pid %d: hexo run %s (%u args, %zu files)", (int)j->pid,
+	          j->image_name, j->m->argc - 1, j->n_files);
+out:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+	free_argv(argv);
+	return ret;
+}
+
+/* Kills the job's process group and reaps the job. */
+static void job_kill(struct job *j)
+{
+	int st;
+
+	if (j->pid <= 0)
+		return;
+	kill(-j->pid, SIGKILL);
+	kill(j->pid, SIGKILL);
+	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	j->pid = 0;
+}
+
+/* Reaps the job if it has ended: 1 when it has. */
+static int job_reap(struct job *j)
+{
+	int st;
+
+	if (j->pid <= 0)
+		return 1;
+	if (waitpid(j->pid, &st, WNOHANG) != j->pid)
+		return 0;
+	j->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	/* Anything the job left behind in its group goes too. */
+	kill(-j->pid, SIGKILL);
+	j->pid = 0;
+	return 1;
+}
+
+/* Forwards what a pipe has; closes it at EOF. */
+static int forward(struct job *j, int *fd, unsigned stream)
+{
+	uint8_t buf[OUT_CHUNK];
+	ssize_t r;
+	int ret;
+
+	r = read(*fd, buf, sizeof(buf));
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (r <= 0) {
+		close(*fd);
+		*fd = -1;
+		return 0;
+	}
+	ret = hexo_frame_send(j->c->fd, HEXO_F_OUTPUT, stream, buf, (size_t)r, -1);
+	if (ret) {
+		snprintf(j->c->err, sizeof(j->c->err), "client went away: %s", strerror(-ret));
+		hexod_log("job killed: %s", j->c->err);
+	}
+	return ret;
+}
+
+/* The client sent something while the job ran: it left, or misbehaves. */
+static int client_spoke(struct job *j)
+{
+	struct hexo_frame_hdr h;
+	uint8_t b;
+	ssize_t r;
+	int ret;
+
+	r = recv(j->c->fd, &b, 1, MSG_PEEK);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (r <= 0) {
+		hexod_log("job killed: client went away");
+		return -ECONNRESET;
+	}
+	ret = conn_recv(j->c, &h);
+	if (ret)
+		return ret;
+	return conn_refuse(j->c, -EPROTO, "unexpected %s frame while the job runs",
+	                   hexo_frame_type_name(h.type));
+}
+
+static int stream_wait_ms(struct job *j, int64_t drain_end)
+{
+	if (j->pid > 0)
+		return j->pidfd >= 0 ? -1 : 100;
+	return (int)(drain_end > hexo_now_ms() ? drain_end - hexo_now_ms() : 0);
+}
+
+static int stream(struct job *j)
+{
+	struct pollfd p[4];
+	int64_t drain_end = -1;
+	struct timespec ts;
+	int ret = 0, ms, n;
+
+	while (!ret && (j->pid > 0 || j->out >= 0 || j->err >= 0)) {
+		if (j->pid <= 0 && drain_end < 0)
+			drain_end = hexo_now_ms() + DRAIN_MS;
+		ms = stream_wait_ms(j, drain_end);
+		if (j->pid <= 0 && ms == 0)
+			break; /* something outside the group holds the pipes */
+		p[0] = (struct pollfd){.fd = j->out, .events = POLLIN};
+		p[1] = (struct pollfd){.fd = j->err, .events = POLLIN};
+		p[2] = (struct pollfd){.fd = j->pid > 0 ? j->pidfd : -1, .events = POLLIN};
+		p[3] = (struct pollfd){.fd = j->c->fd, .events = POLLIN};
+		ts = (struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+		n = ppoll(p, 4, ms < 0 ? NULL : &ts,
+		          hexo_io_use_waitmask ? &hexo_io_waitmask : NULL);
+		if (hexo_io_stop)
+			return conn_refuse(j->c, -ESHUTDOWN, "agent stopping: job killed");
+		if (n < 0 && errno != EINTR)
+			return conn_refuse(j->c, -errno, "poll: %s", strerror(errno));
+		if (n <= 0) {
+			job_reap(j);
+			continue;
+		}
+		if (p[0].revents)
+			ret = forward(j, &j->out, HEXO_STREAM_STDOUT);
+		if (!ret && p[1].revents)
+			ret = forward(j, &j->err, HEXO_STREAM_STDERR);
+		if (!ret && p[3].revents)
+			ret = client_spoke(j);
+		if (!ret && (p[2].revents || j->pidfd < 0))
+			job_reap(j);
+	}
+	return ret;
+}
+
+/* --- sending the results ------------------------------------------------- */
+
+static int hash_file(int rootfd, const char *path, uint8_t hash[HASH_LEN])
+{
+	crypto_generichash_state st;
+	uint8_t buf[OUT_CHUNK];
+	ssize_t r;
+	int fd;
+
+	fd = hexo_tree_open_read(rootfd, path);
+	if (fd < 0)
+		return fd;
+	crypto_generichash_init(&st, NULL, 0, HASH_LEN);
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		crypto_generichash_update(&st, buf, (size_t)r);
+	close(fd);
+	if (r < 0)
+		return -errno;
+	crypto_generichash_final(&st, hash, HASH_LEN);
+	return 0;
+}
+
+static bool unchanged(struct job *j, struct entry *e, const struct stat *st)
+{
+	uint8_t hash[HASH_LEN];
+
+	if ((uint64_t)st->st_size != e->size)
+		return false;
+	if (hash_file(j->dirfd, e->path, hash))
+		return false;
+	return !memcmp(hash, e->hash, HASH_LEN);
+}
+
+static int note(struct job *j, const char *fmt, const char *path)
+{
+	char msg[HEXO_PROTO_PATH_MAX + 128];
+	int n = snprintf(msg, sizeof(msg), fmt, path);
+
+	hexod_log("%s", msg);
+	return hexo_frame_send(j->c->fd, HEXO_F_OUTPUT, HEXO_STREAM_STDERR, msg,
+	                       n > 0 ? strlen(msg) : 0, -1);
+}
+
+static int collect(const char *rel, const struct stat *st, void *arg)
+{
+	struct job *j = arg;
+	struct entry key = {.path = (char *)rel}, *e;
+	char **nc;
+
+	if (!S_ISREG(st->st_mode))
+		return note(j, "hexod: not returning '%s': not a regular file\n", rel);
+	if (!hexo_proto_path_valid(rel))
+		return note(j, "hexod: not returning '%s': file name not allowed\n", rel);
+	e = bsearch(&key, j->files, j->n_files, sizeof(*e), cmp_entry);
+	if (e) {
+		e->seen = true;
+		if (unchanged(j, e, st))
+			return 0;
+	}
+	if (j->n_changed == j->cap_changed) {
+		j->cap_changed = j->cap_changed ? 2 * j->cap_changed : 16;
+		nc = realloc(j->changed, j->cap_changed * sizeof(*nc));
+		if (!nc)
+			return -ENOMEM;
+		j->changed = nc;
+	}
+	j->changed[j->n_changed] = strdup(rel);
+	if (!j->changed[j->n_changed])
+		return -ENOMEM;
+	j->n_changed++;
+	return 0;
+}
+
+static int send_file(struct job *j, const char *path)
+{
+	struct hexo_msg_file f = {.path = path};
+	struct hexo_buf b = {0};
+	struct stat st;
+	uint64_t left;
+	ssize_t r;
+	int fd, ret;
+
+	fd = hexo_tree_open_read(j->dirfd, path);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return note(j, "hexod: not returning '%s': cannot open it\n", path);
+	}
+	f.size = (uint64_t)st.st_size;
+	f.mode = st.st_mode & 0777;
+	ret = hexo_msg_file_encode(&b, &f);
+	if (!ret)
+		ret = hexo_frame_send(j->c->fd, HEXO_F_FILE, 0, b.p, b.len, -1);
+	hexo_buf_free(&b);
+	for (left = f.size; !ret && left; left -= (uint64_t)r) {
+		r = read(fd, j->c->buf, left < HEXO_PROTO_CHUNK ? left : HEXO_PROTO_CHUNK);
+		if (r <= 0) {
+			ret = -EIO; /* shrank under us: the client sees a short file */
+			break;
+		}
+		ret = hexo_frame_send(j->c->fd, HEXO_F_DATA, 0, j->c->buf, (size_t)r, -1);
+	}
+	close(fd);
+	return ret;
+}
+
+static int send_results(struct job *j)
+{
+	struct hexo_buf b = {0};
+	int ret;
+
+	ret = hexo_tree_walk(j->dir, collect, j, j->c->err, sizeof(j->c->err));
+	if (ret)
+		return conn_refuse(j->c, ret, "collecting the job's files: %s", j->c->err);
+	for (size_t i = 0; !ret && i < j->n_files; i++) {
+		if (j->files[i].seen)
+			continue;
+		ret = hexo_frame_send(j->c->fd, HEXO_F_DELETE, 0, j->files[i].path,
+		                      strlen(j->files[i].path) + 1, -1);
+		j->n_deleted++;
+	}
+	for (size_t i = 0; !ret && i < j->n_changed; i++)
+		ret = send_file(j, j->changed[i]);
+	if (!ret)
+		ret = hexo_msg_exit_encode(&b, (uint32_t)j->status);
+	if (!ret)
+		ret = hexo_frame_send(j->c->fd, HEXO_F_EXIT, 0, b.p, b.len, -1);
+	hexo_buf_free(&b);
+	if (ret)
+		hexod_log("sending the results failed: %s", strerror(-ret));
+	return ret;
+}
+
+/* --- set-up and clean-up ------------------------------------------------- */
+
+static int job_prepare(struct job *j)
+{
+	const char *work = j->c->cfg->work;
+
+	snprintf(j->tmp, sizeof(j->tmp), "%s/job-XXXXXX", work);
+	if (!mkdtemp(j->tmp)) {
+		j->tmp[0] = '\0';
+		return conn_refuse(j->c, -errno, "cannot create a job folder in '%s': %s", work,
+		                   strerror(errno));
+	}
+	snprintf(j->dir, sizeof(j->dir), "%s/dir", j->tmp);
+	snprintf(j->img, sizeof(j->img), "%s/image", j->tmp);
+	if (mkdir(j->dir, 0700) < 0 || mkdir(j->img, 0700) < 0)
+		return conn_refuse(j->c, -errno, "cannot create a job folder in '%s': %s", work,
+		                   strerror(errno));
+	j->dirfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	j->imgfd = open(j->img, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->dirfd < 0 || j->imgfd < 0)
+		return conn_refuse(j->c, -errno, "job folder '%s': %s", j->tmp, strerror(errno));
+	return 0;
+}
+
+static void job_cleanup(struct job *j)
+{
+	int ret;
+
+	job_kill(j);
+	if (j->pidfd >= 0)
+		close(j->pidfd);
+	if (j->out >= 0)
+		close(j->out);
+	if (j->err >= 0)
+		close(j->err);
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	if (j->imgfd >= 0)
+		close(j->imgfd);
+	if (j->tmp[0]) {
+		ret = hexo_tree_rm(j->tmp);
+		if (ret)
+			hexod_log("cannot remove job folder '%s': %s", j->tmp, strerror(-ret));
+	}
+	for (size_t i = 0; i < j->n_files; i++)
+		free(j->files[i].path);
+	free(j->files);
+	for (size_t i = 0; i < j->n_changed; i++)
+		free(j->changed[i]);
+	free(j->changed);
+}
+
+int job_run(struct conn *c, const struct hexo_msg_run *m)
+{
+	struct job j = {
+	    .c = c, .m = m, .dirfd = -1, .imgfd = -1, .pidfd = -1, .out = -1, .err = -1};
+	int ret;
+
+	hexod_log("job request: image '%s' (%llu bytes), %u files", m->argv[0],
+	          (unsigned long long)m->image_size, m->n_files);
+	ret = job_prepare(&j);
+	if (!ret)
+		ret = recv_request(&j);
+	if (!ret)
+		ret = spawn(&j);
+	if (!ret)
+		ret = stream(&j);
+	if (!ret) {
+		hexod_log("job exited: status %d after %.1f s", j.status,
+		          (double)(hexo_now_ms() - j.t_start) / 1000.0);
+		ret = send_results(&j);
+	}
+	if (!ret)
+		hexod_log("job done: %zu files back, %zu deleted", j.n_changed, j.n_deleted);
+	job_cleanup(&j);
+	return ret;
+}

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hexo guest <-> monitor ABI.
+ *
+ * This is the one definition of every hypercall, its argument struct and the
+ * boot protocol. The library OS (kernel/) and the monitor (monitor/) both
+ * include it; nothing else defines hypercall numbers or layouts.
+ *
+ * Rules:
+ *  - C11, fixed-width types only, little-endian, no pointers: a guest address
+ *    is a hexo_gpa_t, which the monitor must translate and bounds-check
+ *    (monitor/guest_mem.h) before touching it.
+ *  - Every struct has the same layout on x86-64 and aarch64; the
+ *    _Static_asserts at the bottom pin sizes.
+ *  - Fields are marked IN (guest -> monitor) or OUT (monitor -> guest).
+ *  - A change that breaks an existing struct or number bumps
+ *    HEXO_ABI_VERSION; the monitor refuses a guest whose version differs.
+ *
+ * Transport (the only per-arch part):
+ *  - x86-64: `outl` of the 32-bit guest-physical address of the argument
+ *    struct to port HEXO_X86_PIO_BASE + nr. The kernel keeps its argument
+ *    structs in its own .bss, which sits below 4 GiB (layout.h), so the
+ *    32-bit port value is never a cap on guest memory: buffers referenced
+ *    from the structs are full 64-bit addresses.
+ *  - aarch64: a 64-bit store of the struct's address to
+ *    HEXO_AARCH64_MMIO_BASE + nr * 8 (device memory, outside RAM).
+ */
+#ifndef HEXO_ABI_H
+#define HEXO_ABI_H
+
+#include <stdint.h>
+
+#define HEXO_ABI_VERSION 1
+
+/* A guest-physical (= guest-virtual, memory is identity-mapped) address. */
+typedef uint64_t hexo_gpa_t;
+
+#define HEXO_X86_PIO_BASE 0x500u
+#define HEXO_AARCH64_MMIO_BASE 0x8000000000ull /* 512 GiB */
+
+enum hexo_hypercall {
+	HEXO_HC_EXIT = 1,  /* struct hexo_hc_exit: the job ends */
+	HEXO_HC_FAULT,     /* struct hexo_hc_fault: unhandled exception */
+	HEXO_HC_WRITE,     /* struct hexo_hc_rw */
+	HEXO_HC_READ,      /* struct hexo_hc_rw */
+	HEXO_HC_OPEN,      /* struct hexo_hc_open */
+	HEXO_HC_CLOSE,     /* struct hexo_hc_fd */
+	HEXO_HC_LSEEK,     /* struct hexo_hc_lseek */
+	HEXO_HC_FSTAT,     /* struct hexo_hc_fstat */
+	HEXO_HC_STAT,      /* struct hexo_hc_stat */
+	HEXO_HC_UNLINK,    /* struct hexo_hc_path */
+	HEXO_HC_NANOSLEEP, /* struct hexo_hc_nanosleep */
+	HEXO_HC_WALLCLOCK, /* struct hexo_hc_wallclock */
+	HEXO_HC_MAX
+};
+
+/*
+ * Error numbers returned (negated) in `ret` fields. They are hexo's own,
+ * chosen equal to newlib's values so the kernel passes them through; the
+ * monitor maps host errno values onto them.
+ */
+#define HEXO_EPERM 1
+#define HEXO_ENOENT 2
+#define HEXO_EIO 5
+#define HEXO_EBADF 9
+#define HEXO_ENOMEM 12
+#define HEXO_EACCES 13
+#define HEXO_EFAULT 14
+#define HEXO_EBUSY 16
+#define HEXO_EEXIST 17
+#define HEXO_EXDEV 18
+#define HEXO_ENOTDIR 20
+#define HEXO_EISDIR 21
+#define HEXO_EINVAL 22
+#define HEXO_ENFILE 23
+#define HEXO_EMFILE 24
+#define HEXO_ENOTTY 25
+#define HEXO_EFBIG 27
+#define HEXO_ENOSPC 28
+#define HEXO_ESPIPE 29
+#define HEXO_EROFS 30
+#define HEXO_EPIPE 32
+#define HEXO_ENOSYS 88
+#define HEXO_ENOTEMPTY 90
+#define HEXO_ENAMETOOLONG 91
+#define HEXO_ELOOP 92
+
+/* Open flags (HEXO_HC_OPEN.flags); the kernel translates newlib's O_*. */
+#define HEXO_O_RDONLY 0x0000u
+#define HEXO_O_WRONLY 0x0001u
+#define HEXO_O_RDWR 0x0002u
+#define HEXO_O_ACCMODE 0x0003u
+#define HEXO_O_CREAT 0x0040u
+#define HEXO_O_EXCL 0x0080u
+#define HEXO_O_TRUNC 0x0200u
+#define HEXO_O_APPEND 0x0400u
+
+/* lseek whence */
+#define HEXO_SEEK_SET 0u
+#define HEXO_SEEK_CUR 1u
+#define HEXO_SEEK_END 2u
+
+/* File types for hexo_stat.type */
+#define HEXO_FT_REG 1u
+#define HEXO_FT_DIR 2u
+#define HEXO_FT_CHR 3u /* a terminal or other character device */
+#define HEXO_FT_FIFO 4u
+#define HEXO_FT_OTHER 5u
+
+/* Longest path the guest may pass, including the terminating NUL. */
+#define HEXO_PATH_MAX 1024u
+
+struct hexo_hc_exit {
+	int64_t status; /* IN: exit status, 0..255 */
+};
+
+/*
+ * An exception the kernel cannot handle. `kind` names the arch meaning of
+ * `vector`: on x86-64 the IDT vector, on aarch64 the ESR_EL1 exception class.
+ */
+#define HEXO_FAULT_X86_VECTOR 1u
+#define HEXO_FAULT_AARCH64_EC 2u
+#define HEXO_FAULT_STACK_OVERFLOW 0x100u /* flag: fault hit the stack guard */
+
+struct hexo_hc_fault {
+	uint32_t kind;       /* IN: HEXO_FAULT_* (| HEXO_FAULT_STACK_OVERFLOW) */
+	uint32_t vector;     /* IN: vector number or exception class */
+	uint64_t pc;         /* IN: faulting instruction */
+	uint64_t addr;       /* IN: fault address (CR2 / FAR_EL1), 0 if none */
+	uint64_t error_code; /* IN: x86 error code / full ESR_EL1 */
+	uint64_t sp;         /* IN: stack pointer at the fault */
+	uint64_t flags;      /* IN: RFLAGS / SPSR */
+};
+
+struct hexo_hc_rw {
+	int64_t fd;      /* IN */
+	hexo_gpa_t buf;  /* IN: guest buffer */
+	uint64_t len;    /* IN: bytes */
+	int64_t ret;     /* OUT: bytes done, or -HEXO_E* */
+};
+
+struct hexo_hc_open {
+	hexo_gpa_t path;   /* IN: NUL-terminated path, < HEXO_PATH_MAX */
+	uint32_t flags;    /* IN: HEXO_O_* */
+	uint32_t mode;     /* IN: permission bits for HEXO_O_CREAT */
+	int64_t ret;       /* OUT: guest fd, or -HEXO_E* */
+};
+
+struct hexo_hc_fd {
+	int64_t fd;  /* IN */
+	int64_t ret; /* OUT: 0 or -HEXO_E* */
+};
+
+struct hexo_hc_lseek {
+	int64_t fd;      /* IN */
+	int64_t offset;  /* IN */
+	uint64_t whence; /* IN: HEXO_SEEK_* */
+	int64_t ret;     /* OUT: new offset, or -HEXO_E* */
+};
+
+struct hexo_stat {
+	uint32_t type;     /* HEXO_FT_* */
+	uint32_t perm;     /* permission bits (07777) */
+	uint64_t size;     /* bytes */
+	uint64_t blksize;  /* preferred I/O size */
+	int64_t mtime_ns;  /* modification time, ns since the epoch */
+};
+
+struct hexo_hc_fstat {
+	int64_t fd;          /* IN */
+	struct hexo_stat st; /* OUT */
+	int64_t ret;         /* OUT: 0 or -HEXO_E* */
+};
+
+struct hexo_hc_stat {
+	hexo_gpa_t path;     /* IN */
+	struct hexo_stat st; /* OUT */
+	int64_t ret;         /* OUT: 0 or -HEXO_E* */
+};
+
+struct hexo_hc_path {
+	hexo_gpa_t path; /* IN */
+	int64_t ret;     /* OUT: 0 or -HEXO_E* */
+};
+
+struct hexo_hc_nanosleep {
+	uint64_t ns; /* IN: duration */
+	int64_t ret; /* OUT: 0 */
+};
+
+struct hexo_hc_wallclock {
+	int64_t ns; /* OUT: CLOCK_REALTIME, ns since the epoch */
+};
+
+/*
+ * Boot protocol. Before the first instruction the monitor has
+ *  - copied the image's PT_LOAD segments to their addresses,
+ *  - built identity page tables (guard page at 0 and below the stack left
+ *    unmapped, code read-only, data no-execute),
+ *  - filled struct hexo_boot_info at HEXO_BOOTINFO_GPA (layout.h) and the
+ *    argv/envp block it points to,
+ *  - set the stack pointer to boot_info.stack_top and jumped to the ELF entry
+ *    with the boot info address as first argument (x86-64: RDI, aarch64: X0).
+ * x86-64 starts in 64-bit long mode, paging on, interrupts off. aarch64
+ * starts at EL1 with the MMU off; TTBR0_EL1 holds boot_info.page_table.
+ */
+#define HEXO_BOOT_MAGIC 0x6f786568u /* "hexo" */
+
+struct hexo_boot_info {
+	uint32_t magic;        /* HEXO_BOOT_MAGIC */
+	uint32_t abi_version;  /* HEXO_ABI_VERSION */
+	uint64_t mem_size;     /* bytes of RAM from gpa 0 */
+	uint64_t heap_start;   /* first heap byte (page after the image) */
+	uint64_t heap_limit;   /* heap may grow up to here (stack guard) */
+	uint64_t stack_top;    /* initial stack pointer */
+	uint64_t stack_size;   /* bytes below stack_top that are mapped */
+	uint64_t page_table;   /* root of the page tables the monitor built */
+	uint64_t argc;
+	hexo_gpa_t argv;       /* NULL-terminated array of string gpas */
+	hexo_gpa_t envp;       /* NULL-terminated array of string gpas */
+	uint64_t clock_hz;     /* x86-64: TSC frequency measured by the monitor */
+	int64_t wall_ns;       /* CLOCK_REALTIME when the guest was started */
+	/* Written by the guest; the monitor reports them with --stats. */
+	uint64_t t_entry;      /* clock counter at the first kernel instruction */
+	uint64_t t_main;       /* clock counter just before main() */
+	uint64_t reserved[18];
+};
+
+_Static_assert(sizeof(struct hexo_hc_exit) == 8, "abi");
+_Static_assert(sizeof(struct hexo_hc_fault) == 48, "abi");
+_Static_assert(sizeof(struct hexo_hc_rw) == 32, "abi");
+_Static_assert(sizeof(struct hexo_hc_open) == 24, "abi");
+_Static_assert(sizeof(struct hexo_hc_fd) == 16, "abi");
+_Static_assert(sizeof(struct hexo_hc_lseek) == 32, "abi");
+_Static_assert(sizeof(struct hexo_stat) == 32, "abi");
+_Static_assert(sizeof(struct hexo_hc_fstat) == 48, "abi");
+_Static_assert(sizeof(struct hexo_hc_stat) == 48, "abi");
+_Static_assert(sizeof(struct hexo_hc_path) == 16, "abi");
+_Static_assert(sizeof(struct hexo_hc_nanosleep) == 16, "abi");
+_Static_assert(sizeof(struct hexo_hc_wallclock) == 8, "abi");
+_Static_assert(sizeof(struct hexo_boot_info) == 256, "abi");
+
+#endif /* HEXO_ABI_H */

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/*
+ * From the arch entry code to main() and exit().
+ *
+ * .bss (kernel and app) is not cleared here: the monitor loads every PT_LOAD
+ * segment including its zero fill (p_memsz > p_filesz) into fresh, zeroed
+ * guest memory, so it is already zero when _start runs.
+ *
+ * newlib needs no explicit start-up call: its reentrancy struct is statically
+ * initialised and stdio sets itself up on first use. exit() runs the atexit
+ * handlers (including the .fini_array walk registered here), flushes stdio
+ * and ends in _exit(), which issues HEXO_HC_EXIT.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hexo/abi.h>
+
+#include "arch.h"
+#include "hypercall.h"
+#include "kernel.h"
+
+typedef void (*init_fn)(void);
+
+/* Defined by the linker script (hexo.ld). */
+extern init_fn __preinit_array_start[], __preinit_array_end[];
+extern init_fn __init_array_start[], __init_array_end[];
+extern init_fn __fini_array_start[], __fini_array_end[];
+
+/* The program; a main taking fewer arguments ignores the extra ones. */
+int main(int argc, char **argv, char **envp);
+
+/* ABI version of this kernel, for tools reading the ELF (kept by --gc-sections). */
+__attribute__((used, retain)) const uint32_t hexo_kernel_abi_version = HEXO_ABI_VERSION;
+
+struct hexo_boot_info *kernel_boot_info;
+
+static char *empty_vector[] = {NULL};
+
+static void run_array(init_fn *start, init_fn *end)
+{
+	for (init_fn *fn = start; fn < end; fn++)
+		(*fn)();
+}
+
+static void run_fini_array(void)
+{
+	for (init_fn *fn = __fini_array_end; fn > __fini_array_start; fn--)
+		(*(fn - 1))();
+}
+
+static _Noreturn void boot_refuse(const char *msg)
+{
+	hc_write(2, msg, strlen(msg));
+	hc_exit(125);
+}
+
+static void boot_check(const struct hexo_boot_info *bi)
+{
+	if (bi->magic != HEXO_BOOT_MAGIC)
+		boot_refuse("hexo kernel: bad boot info magic\n");
+	if (bi->abi_version != HEXO_ABI_VERSION)
+		boot_refuse("hexo kernel: monitor and kernel ABI versions differ\n");
+}
+
+static char **boot_vector(hexo_gpa_t v)
+{
+	return v ? (char **)(uintptr_t)v : empty_vector;
+}
+
+_Noreturn void kernel_main(struct hexo_boot_info *bi, uint64_t t_entry)
+{
+	char **argv, **envp;
+	int argc;
+
+	bi->t_entry = t_entry;
+	kernel_boot_info = bi;
+	arch_cpu_init(bi);
+	boot_check(bi);
+	clock_init(bi, t_entry);
+	heap_init(bi);
+	file_table_init();
+
+	argv = boot_vector(bi->argv);
+	argc = bi->argv ? (int)bi->argc : 0;
+	envp = boot_vector(bi->envp);
+	environ = envp;
+
+	run_array(__preinit_array_start, __preinit_array_end);
+	run_array(__init_array_start, __init_array_end);
+	atexit(run_fini_array);
+
+	bi->t_main = arch_counter_read();
+	exit(main(argc, argv, envp));
+}

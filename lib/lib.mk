@@ -1,0 +1,26 @@
+# Host library shared by the monitor (hexo), hexocc, hexod and the host-side
+# tools: every lib/*.c (image files: image_file.h; node list: nodes.h; the
+# node protocol: proto.h, proto_fs.h). Others link it with
+#   $(LIBHEXO) $(LIBHEXO_LDLIBS)
+# It is a static archive, so a program only gets (and only needs the
+# libraries of) the members it uses.
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+
+LIBHEXO        := $(BUILD)/libhexohost.a
+# xxhash: image checksums; elf: ELF reading; json-c: nodes.c; sodium: proto.c.
+# --as-needed: a program records only the libraries its members use.
+LIBHEXO_LDLIBS := -Wl,--as-needed -lxxhash -lelf -ljson-c -lsodium
+
+$(OBJ)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(LIBHEXO): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+.PHONY: libhexo
+libhexo: $(LIBHEXO)

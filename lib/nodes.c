@@ -1,0 +1,553 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The node registry (lib/nodes.h): one JSON file per node, written
+ * atomically (temporary file, fsync, rename, fsync of the folder), mode
+ * 0600, in a state folder created with mode 0700.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "nodes.h"
+
+#define NODE_FILE_MAX (64 * 1024)
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* mkdir -p with mode 0700 for the folders it creates. */
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int state_base(char *buf, size_t len, char *err, size_t errlen)
+{
+	const char *s = getenv("HEXO_STATE"), *home;
+	int n;
+
+	if (s && *s) {
+		n = snprintf(buf, len, "%s", s);
+	} else if ((s = getenv("XDG_STATE_HOME")) && *s) {
+		n = snprintf(buf, len, "%s/hexo", s);
+	} else {
+		home = getenv("HOME");
+		if (!home || !*home)
+			return fail(err, errlen, -ENOENT,
+			            "HOME is not set: set HEXO_STATE to a folder for hexo's state");
+		n = snprintf(buf, len, "%s/.local/state/hexo", home);
+	}
+	if (n < 0 || (size_t)n >= len)
+		return fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
+	return 0;
+}
+
+int hexo_state_dir(char *buf, size_t len, char *err, size_t errlen)
+{
+	int ret = state_base(buf, len, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = mkdir_p(buf);
+	if (ret)
+		return fail(err, errlen, ret,
+		            "state folder '%s': %s: set HEXO_STATE to a "
+		            "writable folder",
+		            buf, strerror(-ret));
+	return 0;
+}
+
+/* STATE/nodes, created when `create` is set. */
+static int nodes_dir(char *buf, size_t len, int create, char *err, size_t errlen)
+{
+	char base[PATH_MAX];
+	int ret, n;
+
+	ret = create ? hexo_state_dir(base, sizeof(base), err, errlen)
+	             : state_base(base, sizeof(base), err, errlen);
+	if (ret)
+		return ret;
+	n = snprintf(buf, len, "%s/nodes", base);
+	if (n < 0 || (size_t)n >= len)
+		return fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
+	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return fail(err, errlen, -errno, "'%s': %s: set HEXO_STATE to a writable folder",
+		            buf, strerror(errno));
+	return 0;
+}
+
+/* Returns 1 for a valid node name, 0 otherwise. */
+int hexo_node_name_valid(const char *name)
+{
+	size_t n;
+
+	if (!name)
+		return 0;
+	n = strlen(name);
+	if (n == 0 || n >= HEXO_NODE_NAME_MAX)
+		return 0;
+	/* A leading '.' would hide the file; a leading '-' looks like an option. */
+	if (name[0] == '.' || name[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int name_check(const char *name, char *err, size_t errlen)
+{
+	if (hexo_node_name_valid(name))
+		return 0;
+	return fail(err, errlen, -EINVAL,
+	            "node name '%.80s' is not valid: use 1 to %d letters, digits, '_', '.' or "
+	            "'-', not starting with '.' or '-'",
+	            name ? name : "", HEXO_NODE_NAME_MAX - 1);
+}
+
+static int node_file(const char *name, char *buf, size_t len, int create, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	int ret, n;
+
+	ret = name_check(name, err, errlen);
+	if (!ret)
+		ret = nodes_dir(dir, sizeof(dir), create, err, errlen);
+	if (ret)
+		return ret;
+	n = snprintf(buf, len, "%s/%s.json", dir, name);
+	if (n < 0 || (size_t)n >= len)
+		return fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
+	return 0;
+}
+
+static const char *isa_name(uint32_t isa)
+{
+	switch (isa) {
+	case 1:
+		return "x86_64";
+	case 2:
+		return "aarch64";
+	default:
+		return "";
+	}
+}
+
+static uint32_t isa_number(const char *name)
+{
+	if (!strcmp(name, "x86_64"))
+		return 1;
+	if (!strcmp(name, "aarch64"))
+		return 2;
+	return 0;
+}
+
+static int secret_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != HEXO_NODE_SECRET_HEX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		      (s[i] >= 'A' && s[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+static int node_check(const struct hexo_node *n, const char *file, char *err, size_t errlen)
+{
+	const char *what = NULL;
+
+	if (strcmp(n->kind, "board") && strcmp(n->kind, "remote"))
+		what = "'kind' must be \"board\" or \"remote\"";
+	else if (!n->host[0])
+		what = "'host' is empty";
+	else if (!n->port)
+		what = "'port' must be 1..65535";
+	else if (!secret_valid(n->secret))
+		what = "'secret' must be 64 hex characters";
+	else if (n->pid < 0)
+		what = "'pid' is negative";
+	if (!what)
+		return 0;
+	return fail(err, errlen, -EINVAL, "node '%s'%s%s: %s", n->name, file ? " in " : "",
+	            file ? file : "", what);
+}
+
+static json_object *node_to_json(const struct hexo_node *n)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "name", json_object_new_string(n->name));
+	json_object_object_add(o, "kind", json_object_new_string(n->kind));
+	json_object_object_add(o, "host", json_object_new_string(n->host));
+	json_object_object_add(o, "port", json_object_new_int(n->port));
+	json_object_object_add(o, "secret", json_object_new_string(n->secret));
+	json_object_object_add(o, "isa", json_object_new_string(isa_name(n->isa)));
+	json_object_object_add(o, "pid", json_object_new_int(n->pid));
+	json_object_object_add(o, "dir", json_object_new_string(n->dir));
+	return o;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	ssize_t w;
+
+	while (len) {
+		w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Writes text to path atomically with mode 0600. */
+static int write_atomic(const char *path, const char *text, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX + 16], dir[PATH_MAX], *slash;
+	int fd, dfd, ret;
+
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
+	ret = fchmod(fd, 0600) < 0 ? -errno : 0;
+	if (!ret)
+		ret = write_all(fd, text, strlen(text));
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return fail(err, errlen, ret, "'%s': %s", path, strerror(-ret));
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	return 0;
+}
+
+int hexo_node_save(const struct hexo_node *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	json_object *o;
+	int ret;
+
+	ret = name_check(n->name, err, errlen);
+	if (!ret)
+		ret = node_check(n, NULL, err, errlen);
+	if (!ret)
+		ret = node_file(n->name, path, sizeof(path), 1, err, errlen);
+	if (ret)
+		return ret;
+	o = node_to_json(n);
+	if (!o)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	ret = write_atomic(path,
+	                   json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
+	                   err, errlen);
+	json_object_put(o);
+	return ret;
+}
+
+/* Reads a whole small file into a NUL-terminated buffer. */
+static int read_small(const char *path, char **out)
+{
+	char *buf;
+	ssize_t r;
+	size_t len = 0;
+	int fd, ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(NODE_FILE_MAX + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((r = read(fd, buf + len, NODE_FILE_MAX + 1 - len)) > 0)
+		len += (size_t)r;
+	if (r < 0)
+		ret = -errno;
+	else if (len > NODE_FILE_MAX)
+		ret = -EFBIG;
+	close(fd);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* Copies a string member into dst; missing members are allowed when opt. */
+static int get_str(json_object *o, const char *key, char *dst, size_t len, int opt)
+{
+	json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+		dst[0] = '\0';
+		return opt ? 0 : -ENOENT;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return -EINVAL;
+	s = json_object_get_string(v);
+	if (strlen(s) >= len)
+		return -ENAMETOOLONG;
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int get_int(json_object *o, const char *key, int64_t lo, int64_t hi, int64_t *out, int opt)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+		*out = 0;
+		return opt ? 0 : -ENOENT;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return -EINVAL;
+	*out = json_object_get_int64(v);
+	return *out < lo || *out > hi ? -ERANGE : 0;
+}
+
+static int get_isa(json_object *o, uint32_t *isa)
+{
+	json_object *v;
+	int64_t n;
+
+	*isa = 0;
+	if (!json_object_object_get_ex(o, "isa", &v) || json_object_is_type(v, json_type_null))
+		return 0;
+	if (json_object_is_type(v, json_type_string)) {
+		*isa = isa_number(json_object_get_string(v));
+		return 0;
+	}
+	n = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || n < 0 || n > 2)
+		return -EINVAL;
+	*isa = (uint32_t)n;
+	return 0;
+}
+
+static int node_from_json(json_object *o, struct hexo_node *n, const char **bad)
+{
+	int64_t port, pid;
+
+	*bad = "the file is not a JSON object";
+	if (!json_object_is_type(o, json_type_object))
+		return -EINVAL;
+	if ((*bad = "name", get_str(o, "name", n->name, sizeof(n->name), 0)) ||
+	    (*bad = "kind", get_str(o, "kind", n->kind, sizeof(n->kind), 0)) ||
+	    (*bad = "host", get_str(o, "host", n->host, sizeof(n->host), 0)) ||
+	    (*bad = "port", get_int(o, "port", 1, 65535, &port, 0)) ||
+	    (*bad = "secret", get_str(o, "secret", n->secret, sizeof(n->secret), 0)) ||
+	    (*bad = "isa", get_isa(o, &n->isa)) ||
+	    (*bad = "pid", get_int(o, "pid", 0, INT32_MAX, &pid, 1)) ||
+	    (*bad = "dir", get_str(o, "dir", n->dir, sizeof(n->dir), 1)))
+		return -EINVAL;
+	n->port = (uint16_t)port;
+	n->pid = (int32_t)pid;
+	return 0;
+}
+
+int hexo_node_load(const char *name, struct hexo_node *n, char *err, size_t errlen)
+{
+	char path[PATH_MAX], *text;
+	enum json_tokener_error jerr;
+	json_object *o;
+	const char *bad;
+	int ret;
+
+	ret = node_file(name, path, sizeof(path), 0, err, errlen);
+	if (ret)
+		return ret;
+	ret = read_small(path, &text);
+	if (ret == -ENOENT)
+		return fail(err, errlen, ret,
+		            "no node named '%s': see 'hexo node list', add one with 'hexo node "
+		            "add' or 'hexo board up'",
+		            name);
+	if (ret)
+		return fail(err, errlen, ret, "'%s': %s", path, strerror(-ret));
+	o = json_tokener_parse_verbose(text, &jerr);
+	free(text);
+	if (!o)
+		return fail(err, errlen, -EINVAL,
+		            "'%s': not valid JSON (%s): fix it or remove it "
+		            "with 'hexo node rm %s'",
+		            path, json_tokener_error_desc(jerr), name);
+	*n = (struct hexo_node){0};
+	ret = node_from_json(o, n, &bad);
+	json_object_put(o);
+	if (ret)
+		return fail(err, errlen, ret,
+		            "'%s': missing or bad '%s': fix it or remove it with "
+		            "'hexo node rm %s'",
+		            path, bad, name);
+	if (strcmp(n->name, name))
+		return fail(err, errlen, -EINVAL,
+		            "'%s': holds node '%s', not '%s': remove it with "
+		            "'hexo node rm %s'",
+		            path, n->name, name, name);
+	return node_check(n, path, err, errlen);
+}
+
+int hexo_node_remove(const char *name, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	ret = node_file(name, path, sizeof(path), 0, err, errlen);
+	if (ret)
+		return ret;
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return fail(err, errlen, -ENOENT,
+			            "no node named '%s': see 'hexo node list'", name);
+		return fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names of the registered nodes, sorted. */
+static int list_names(const char *dir, char ***out, size_t *count)
+{
+	char **names = NULL, **nn, *dot;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	*out = NULL;
+	*count = 0;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		dot = strrchr(de->d_name, '.');
+		if (!dot || strcmp(dot, ".json"))
+			continue;
+		*dot = '\0';
+		if (!hexo_node_name_valid(de->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			nn = realloc(names, cap * sizeof(*names));
+			if (!nn)
+				goto nomem;
+			names = nn;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			goto nomem;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	*out = names;
+	*count = n;
+	return 0;
+
+nomem:
+	closedir(d);
+	while (n)
+		free(names[--n]);
+	free(names);
+	return -ENOMEM;
+}
+
+int hexo_node_foreach(int (*fn)(const struct hexo_node *n, void *arg), void *arg, char *err,
+                      size_t errlen)
+{
+	char dir[PATH_MAX], **names;
+	struct hexo_node node;
+	size_t count, i;
+	int ret;
+
+	ret = nodes_dir(dir, sizeof(dir), 0, err, errlen);
+	if (ret)
+		return ret;
+	ret = list_names(dir, &names, &count);
+	if (ret)
+		return fail(err, errlen, ret, "'%s': %s", dir, strerror(-ret));
+	for (i = 0; i < count && !ret; i++) {
+		ret = hexo_node_load(names[i], &node, err, errlen);
+		if (ret == -ENOENT)
+			ret = 0; /* removed while we listed */
+		else if (!ret)
+			ret = fn(&node, arg);
+	}
+	for (i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}

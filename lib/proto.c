@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hexod wire protocol: frame headers, message encoding and decoding, path
+ * validation, the shared secret and the HMAC proofs. No I/O here (see
+ * proto_io.c), so everything is unit-tested on buffers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "proto.h"
+
+static const char *const type_names[] = {
+    [HEXO_F_HELLO] = "HELLO",     [HEXO_F_CHALLENGE] = "CHALLENGE", [HEXO_F_AUTH] = "AUTH",
+    [HEXO_F_AUTH_OK] = "AUTH_OK", [HEXO_F_PING] = "PING",           [HEXO_F_PONG] = "PONG",
+    [HEXO_F_RUN] = "RUN",         [HEXO_F_FILE] = "FILE",           [HEXO_F_DATA] = "DATA",
+    [HEXO_F_END] = "END",         [HEXO_F_OUTPUT] = "OUTPUT",       [HEXO_F_DELETE] = "DELETE",
+    [HEXO_F_EXIT] = "EXIT",       [HEXO_F_ERROR] = "ERROR",
+};
+
+const char *hexo_frame_type_name(unsigned type)
+{
+	if (type == 0 || type > HEXO_F_MAX_TYPE)
+		return "unknown";
+	return type_names[type];
+}
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+/* --- little-endian helpers ----------------------------------------------- */
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+/* --- frame header -------------------------------------------------------- */
+
+void hexo_frame_hdr_encode(uint8_t out[HEXO_PROTO_HDR_SIZE], const struct hexo_frame_hdr *h)
+{
+	put_le32(out, h->len);
+	out[4] = (uint8_t)h->type;
+	out[5] = (uint8_t)(h->type >> 8);
+	out[6] = h->stream;
+	out[7] = h->flags;
+}
+
+int hexo_frame_hdr_decode(const uint8_t in[HEXO_PROTO_HDR_SIZE], struct hexo_frame_hdr *h,
+                          char *err, size_t errlen)
+{
+	h->len = get_le32(in);
+	h->type = (uint16_t)(in[4] | in[5] << 8);
+	h->stream = in[6];
+	h->flags = in[7];
+	if (h->type == 0 || h->type > HEXO_F_MAX_TYPE)
+		return fail(err, errlen, -EPROTO, "unknown frame type %u", h->type);
+	if (h->len > HEXO_PROTO_MAX_FRAME)
+		return fail(err, errlen, -EMSGSIZE,
+		            "%s frame of %u bytes exceeds the %u-byte limit",
+		            hexo_frame_type_name(h->type), h->len, HEXO_PROTO_MAX_FRAME);
+	if (h->flags)
+		return fail(err, errlen, -EPROTO, "%s frame with unknown flags 0x%x",
+		            hexo_frame_type_name(h->type), h->flags);
+	if (h->type == HEXO_F_OUTPUT) {
+		if (h->stream != HEXO_STREAM_STDOUT && h->stream != HEXO_STREAM_STDERR)
+			return fail(err, errlen, -EPROTO, "OUTPUT frame for unknown stream %u",
+			            h->stream);
+	} else if (h->stream) {
+		return fail(err, errlen, -EPROTO, "%s frame with a stream id",
+		            hexo_frame_type_name(h->type));
+	}
+	return 0;
+}
+
+/* --- output buffer ------------------------------------------------------- */
+
+void hexo_buf_free(struct hexo_buf *b)
+{
+	free(b->p);
+	*b = (struct hexo_buf){0};
+}
+
+static void buf_reset(struct hexo_buf *b)
+{
+	b->len = 0;
+	b->err = 0;
+}
+
+void hexo_buf_put(struct hexo_buf *b, const void *p, size_t len)
+{
+	size_t cap;
+	uint8_t *np;
+
+	if (b->err)
+		return;
+	if (len > HEXO_PROTO_MAX_FRAME - b->len) {
+		b->err = -EMSGSIZE;
+		return;
+	}
+	if (b->len + len > b->cap) {
+		cap = b->cap ? b->cap : 256;
+		while (cap < b->len + len)
+			cap *= 2;
+		np = realloc(b->p, cap);
+		if (!np) {
+			b->err = -ENOMEM;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	if (len)
+		memcpy(b->p + b->len, p, len);
+	b->len += len;
+}
+
+void hexo_buf_u32(struct hexo_buf *b, uint32_t v)
+{
+	uint8_t p[4];
+
+	put_le32(p, v);
+	hexo_buf_put(b, p, sizeof(p));
+}
+
+void hexo_buf_u64(struct hexo_buf *b, uint64_t v)
+{
+	hexo_buf_u32(b, (uint32_t)v);
+	hexo_buf_u32(b, (uint32_t)(v >> 32));
+}
+
+void hexo_buf_str(struct hexo_buf *b, const char *s)
+{
+	hexo_buf_put(b, s, strlen(s) + 1);
+}
+
+/* --- encoders ------------------------------------------------------------ */
+
+int hexo_msg_hello_encode(struct hexo_buf *b, const struct hexo_msg_hello *m)
+{
+	buf_reset(b);
+	hexo_buf_u32(b, HEXO_PROTO_MAGIC);
+	hexo_buf_u32(b, m->version);
+	hexo_buf_put(b, m->nonce, sizeof(m->nonce));
+	return b->err;
+}
+
+int hexo_msg_challenge_encode(struct hexo_buf *b, const struct hexo_msg_challenge *m)
+{
+	buf_reset(b);
+	hexo_buf_u32(b, m->version);
+	hexo_buf_put(b, m->nonce, sizeof(m->nonce));
+	hexo_buf_put(b, m->mac, sizeof(m->mac));
+	return b->err;
+}
+
+int hexo_msg_pong_encode(struct hexo_buf *b, const struct hexo_msg_pong *m)
+{
+	buf_reset(b);
+	hexo_buf_u32(b, m->version);
+	hexo_buf_u32(b, m->isa);
+	hexo_buf_u32(b, m->cpus);
+	hexo_buf_str(b, m->machine);
+	hexo_buf_str(b, m->agent);
+	return b->err;
+}
+
+int hexo_msg_run_encode(struct hexo_buf *b, const struct hexo_msg_run *m)
+{
+	buf_reset(b);
+	hexo_buf_u32(b, m->kind);
+	hexo_buf_u32(b, m->flags);
+	hexo_buf_u64(b, m->image_size);
+	hexo_buf_u32(b, m->n_files);
+	hexo_buf_u32(b, m->argc);
+	hexo_buf_u32(b, m->n_env);
+	hexo_buf_u32(b, 0);
+	hexo_buf_str(b, m->mem ? m->mem : "");
+	for (uint32_t i = 0; i < m->argc; i++)
+		hexo_buf_str(b, m->argv[i]);
+	for (uint32_t i = 0; i < m->n_env; i++)
+		hexo_buf_str(b, m->env[i]);
+	return b->err;
+}
+
+int hexo_msg_file_encode(struct hexo_buf *b, const struct hexo_msg_file *m)
+{
+	buf_reset(b);
+	hexo_buf_u64(b, m->size);
+	hexo_buf_u32(b, m->mode & 0777);
+	hexo_buf_u32(b, 0);
+	hexo_buf_str(b, m->path);
+	return b->err;
+}
+
+int hexo_msg_exit_encode(struct hexo_buf *b, uint32_t status)
+{
+	buf_reset(b);
+	hexo_buf_u32(b, status);
+	hexo_buf_u32(b, 0);
+	return b->err;
+}
+
+int hexo_msg_error_encode(struct hexo_buf *b, uint32_t code, const char *msg)
+{
+	size_t n = strnlen(msg, HEXO_PROTO_ERR_MAX - 1);
+
+	buf_reset(b);
+	hexo_buf_u32(b, code);
+	hexo_buf_put(b, msg, n);
+	hexo_buf_put(b, "", 1);
+	return b->err;
+}
+
+/* --- decoders ------------------------------------------------------------ */
+
+/* A cursor over a payload; every read checks the remaining length. */
+struct cur {
+	const uint8_t *p;
+	size_t left;
+	bool bad;
+};
+
+static uint32_t cur_u32(struct cur *c)
+{
+	uint32_t v;
+
+	if (c->bad || c->left < 4) {
+		c->bad = true;
+		return 0;
+	}
+	v = get_le32(c->p);
+	c->p += 4;
+	c->left -= 4;
+	return v;
+}
+
+static uint64_t cur_u64(struct cur *c)
+{
+	uint64_t v;
+
+	if (c->bad || c->left < 8) {
+		c->bad = true;
+		return 0;
+	}
+	v = get_le64(c->p);
+	c->p += 8;
+	c->left -= 8;
+	return v;
+}
+
+static void cur_bytes(struct cur *c, void *out, size_t n)
+{
+	if (c->bad || c->left < n) {
+		c->bad = true;
+		return;
+	}
+	memcpy(out, c->p, n);
+	c->p += n;
+	c->left -= n;
+}
+
+/* A NUL-terminated string inside the payload, or NULL (cursor marked bad). */
+static const char *cur_str(struct cur *c)
+{
+	const uint8_t *nul;
+	const char *s;
+
+	if (c->bad)
+		return NULL;
+	nul = memchr(c->p, 0, c->left);
+	if (!nul) {
+		c->bad = true;
+		return NULL;
+	}
+	s = (const char *)c->p;
+	c->left -= (size_t)(nul - c->p) + 1;
+	c->p = nul + 1;
+	return s;
+}
+
+/* 0 if the cursor read exactly the whole payload without overrun. */
+static int cur_done(const struct cur *c, const char *what, char *err, size_t errlen)
+{
+	if (c->bad)
+		return fail(err, errlen, -EPROTO, "malformed %s message (truncated)", what);
+	if (c->left)
+		return fail(err, errlen, -EPROTO, "malformed %s message (%zu trailing bytes)", what,
+		            c->left);
+	return 0;
+}
+
+int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m, char *err,
+                          size_t errlen)
+{
+	struct cur c = {p, len, false};
+	uint32_t magic = cur_u32(&c);
+	int ret;
+
+	m->version = cur_u32(&c);
+	cur_bytes(&c, m->nonce, sizeof(m->nonce));
+	if (!c.bad && magic != HEXO_PROTO_MAGIC)
+		return fail(err, errlen, -EPROTO, "not a hexo client (bad magic 0x%08x)", magic);
+	ret = cur_done(&c, "HELLO", err, errlen);
+	if (ret)
+		return ret;
+	if (m->version != HEXO_PROTO_VERSION)
+		return fail(err, errlen, -EPROTONOSUPPORT,
+		            "client speaks protocol version %u, this agent speaks %u: use the "
+		            "same hexo release on both sides",
+		            m->version, HEXO_PROTO_VERSION);
+	return 0;
+}
+
+int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_challenge *m, char *err,
+                              size_t errlen)
+{
+	struct cur c = {p, len, false};
+	int ret;
+
+	m->version = cur_u32(&c);
+	cur_bytes(&c, m->nonce, sizeof(m->nonce));
+	cur_bytes(&c, m->mac, sizeof(m->mac));
+	ret = cur_done(&c, "CHALLENGE", err, errlen);
+	if (ret)
+		return ret;
+	if (m->version != HEXO_PROTO_VERSION)
+		return fail(err, errlen, -EPROTONOSUPPORT,
+		            "agent speaks protocol version %u, this client speaks %u: use the "
+		            "same hexo release on both sides",
+		            m->version, HEXO_PROTO_VERSION);
+	return 0;
+}
+
+int hexo_msg_auth_decode(const uint8_t *p, size_t len, uint8_t mac[HEXO_PROTO_MAC], char *err,
+                         size_t errlen)
+{
+	struct cur c = {p, len, false};
+
+	cur_bytes(&c, mac, HEXO_PROTO_MAC);
+	return cur_done(&c, "AUTH", err, errlen);
+}
+
+int hexo_msg_pong_decode(const uint8_t *p, size_t len, struct hexo_msg_pong *m, char *err,
+                         size_t errlen)
+{
+	struct cur c = {p, len, false};
+
+	m->version = cur_u32(&c);
+	m->isa = cur_u32(&c);
+	m->cpus = cur_u32(&c);
+	m->machine = cur_str(&c);
+	m->agent = cur_str(&c);
+	return cur_done(&c, "PONG", err, errlen);
+}
+
+/* Reads n strings into a new NULL-terminated array. */
+static const char **cur_strv(struct cur *c, uint32_t n)
+{
+	const char **v;
+
+	if (c->bad || n > c->left) { /* each string takes at least one byte */
+		c->bad = true;
+		return NULL;
+	}
+	v = calloc((size_t)n + 1, sizeof(*v));
+	if (!v) {
+		c->bad = true;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = cur_str(c);
+	return v;
+}
+
+static int run_check(const struct hexo_msg_run *m, char *err, size_t errlen)
+{
+	if (m->kind != HEXO_RUN_IMAGE)
+		return fail(err, errlen, -EPROTO, "RUN of unknown kind %u", m->kind);
+	if (m->flags & ~HEXO_RUN_F_STATS)
+		return fail(err, errlen, -EPROTO, "RUN with unknown flags 0x%x", m->flags);
+	if (m->argc < 1 || m->argc > HEXO_PROTO_MAX_ARGS || m->n_env > HEXO_PROTO_MAX_ARGS)
+		return fail(err, errlen, -EPROTO, "RUN with %u arguments and %u variables", m->argc,
+		            m->n_env);
+	if (m->n_files > HEXO_PROTO_MAX_FILES)
+		return fail(err, errlen, -EPROTO, "RUN with %u files (at most %u)", m->n_files,
+		            HEXO_PROTO_MAX_FILES);
+	if (m->image_size == 0 || m->image_size > (UINT64_C(1) << 40))
+		return fail(err, errlen, -EPROTO, "RUN with an image of %llu bytes",
+		            (unsigned long long)m->image_size);
+	return 0;
+}
+
+int hexo_msg_run_decode(const uint8_t *p, size_t len, struct hexo_msg_run *m, char *err,
+                        size_t errlen)
+{
+	struct cur c = {p, len, false};
+	int ret;
+
+	*m = (struct hexo_msg_run){0};
+	m->kind = cur_u32(&c);
+	m->flags = cur_u32(&c);
+	m->image_size = cur_u64(&c);
+	m->n_files = cur_u32(&c);
+	m->argc = cur_u32(&c);
+	m->n_env = cur_u32(&c);
+	if (cur_u32(&c) != 0 && !c.bad)
+		return fail(err, errlen, -EPROTO, "RUN with a non-zero reserved field");
+	if (c.bad)
+		return cur_done(&c, "RUN", err, errlen);
+	ret = run_check(m, err, errlen);
+	if (ret)
+		return ret;
+	m->mem = cur_str(&c);
+	m->argv = cur_strv(&c, m->argc);
+	m->env = cur_strv(&c, m->n_env);
+	ret = cur_done(&c, "RUN", err, errlen);
+	if (ret)
+		hexo_msg_run_free(m);
+	return ret;
+}
+
+void hexo_msg_run_free(struct hexo_msg_run *m)
+{
+	free(m->argv);
+	free(m->env);
+	m->argv = NULL;
+	m->env = NULL;
+}
+
+int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, char *err,
+                         size_t errlen)
+{
+	struct cur c = {p, len, false};
+	uint32_t reserved;
+	int ret;
+
+	m->size = cur_u64(&c);
+	m->mode = cur_u32(&c);
+	reserved = cur_u32(&c);
+	m->path = cur_str(&c);
+	ret = cur_done(&c, "FILE", err, errlen);
+	if (ret)
+		return ret;
+	if (reserved || (m->mode & ~0777u))
+		return fail(err, errlen, -EPROTO, "FILE with bad mode 0%o", m->mode);
+	if (m->size > (UINT64_C(1) << 40))
+		return fail(err, errlen, -EPROTO, "FILE of %llu bytes",
+		            (unsigned long long)m->size);
+	if (!hexo_proto_path_valid(m->path))
+		return fail(err, errlen, -EPROTO,
+		            "bad file name '%.200s' (relative paths only, "
+		            "no '..')",
+		            m->path);
+	return 0;
+}
+
+int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *err, size_t errlen)
+{
+	struct cur c = {p, len, false};
+	int ret;
+
+	*path = cur_str(&c);
+	ret = cur_done(&c, "DELETE", err, errlen);
+	if (ret)
+		return ret;
+	if (!hexo_proto_path_valid(*path))
+		return fail(err, errlen, -EPROTO,
+		            "bad file name '%.200s' (relative paths only, "
+		            "no '..')",
+		            *path);
+	return 0;
+}
+
+int hexo_msg_exit_decode(const uint8_t *p, size_t len, uint32_t *status, char *err, size_t errlen)
+{
+	struct cur c = {p, len, false};
+	uint32_t reserved;
+	int ret;
+
+	*status = cur_u32(&c);
+	reserved = cur_u32(&c);
+	ret = cur_done(&c, "EXIT", err, errlen);
+	if (ret)
+		return ret;
+	if (reserved || *status > 255)
+		return fail(err, errlen, -EPROTO, "EXIT with bad status %u", *status);
+	return 0;
+}
+
+void hexo_msg_error_decode(const uint8_t *p, size_t len, struct hexo_msg_error *m)
+{
+	struct cur c = {p, len, false};
+
+	m->code = cur_u32(&c);
+	m->msg = cur_str(&c);
+	if (c.bad || !m->msg) {
+		m->code = EPROTO;
+		m->msg = "(malformed error message)";
+	}
+}
+
+/* --- paths --------------------------------------------------------------- */
+
+static bool component_valid(const char *s, size_t n)
+{
+	if (n == 0 || n > HEXO_PROTO_NAME_MAX)
+		return false;
+	if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch < 0x20 || ch == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+bool hexo_proto_path_valid(const char *path)
+{
+	const char *s = path, *slash;
+	size_t len;
+
+	if (!path)
+		return false;
+	len = strnlen(path, HEXO_PROTO_PATH_MAX);
+	if (len == 0 || len >= HEXO_PROTO_PATH_MAX || path[0] == '/')
+		return false;
+	for (;;) {
+		slash = strchr(s, '/');
+		if (!component_valid(s, slash ? (size_t)(slash - s) : strlen(s)))
+			return false;
+		if (!slash)
+			return true;
+		s = slash + 1;
+	}
+}
+
+/* --- secret and proofs --------------------------------------------------- */
+
+static int crypto_ready(void)
+{
+	return sodium_init() < 0 ? -EIO : 0;
+}
+
+int hexo_random(void *p, size_t len)
+{
+	if (crypto_ready())
+		return -EIO;
+	randombytes_buf(p, len);
+	return 0;
+}
+
+int hexo_secret_parse(const char *text, uint8_t key[HEXO_PROTO_KEY])
+{
+	const char *s = text, *e;
+	size_t bin_len = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
+		e--;
+	if (e - s != 2 * HEXO_PROTO_KEY)
+		return -EINVAL;
+	if (sodium_hex2bin(key, HEXO_PROTO_KEY, s, (size_t)(e - s), NULL, &bin_len, NULL) ||
+	    bin_len != HEXO_PROTO_KEY)
+		return -EINVAL;
+	return 0;
+}
+
+int hexo_secret_read(const char *path, uint8_t key[HEXO_PROTO_KEY],
+                     char hex[2 * HEXO_PROTO_KEY + 1], char *err, size_t errlen)
+{
+	char text[256];
+	ssize_t n;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, errlen, -errno, "secret file '%s': %s", path, strerror(errno));
+	n = read(fd, text, sizeof(text) - 1);
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return fail(err, errlen, ret, "secret file '%s': %s", path, strerror(-ret));
+	text[n] = '\0';
+	if (strlen(text) != (size_t)n || hexo_secret_parse(text, key))
+		return fail(err, errlen, -EINVAL,
+		            "secret file '%s': expected 64 hex characters (make one with "
+		            "'hexod --new-secret FILE')",
+		            path);
+	if (hex)
+		sodium_bin2hex(hex, 2 * HEXO_PROTO_KEY + 1, key, HEXO_PROTO_KEY);
+	return 0;
+}
+
+int hexo_secret_new(char hex[2 * HEXO_PROTO_KEY + 1])
+{
+	uint8_t key[HEXO_PROTO_KEY];
+
+	if (hexo_random(key, sizeof(key)))
+		return -EIO;
+	sodium_bin2hex(hex, 2 * HEXO_PROTO_KEY + 1, key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+int hexo_auth_proof(const uint8_t key[HEXO_PROTO_KEY], bool server,
+                    const uint8_t nc[HEXO_PROTO_NONCE], const uint8_t ns[HEXO_PROTO_NONCE],
+                    uint8_t mac[HEXO_PROTO_MAC])
+{
+	static const char srv[] = "hexod agent proof", cli[] = "hexo client proof";
+	crypto_auth_hmacsha256_state st;
+	uint8_t ver[4];
+
+	if (crypto_ready())
+		return -EIO;
+	put_le32(ver, HEXO_PROTO_VERSION);
+	crypto_auth_hmacsha256_init(&st, key, HEXO_PROTO_KEY);
+	if (server)
+		crypto_auth_hmacsha256_update(&st, (const uint8_t *)srv, sizeof(srv));
+	else
+		crypto_auth_hmacsha256_update(&st, (const uint8_t *)cli, sizeof(cli));
+	crypto_auth_hmacsha256_update(&st, ver, sizeof(ver));
+	crypto_auth_hmacsha256_update(&st, nc, HEXO_PROTO_NONCE);
+	crypto_auth_hmacsha256_update(&st, ns, HEXO_PROTO_NONCE);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
+	return 0;
+}
+
+int hexo_auth_check(const uint8_t key[HEXO_PROTO_KEY], bool server,
+                    const uint8_t nc[HEXO_PROTO_NONCE], const uint8_t ns[HEXO_PROTO_NONCE],
+                    const uint8_t mac[HEXO_PROTO_MAC])
+{
+	uint8_t want[HEXO_PROTO_MAC];
+	int ret;
+
+	ret = hexo_auth_proof(key, server, nc, ns, want);
+	if (ret)
+		return ret;
+	ret = sodium_memcmp(want, mac, HEXO_PROTO_MAC) ? -EACCES : 0;
+	sodium_memzero(want, sizeof(want));
+	return ret;
+}

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The hexod wire protocol, spoken between the `hexo` CLI (client) and the
+ * node agent `hexod` over TCP. See docs/hexod.md.
+ *
+ * A connection is a sequence of frames. Each frame is an 8-byte header
+ *   u32 len     payload bytes, at most HEXO_PROTO_MAX_FRAME
+ *   u16 type    enum hexo_frame_type
+ *   u8  stream  1 = stdout, 2 = stderr for HEXO_F_OUTPUT; 0 otherwise
+ *   u8  flags   0
+ * followed by `len` payload bytes. Every integer is little-endian; strings
+ * are NUL-terminated inside the payload.
+ *
+ * Connection:
+ *   C: HELLO(magic, version, client nonce)
+ *   S: CHALLENGE(version, server nonce, server proof)   C checks the proof
+ *   C: AUTH(client proof)                               S checks the proof
+ *   S: AUTH_OK
+ * then one or more requests:
+ *   C: PING                      S: PONG
+ *   C: RUN, DATA* (the image), { FILE, DATA* }* (the job directory), END
+ *   S: OUTPUT*, then DELETE* and { FILE, DATA* }* (what the job changed),
+ *      then EXIT(status)
+ * Either side may send ERROR(code, message) and close instead.
+ *
+ * The proofs are HMAC-SHA256 keyed with the 32-byte shared secret over a
+ * role label, the protocol version and both nonces; the secret itself never
+ * crosses the wire.
+ *
+ * Functions return 0 or a negative errno value; those taking `err` write one
+ * line there on failure.
+ */
+#ifndef HEXO_LIB_PROTO_H
+#define HEXO_LIB_PROTO_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HEXO_PROTO_VERSION   1u
+#define HEXO_PROTO_MAGIC     0x444f5848u /* "HXOD" read as little-endian u32 */
+#define HEXO_PROTO_HDR_SIZE  8u
+#define HEXO_PROTO_MAX_FRAME (1u << 20)   /* payload bytes */
+#define HEXO_PROTO_CHUNK     (256u << 10) /* DATA frames are cut to this */
+#define HEXO_PROTO_NONCE     32u
+#define HEXO_PROTO_MAC       32u
+#define HEXO_PROTO_KEY       32u /* secret: 64 hex characters */
+#define HEXO_PROTO_PATH_MAX  4096u
+#define HEXO_PROTO_NAME_MAX  255u /* one path component */
+#define HEXO_PROTO_MAX_FILES 100000u
+#define HEXO_PROTO_MAX_ARGS  4096u
+#define HEXO_PROTO_ERR_MAX   1024u /* error message bytes */
+
+enum hexo_frame_type {
+	HEXO_F_HELLO = 1,     /* C: u32 magic, u32 version, nonce[32] */
+	HEXO_F_CHALLENGE = 2, /* S: u32 version, nonce[32], mac[32] */
+	HEXO_F_AUTH = 3,      /* C: mac[32] */
+	HEXO_F_AUTH_OK = 4,   /* S: empty */
+	HEXO_F_PING = 5,      /* C: empty */
+	HEXO_F_PONG = 6,      /* S: u32 version, u32 isa, u32 cpus, machine, agent */
+	HEXO_F_RUN = 7,       /* C: struct hexo_msg_run */
+	HEXO_F_FILE = 8,      /* both: u64 size, u32 mode, u32 0, path; DATA follows */
+	HEXO_F_DATA = 9,      /* both: 1..HEXO_PROTO_MAX_FRAME bytes */
+	HEXO_F_END = 10,      /* C: empty: the request is complete */
+	HEXO_F_OUTPUT = 11,   /* S: bytes of the job's stdout (stream 1) or stderr (2) */
+	HEXO_F_DELETE = 12,   /* S: path: the job removed this file */
+	HEXO_F_EXIT = 13,     /* S: u32 status, u32 0: the job's last frame */
+	HEXO_F_ERROR = 14,    /* both: u32 errno, message; the sender closes */
+	HEXO_F_MAX_TYPE = HEXO_F_ERROR,
+};
+
+enum hexo_stream {
+	HEXO_STREAM_NONE = 0,
+	HEXO_STREAM_STDOUT = 1,
+	HEXO_STREAM_STDERR = 2,
+};
+
+enum hexo_run_kind {
+	HEXO_RUN_IMAGE = 1, /* hexo run IMAGE ARGS... */
+	                    /* 2 is reserved for resuming a checkpoint */
+};
+
+#define HEXO_RUN_F_STATS 0x1u /* hexo run --stats */
+
+struct hexo_frame_hdr {
+	uint32_t len;
+	uint16_t type;
+	uint8_t stream;
+	uint8_t flags;
+};
+
+/* A growable output buffer; errors are sticky (checked once at the end). */
+struct hexo_buf {
+	uint8_t *p;
+	size_t len, cap;
+	int err; /* 0 or -ENOMEM / -EMSGSIZE */
+};
+
+struct hexo_msg_hello {
+	uint32_t version;
+	uint8_t nonce[HEXO_PROTO_NONCE];
+};
+
+struct hexo_msg_challenge {
+	uint32_t version;
+	uint8_t nonce[HEXO_PROTO_NONCE];
+	uint8_t mac[HEXO_PROTO_MAC];
+};
+
+struct hexo_msg_pong {
+	uint32_t version;
+	uint32_t isa; /* enum hexo_isa */
+	uint32_t cpus;
+	const char *machine; /* uname -m */
+	const char *agent;   /* "hexod 0.1.0" */
+};
+
+/* Strings point into the decoded payload; argv and env are allocated. */
+struct hexo_msg_run {
+	uint32_t kind;  /* enum hexo_run_kind */
+	uint32_t flags; /* HEXO_RUN_F_* */
+	uint64_t image_size;
+	uint32_t n_files;
+	uint32_t argc; /* >= 1; argv[0] is the image name as the user gave it */
+	uint32_t n_env;
+	const char *mem;   /* --mem value, "" for the default */
+	const char **argv; /* argc entries + NULL */
+	const char **env;  /* n_env entries + NULL */
+};
+
+struct hexo_msg_file {
+	uint64_t size;
+	uint32_t mode; /* permission bits (0777) */
+	const char *path;
+};
+
+struct hexo_msg_error {
+	uint32_t code; /* positive errno */
+	const char *msg;
+};
+
+/* --- frames and messages (pure, no I/O) -------------------------------- */
+
+const char *hexo_frame_type_name(unsigned type);
+
+void hexo_frame_hdr_encode(uint8_t out[HEXO_PROTO_HDR_SIZE], const struct hexo_frame_hdr *h);
+/* Decodes and validates a header: known type, size limit, stream, flags. */
+int hexo_frame_hdr_decode(const uint8_t in[HEXO_PROTO_HDR_SIZE], struct hexo_frame_hdr *h,
+                          char *err, size_t errlen);
+
+void hexo_buf_free(struct hexo_buf *b);
+void hexo_buf_put(struct hexo_buf *b, const void *p, size_t len);
+void hexo_buf_u32(struct hexo_buf *b, uint32_t v);
+void hexo_buf_u64(struct hexo_buf *b, uint64_t v);
+void hexo_buf_str(struct hexo_buf *b, const char *s);
+
+/* Encoders fill `b` with a payload (b is reset first). */
+int hexo_msg_hello_encode(struct hexo_buf *b, const struct hexo_msg_hello *m);
+int hexo_msg_challenge_encode(struct hexo_buf *b, const struct hexo_msg_challenge *m);
+int hexo_msg_pong_encode(struct hexo_buf *b, const struct hexo_msg_pong *m);
+int hexo_msg_run_encode(struct hexo_buf *b, const struct hexo_msg_run *m);
+int hexo_msg_file_encode(struct hexo_buf *b, const struct hexo_msg_file *m);
+int hexo_msg_exit_encode(struct hexo_buf *b, uint32_t status);
+int hexo_msg_error_encode(struct hexo_buf *b, uint32_t code, const char *msg);
+
+/* Decoders check the whole payload; strings point into `p`. */
+int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m, char *err,
+                          size_t errlen);
+int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_challenge *m, char *err,
+                              size_t errlen);
+int hexo_msg_auth_decode(const uint8_t *p, size_t len, uint8_t mac[HEXO_PROTO_MAC], char *err,
+                         size_t errlen);
+int hexo_msg_pong_decode(const uint8_t *p, size_t len, struct hexo_msg_pong *m, char *err,
+                         size_t errlen);
+int hexo_msg_run_decode(const uint8_t *p, size_t len, struct hexo_msg_run *m, char *err,
+                        size_t errlen);
+void hexo_msg_run_free(struct hexo_msg_run *m);
+int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, char *err,
+                         size_t errlen);
+int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *err, size_t errlen);
+int hexo_msg_exit_decode(const uint8_t *p, size_t len, uint32_t *status, char *err, size_t errlen);
+/* Never fails: a malformed message decodes to a placeholder text. */
+void hexo_msg_error_decode(const uint8_t *p, size_t len, struct hexo_msg_error *m);
+
+/*
+ * A job-directory path as it may cross the wire: relative, '/'-separated,
+ * no empty, "." or ".." component, no control character, components of at
+ * most HEXO_PROTO_NAME_MAX bytes, at most HEXO_PROTO_PATH_MAX - 1 bytes.
+ * Returns true when `path` is acceptable.
+ */
+bool hexo_proto_path_valid(const char *path);
+
+/* --- authentication ----------------------------------------------------- */
+
+/* Parses a secret: 64 hex characters, surrounding white space allowed. */
+int hexo_secret_parse(const char *text, uint8_t key[HEXO_PROTO_KEY]);
+/* Reads and parses a secret file; also returns its hex form when hex != NULL. */
+int hexo_secret_read(const char *path, uint8_t key[HEXO_PROTO_KEY],
+                     char hex[2 * HEXO_PROTO_KEY + 1], char *err, size_t errlen);
+/* Fills `hex` with a fresh random secret. */
+int hexo_secret_new(char hex[2 * HEXO_PROTO_KEY + 1]);
+int hexo_random(void *p, size_t len);
+
+/* The proof a side sends: server = true for the agent's. */
+int hexo_auth_proof(const uint8_t key[HEXO_PROTO_KEY], bool server,
+                    const uint8_t nc[HEXO_PROTO_NONCE], const uint8_t ns[HEXO_PROTO_NONCE],
+                    uint8_t mac[HEXO_PROTO_MAC]);
+/* Constant-time check of a received proof: 0 or -EACCES. */
+int hexo_auth_check(const uint8_t key[HEXO_PROTO_KEY], bool server,
+                    const uint8_t nc[HEXO_PROTO_NONCE], const uint8_t ns[HEXO_PROTO_NONCE],
+                    const uint8_t mac[HEXO_PROTO_MAC]);
+
+/* --- I/O on a socket (lib/proto_io.c) ----------------------------------- */
+
+/*
+ * When set (by a signal handler), every wait below returns -EINTR. While
+ * waiting, the signal mask is hexo_io_waitmask if hexo_io_use_waitmask is
+ * set (ppoll), so a process can keep signals blocked outside its waits.
+ */
+extern volatile sig_atomic_t hexo_io_stop;
+extern sigset_t hexo_io_waitmask;
+extern bool hexo_io_use_waitmask;
+
+int64_t hexo_now_ms(void); /* CLOCK_MONOTONIC */
+/* Deadline helpers: timeout_ms < 0 means none. */
+int64_t hexo_deadline(int timeout_ms);
+/* Waits for `events` on fd until the deadline (-1: none): 0, -ETIMEDOUT, -EINTR. */
+int hexo_io_wait(int fd, short events, int64_t deadline);
+
+int hexo_io_write_all(int fd, const void *p, size_t len, int64_t deadline);
+/* Reads exactly len bytes: -EPIPE if the peer closed before the first byte,
+ * -ECONNRESET if it closed after some. */
+int hexo_io_read_all(int fd, void *p, size_t len, int64_t deadline);
+
+int hexo_frame_send(int fd, unsigned type, unsigned stream, const void *p, size_t len,
+                    int64_t deadline);
+/*
+ * Receives one frame into buf (capacity cap, at least HEXO_PROTO_MAX_FRAME
+ * for a general reader). -EPIPE: peer closed between frames; -ECONNRESET:
+ * connection lost inside a frame; -EPROTO: bad header; -EMSGSIZE: too
+ * large; -ETIMEDOUT; -EINTR (hexo_io_stop).
+ */
+int hexo_frame_recv(int fd, struct hexo_frame_hdr *h, uint8_t *buf, size_t cap, int64_t deadline,
+                    char *err, size_t errlen);
+/* Sends ERROR(code, msg) (best effort, short deadline). */
+void hexo_send_error(int fd, int code, const char *msg);
+/* Half-closes and discards what the peer still sends, briefly, so it can
+ * read our last frame before the connection is reset; then closes fd. */
+void hexo_io_linger_close(int fd, int timeout_ms);
+
+/* Handshakes; on success the connection is authenticated. */
+int hexo_handshake_client(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t deadline, char *err,
+                          size_t errlen);
+int hexo_handshake_server(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t deadline, char *err,
+                          size_t errlen);
+
+/* TCP socket options both sides use (keepalive, nodelay, non-blocking). */
+int hexo_sock_setup(int fd);
+
+#endif

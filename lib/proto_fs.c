@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "proto_fs.h"
+
+#define MAX_DEPTH 128
+
+struct walk {
+	int (*fn)(const char *relpath, const struct stat *st, void *arg);
+	void *arg;
+	char path[HEXO_PROTO_PATH_MAX];
+	char *err;
+	size_t errlen;
+};
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Reads the names in a directory (consumes dfd), sorted. */
+static int read_names(int dfd, char ***out, size_t *count)
+{
+	char **names = NULL, **nn;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			nn = realloc(names, cap * sizeof(*names));
+			if (!nn)
+				goto fail_nomem;
+			names = nn;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			goto fail_nomem;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	*out = names;
+	*count = n;
+	return 0;
+
+fail_nomem:
+	closedir(d);
+	free_names(names, n);
+	return -ENOMEM;
+}
+
+static int walk_dir(struct walk *w, int dfd, size_t plen, int depth);
+
+static int walk_entry(struct walk *w, int dfd, size_t plen, const char *name, int depth)
+{
+	size_t nlen = strlen(name);
+	struct stat st;
+	int sub;
+
+	if (plen + (plen ? 1 : 0) + nlen >= sizeof(w->path)) {
+		snprintf(w->err, w->errlen, "'%.100s...': path too long", w->path);
+		return -ENAMETOOLONG;
+	}
+	if (plen)
+		w->path[plen++] = '/';
+	memcpy(w->path + plen, name, nlen + 1);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0; /* vanished while we walked */
+		snprintf(w->err, w->errlen, "'%s': %s", w->path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return w->fn(w->path, &st, w->arg);
+	if (depth >= MAX_DEPTH) {
+		snprintf(w->err, w->errlen, "'%s': directories nested too deep", w->path);
+		return -ELOOP;
+	}
+	sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0) {
+		snprintf(w->err, w->errlen, "'%s': %s", w->path, strerror(errno));
+		return -errno;
+	}
+	return walk_dir(w, sub, plen + nlen, depth + 1);
+}
+
+static int walk_dir(struct walk *w, int dfd, size_t plen, int depth)
+{
+	char **names;
+	size_t n;
+	int ret, keep;
+
+	keep = dup(dfd);
+	if (keep < 0) {
+		close(dfd);
+		return -errno;
+	}
+	ret = read_names(dfd, &names, &n);
+	if (ret) {
+		close(keep);
+		snprintf(w->err, w->errlen, "'%s': %s", plen ? w->path : ".", strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		ret = walk_entry(w, keep, plen, names[i], depth);
+		w->path[plen] = '\0';
+	}
+	free_names(names, n);
+	close(keep);
+	return ret;
+}
+
+int hexo_tree_walk(const char *root,
+                   int (*fn)(const char *relpath, const struct stat *st, void *arg), void *arg,
+                   char *err, size_t errlen)
+{
+	struct walk *w;
+	int dfd, ret;
+
+	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		snprintf(err, errlen, "directory '%s': %s", root, strerror(errno));
+		return -errno;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		close(dfd);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	w->fn = fn;
+	w->arg = arg;
+	w->err = err;
+	w->errlen = errlen;
+	ret = walk_dir(w, dfd, 0, 0);
+	free(w);
+	return ret;
+}
+
+int hexo_tree_parent(int rootfd, const char *relpath, int create, const char **base)
+{
+	char comp[HEXO_PROTO_NAME_MAX + 1];
+	const char *s = relpath, *slash;
+	int dfd, next;
+	size_t n;
+
+	if (!hexo_proto_path_valid(relpath))
+		return -EINVAL;
+	dfd = dup(rootfd);
+	if (dfd < 0)
+		return -errno;
+	while ((slash = strchr(s, '/'))) {
+		n = (size_t)(slash - s);
+		memcpy(comp, s, n);
+		comp[n] = '\0';
+		if (create && mkdirat(dfd, comp, 0777) < 0 && errno != EEXIST)
+			goto fail;
+		next = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			goto fail;
+		close(dfd);
+		dfd = next;
+		s = slash + 1;
+	}
+	*base = s;
+	return dfd;
+
+fail:
+	n = (size_t)errno;
+	close(dfd);
+	return n == ELOOP ? -ENOTDIR : -(int)n;
+}
+
+int hexo_tree_open_read(int rootfd, const char *relpath)
+{
+	const char *base;
+	int dfd, fd;
+
+	dfd = hexo_tree_parent(rootfd, relpath, 0, &base);
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		fd = -errno;
+	close(dfd);
+	return fd;
+}
+
+int hexo_tree_create_tmp(int rootfd, const char *relpath, unsigned mode, int *dirfd, char *tmp,
+                         size_t tmplen)
+{
+	const char *base;
+	uint32_t rnd;
+	int dfd, fd = -EEXIST;
+
+	dfd = hexo_tree_parent(rootfd, relpath, 1, &base);
+	if (dfd < 0)
+		return dfd;
+	for (int i = 0; i < 100 && fd == -EEXIST; i++) {
+		if (hexo_random(&rnd, sizeof(rnd))) {
+			fd = -EIO;
+			break;
+		}
+		snprintf(tmp, tmplen, ".hexo-tmp-%08x", rnd);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		            mode & 0777);
+		if (fd < 0)
+			fd = -errno;
+	}
+	if (fd < 0) {
+		close(dfd);
+		return fd;
+	}
+	/* The umask applied at creation: set the mode asked for. */
+	fchmod(fd, mode & 0777);
+	*dirfd = dfd;
+	return fd;
+}
+
+int hexo_tree_commit(int dirfd, const char *tmp, const char *relpath)
+{
+	const char *base = strrchr(relpath, '/');
+	int ret = 0;
+
+	base = base ? base + 1 : relpath;
+	if (renameat(dirfd, tmp, dirfd, base) < 0) {
+		ret = -errno;
+		unlinkat(dirfd, tmp, 0);
+	}
+	close(dirfd);
+	return ret;
+}
+
+void hexo_tree_abort(int dirfd, const char *tmp)
+{
+	unlinkat(dirfd, tmp, 0);
+	close(dirfd);
+}
+
+int hexo_tree_unlink(int rootfd, const char *relpath)
+{
+	const char *base;
+	struct stat st;
+	int dfd, ret = 0;
+
+	dfd = hexo_tree_parent(rootfd, relpath, 0, &base);
+	if (dfd == -ENOENT || dfd == -ENOTDIR)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		ret = errno == ENOENT ? 0 : -errno;
+	else if (S_ISDIR(st.st_mode))
+		ret = -EISDIR;
+	else if (unlinkat(dfd, base, 0) < 0)
+		ret = -errno;
+	close(dfd);
+	return ret;
+}
+
+/* Empties the directory dfd (consumed), recursively. */
+static int rm_contents(int dfd, int depth)
+{
+	char **names;
+	size_t n;
+	int ret, keep, sub, first = 0;
+
+	keep = dup(dfd);
+	if (keep < 0) {
+		close(dfd);
+		return -errno;
+	}
+	ret = read_names(dfd, &names, &n);
+	if (ret) {
+		close(keep);
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!unlinkat(keep, names[i], 0) || errno == ENOENT)
+			continue;
+		ret = -errno;
+		if ((errno == EISDIR || errno == EPERM) && depth < MAX_DEPTH) {
+			sub =
+			    openat(keep, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			ret = sub < 0 ? -errno : rm_contents(sub, depth + 1);
+			if (!ret && unlinkat(keep, names[i], AT_REMOVEDIR) < 0)
+				ret = -errno;
+		}
+		if (ret && !first)
+			first = ret;
+	}
+	free_names(names, n);
+	close(keep);
+	return first;
+}
+
+int hexo_tree_rm(const char *path)
+{
+	int dfd, ret;
+
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno != ENOTDIR && errno != ELOOP)
+			return -errno;
+		return unlink(path) < 0 ? -errno : 0;
+	}
+	ret = rm_contents(dfd, 0);
+	if (rmdir(path) < 0 && !ret)
+		ret = -errno;
+	return ret;
+}

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: MIT
+/*
+ * x86-64 on KVM: the vCPU starts directly in 64-bit long mode.
+ *
+ *  - Page tables: x86_pagetable__build() from the arch-neutral memory map,
+ *    at HEXO_PAGETABLE_GPA; CR0.WP makes read-only pages read-only for the
+ *    (ring 0) guest too; EFER.NXE makes data no-execute.
+ *  - GDT at HEXO_X86_GDT_GPA: null, 0x08 64-bit code, 0x10 data, 0x18 TSS;
+ *    TSS at HEXO_X86_TSS_GPA with IST1 (and RSP0) = HEXO_EXC_STACK_TOP. The
+ *    in-memory TSS descriptor is "available", so the kernel may reload TR;
+ *    the loaded TR is "busy", as after LTR.
+ *  - CR4: PAE, plus OSFXSR and OSXMMEXCPT so SSE (part of the x86-64 ABI)
+ *    works from the first instruction. XSAVE/AVX (CR4.OSXSAVE, XCR0) are
+ *    left to the kernel: it checks CPUID and enables what it finds.
+ *  - IDT empty (limit 0) until the kernel loads its own: an exception before
+ *    that is a triple fault, reported as a crash.
+ *  - CPUID: what KVM supports. RIP = entry, RSP = stack_top,
+ *    RDI = HEXO_BOOTINFO_GPA, RFLAGS = 2 (interrupts off).
+ *
+ * Hypercalls: a 4-byte `out` to HEXO_X86_PIO_BASE + nr, the value being the
+ * argument struct's address.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <hexo/image.h>
+#include <hexo/layout.h>
+
+#include "arch.h"
+#include "monitor.h"
+#include "x86_64.h"
+
+const struct arch_info arch__info = {
+	.name = "x86_64",
+	.isa = HEXO_ISA_X86_64,
+	.elf_machine = EM_X86_64,
+	.pc_name = "RIP",
+	.sp_name = "RSP",
+	.flags_name = "RFLAGS",
+};
+
+#define X86_CR0_PE (1u << 0)
+#define X86_CR0_MP (1u << 1)
+#define X86_CR0_ET (1u << 4)
+#define X86_CR0_NE (1u << 5)
+#define X86_CR0_WP (1u << 16)
+#define X86_CR0_PG (1u << 31)
+#define X86_CR4_PAE (1u << 5)
+#define X86_CR4_OSFXSR (1u << 9)
+#define X86_CR4_OSXMMEXCPT (1u << 10)
+#define X86_EFER_LME (1u << 8)
+#define X86_EFER_LMA (1u << 10)
+#define X86_EFER_NXE (1u << 11)
+#define X86_RFLAGS_RESERVED (1u << 1)
+
+#define GDT_CODE 0x08
+#define GDT_DATA 0x10
+#define GDT_TSS 0x18
+#define GDT_SIZE (GDT_TSS + 16)
+#define TSS_SIZE 104
+#define TSS_IST1 0x24
+#define TSS_RSP0 0x04
+#define TSS_IOMAP 0x66
+
+#define CPUID_EXT_FEATURES 0x80000001u
+#define CPUID_EDX_PDPE1GB (1u << 26)
+
+#define HC_PORTS 256 /* ports HEXO_X86_PIO_BASE + [0, HC_PORTS) are hexo's */
+
+_Static_assert(HEXO_X86_GDT_GPA + GDT_SIZE <= HEXO_X86_TSS_GPA, "GDT overlaps the TSS");
+_Static_assert(HEXO_BOOTINFO_GPA + sizeof(struct hexo_boot_info) <= HEXO_X86_GDT_GPA,
+	       "boot info overlaps the GDT");
+
+static int get_supported_cpuid(struct hexo_vm *vm)
+{
+	for (uint32_t nent = 64; nent <= 4096; nent *= 2) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+
+		if (!c)
+			return vm__error(vm, -ENOMEM, "out of memory");
+		c->nent = nent;
+		if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			vm->arch.cpuid = c;
+			return 0;
+		}
+		free(c);
+		if (errno != E2BIG)
+			break;
+	}
+	return vm__error(vm, -errno, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+}
+
+static const struct kvm_cpuid_entry2 *cpuid_leaf(const struct kvm_cpuid2 *c, uint32_t fn)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn)
+			return &c->entries[i];
+	return NULL;
+}
+
+static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+	return (limit & 0xffffull) | ((uint64_t)(base & 0xffffff) << 16) |
+	       ((uint64_t)access << 40) | ((uint64_t)((limit >> 16) & 0xf) << 48) |
+	       ((uint64_t)(flags & 0xf) << 52) | ((uint64_t)(base >> 24) << 56);
+}
+
+static void write_descriptor_tables(struct hexo_vm *vm)
+{
+	uint64_t *gdt = guest_mem__ptr(&vm->mem, HEXO_X86_GDT_GPA, GDT_SIZE);
+	uint8_t *tss = guest_mem__ptr(&vm->mem, HEXO_X86_TSS_GPA, TSS_SIZE);
+	uint64_t exc_stack = HEXO_EXC_STACK_TOP;
+	uint16_t iomap = TSS_SIZE; /* no I/O bitmap */
+
+	gdt[0] = 0;
+	gdt[GDT_CODE / 8] = gdt_entry(0, 0xfffff, 0x9b, 0xa); /* P, S, code RX accessed; G, L */
+	gdt[GDT_DATA / 8] = gdt_entry(0, 0xfffff, 0x93, 0xc); /* P, S, data RW accessed; G, D */
+	gdt[GDT_TSS / 8] = gdt_entry(HEXO_X86_TSS_GPA, TSS_SIZE - 1, 0x89, 0); /* P, 64-bit TSS */
+	gdt[GDT_TSS / 8 + 1] = (uint64_t)HEXO_X86_TSS_GPA >> 32;
+
+	memset(tss, 0, TSS_SIZE);
+	memcpy(tss + TSS_RSP0, &exc_stack, sizeof(exc_stack));
+	memcpy(tss + TSS_IST1, &exc_stack, sizeof(exc_stack));
+	memcpy(tss + TSS_IOMAP, &iomap, sizeof(iomap));
+}
+
+int arch__setup_memory(struct hexo_vm *vm)
+{
+	const struct kvm_cpuid_entry2 *ext;
+	void *area = guest_mem__ptr(&vm->mem, HEXO_PAGETABLE_GPA, HEXO_PAGETABLE_SIZE);
+	size_t used;
+	char size[32];
+	int ret;
+
+	ret = get_supported_cpuid(vm);
+	if (ret)
+		return ret;
+	ext = cpuid_leaf(vm->arch.cpuid, CPUID_EXT_FEATURES);
+	vm->arch.gbpages = ext && (ext->edx & CPUID_EDX_PDPE1GB);
+
+	ret = x86_pagetable__build(area, HEXO_PAGETABLE_GPA, HEXO_PAGETABLE_SIZE, &vm->map,
+				   vm->arch.gbpages, &used);
+	if (ret)
+		return vm__error(vm, ret,
+				 "page tables for %s of guest memory need more than %u KiB%s: use "
+				 "a smaller --mem",
+				 guest_mem__size_str(vm->mem.size, size, sizeof(size)),
+				 HEXO_PAGETABLE_SIZE / 1024,
+				 vm->arch.gbpages ? "" : " (no 1 GiB pages on this CPU)");
+	vm->boot->page_table = HEXO_PAGETABLE_GPA;
+	write_descriptor_tables(vm);
+	return 0;
+}
+
+static struct kvm_segment segment(uint16_t selector, uint8_t type, bool code)
+{
+	return (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = type,
+		.present = 1,
+		.dpl = 0,
+		.db = code ? 0 : 1,
+		.s = 1,
+		.l = code ? 1 : 0,
+		.g = 1,
+	};
+}
+
+static int set_sregs(struct hexo_vm *vm)
+{
+	struct kvm_sregs sregs;
+	struct kvm_segment data = segment(GDT_DATA, 0x3, false);
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return vm__error(vm, -errno, "KVM_GET_SREGS: %s", strerror(errno));
+	sregs.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
+	sregs.cr3 = HEXO_PAGETABLE_GPA;
+	sregs.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	sregs.efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
+	sregs.cs = segment(GDT_CODE, 0xb, true);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.tr = (struct kvm_segment){
+		.base = HEXO_X86_TSS_GPA,
+		.limit = TSS_SIZE - 1,
+		.selector = GDT_TSS,
+		.type = 0xb, /* 64-bit TSS, busy */
+		.present = 1,
+	};
+	sregs.gdt.base = HEXO_X86_GDT_GPA;
+	sregs.gdt.limit = GDT_SIZE - 1;
+	sregs.idt.base = 0;
+	sregs.idt.limit = 0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return vm__error(vm, -errno, "KVM_SET_SREGS: %s", strerror(errno));
+	return 0;
+}
+
+int arch__vcpu_init(struct hexo_vm *vm, uint64_t entry)
+{
+	struct kvm_regs regs = {
+		.rip = entry,
+		.rsp = vm->layout.stack_top,
+		.rdi = HEXO_BOOTINFO_GPA,
+		.rflags = X86_RFLAGS_RESERVED,
+	};
+	int ret;
+
+	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, vm->arch.cpuid) < 0)
+		return vm__error(vm, -errno, "KVM_SET_CPUID2: %s", strerror(errno));
+	ret = set_sregs(vm);
+	if (ret)
+		return ret;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return vm__error(vm, -errno, "KVM_SET_REGS: %s", strerror(errno));
+	return 0;
+}
+
+int arch__clock_hz(struct hexo_vm *vm, uint64_t *hz)
+{
+	int khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+
+	if (khz <= 0)
+		return vm__error(vm, -errno, "KVM_GET_TSC_KHZ: %s", strerror(errno));
+	*hz = (uint64_t)khz * 1000;
+	return 0;
+}
+
+int arch__decode_hypercall(struct hexo_vm *vm, uint64_t *nr, hexo_gpa_t *arg)
+{
+	const struct kvm_run *run = vm->run;
+	uint32_t value;
+
+	if (run->exit_reason != KVM_EXIT_IO)
+		return 0;
+	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
+	    run->io.port < HEXO_X86_PIO_BASE || run->io.port >= HEXO_X86_PIO_BASE + HC_PORTS)
+		return vm__error(vm, -EINVAL,
+				 "port I/O %s of %u x %u bytes at port 0x%x is not a hypercall "
+				 "(a 4-byte out to port 0x%x + number)",
+				 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+				 run->io.count, run->io.size, run->io.port, HEXO_X86_PIO_BASE);
+	memcpy(&value, (const uint8_t *)run + run->io.data_offset, sizeof(value));
+	*nr = run->io.port - HEXO_X86_PIO_BASE;
+	*arg = value;
+	return 1;
+}
+
+int arch__vcpu_regs(struct hexo_vm *vm, uint64_t *pc, uint64_t *sp)
+{
+	struct kvm_regs regs;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return -errno;
+	*pc = regs.rip;
+	*sp = regs.rsp;
+	return 0;
+}
+
+static const char *const vector_names[32] = {
+	[0] = "#DE (divide error)",
+	[1] = "#DB (debug)",
+	[2] = "NMI",
+	[3] = "#BP (breakpoint)",
+	[4] = "#OF (overflow)",
+	[5] = "#BR (bound range exceeded)",
+	[6] = "#UD (invalid opcode)",
+	[7] = "#NM (device not available)",
+	[8] = "#DF (double fault)",
+	[9] = "coprocessor segment overrun",
+	[10] = "#TS (invalid TSS)",
+	[11] = "#NP (segment not present)",
+	[12] = "#SS (stack-segment fault)",
+	[13] = "#GP (general protection)",
+	[14] = "#PF (page fault)",
+	[16] = "#MF (x87 floating-point error)",
+	[17] = "#AC (alignment check)",
+	[18] = "#MC (machine check)",
+	[19] = "#XM (SIMD floating-point exception)",
+	[20] = "#VE (virtualization exception)",
+	[21] = "#CP (control protection)",
+	[28] = "#HV (hypervisor injection)",
+	[29] = "#VC (VMM communication)",
+	[30] = "#SX (security exception)",
+};
+
+static void describe_pf(uint64_t ec, char *buf, size_t len)
+{
+	snprintf(buf, len, "0x%" PRIx64 " (%s, %s%s%s)", ec,
+		 (ec & 0x10) ? "instruction fetch" : (ec & 0x2) ? "write" : "read",
+		 (ec & 0x1) ? "protection violation" : "page not present",
+		 (ec & 0x8) ? ", reserved bit set" : "", (ec & 0x20) ? ", protection key" : "");
+}
+
+void arch__describe_fault(const struct hexo_hc_fault *f, char *name, size_t namelen,
+			  char *detail, size_t detaillen)
+{
+	uint32_t kind = f->kind & ~HEXO_FAULT_STACK_OVERFLOW;
+
+	if (kind != HEXO_FAULT_X86_VECTOR)
+		snprintf(name, namelen, "fault kind %u, vector %u", kind, f->vector);
+	else if (f->vector < 32 && vector_names[f->vector])
+		snprintf(name, namelen, "%s", vector_names[f->vector]);
+	else
+		snprintf(name, namelen, "exception vector %u", f->vector);
+
+	if (kind == HEXO_FAULT_X86_VECTOR && f->vector == 14)
+		describe_pf(f->error_code, detail, detaillen);
+	else
+		snprintf(detail, detaillen, "0x%" PRIx64, f->error_code);
+}

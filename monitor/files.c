@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest's files. The job directory (--dir) is opened once; every guest
+ * path is resolved by openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+ * beneath it, so "..", absolute paths and symlinks stay inside: the guest
+ * sees the job directory as "/" and as its working directory.
+ *
+ * Guest fds index files->host; 0, 1, 2 are the monitor's stdin, stdout and
+ * stderr (a guest close() only forgets them). Errors go back to the guest as
+ * -HEXO_E*; only a malformed call (bad buffer or path) stops it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs_conv.h"
+#include "hypercall.h"
+#include "monitor.h"
+
+#define RESOLVE_JOB_DIR (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+#define IO_CHUNK (1u << 30) /* largest single read(2)/write(2) */
+
+int files__init(struct files *files, const char *dir, char *err, size_t errlen)
+{
+	for (int i = 0; i < HEXO_MAX_FDS; i++)
+		files->host[i] = -1;
+	/* Make sure 0, 1, 2 are open, so files the guest opens never get them. */
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd) {
+			snprintf(err, errlen, "/dev/null: %s", strerror(errno));
+			return -EBADF;
+		}
+		files->host[fd] = fd;
+	}
+	files->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (files->dir_fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "--dir '%s': %s", dir, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* openat2 beneath the job directory; -errno on failure. */
+static int job_open(struct files *files, const char *path, int flags, unsigned mode)
+{
+	struct open_how how = {
+		.flags = (uint64_t)flags,
+		.mode = (flags & O_CREAT) ? (mode & 07777) : 0,
+		.resolve = RESOLVE_JOB_DIR,
+	};
+	long fd;
+
+	/* EAGAIN: a concurrent rename or mount raced the lookup; try again. */
+	for (int tries = 0; tries < 8; tries++) {
+		fd = syscall(SYS_openat2, files->dir_fd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno == ENOSYS)
+			die("openat2: %s: hexo needs Linux 5.6 or later", strerror(ENOSYS));
+		if (errno != EAGAIN && errno != EINTR)
+			break;
+	}
+	return -errno;
+}
+
+static int host_fd(const struct files *files, int64_t fd)
+{
+	if (fd < 0 || fd >= HEXO_MAX_FDS)
+		return -1;
+	return files->host[fd];
+}
+
+static void wait_fd(int fd, short events)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+
+	poll(&p, 1, -1);
+}
+
+static int64_t write_all(int fd, const uint8_t *buf, uint64_t len)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		uint64_t left = len - done;
+		ssize_t n = write(fd, buf + done, left < IO_CHUNK ? left : IO_CHUNK);
+
+		if (n > 0) {
+			done += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			wait_fd(fd, POLLOUT);
+			continue;
+		}
+		if (done)
+			break;
+		return n < 0 ? -fs_conv__errno(errno) : 0;
+	}
+	return (int64_t)done;
+}
+
+int files__hc_write(struct hexo_vm *vm, void *arg)
+{
+	struct hexo_hc_rw *a = arg;
+	const uint8_t *buf = hc__guest_ptr(vm, a->buf, a->len, "buffer");
+	int fd;
+
+	if (!buf)
+		return -EFAULT;
+	fd = host_fd(&vm->files, a->fd);
+	a->ret = fd < 0 ? -HEXO_EBADF : write_all(fd, buf, a->len);
+	return HC_CONTINUE;
+}
+
+int files__hc_read(struct hexo_vm *vm, void *arg)
+{
+	struct hexo_hc_rw *a = arg;
+	uint8_t *buf = hc__guest_ptr(vm, a->buf, a->len, "buffer");
+	ssize_t n;
+	int fd;
+
+	if (!buf)
+		return -EFAULT;
+	fd = host_fd(&vm->files, a->fd);
+	if (fd < 0) {
+		a->ret = -HEXO_EBADF;
+		return HC_CONTINUE;
+	}
+	for (;;) {
+		n = read(fd, buf, a->len < IO_CHUNK ? a->len : IO_CHUNK);
+		if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+			break;
+		if (errno == EAGAIN)
+			wait_fd(fd, POLLIN);
+	}
+	a->ret = n >= 0 ? n : -fs_conv__errno(errno);
+	return HC_CONTINUE;
+}
+
+static int free_slot(const struct files *files)
+{
+	for (int i = 0; i < HEXO_MAX_FDS; i++)
+		if (files->host[i] < 0)
+			return i;
+	return -1;
+}
+
+int files__hc_open(struct hexo_vm *vm, void *arg)
+{
+	struct hexo_hc_open *a = arg;
+	char path[HEXO_PATH_MAX];
+	int flags, slot, fd;
+
+	if (hc__guest_path(vm, a->path, path))
+		return -EFAULT;
+	flags = fs_conv__open_flags(a->flags);
+	slot = free_slot(&vm->files);
+	if (flags < 0) {
+		a->ret = -HEXO_EINVAL;
+	} else if (slot < 0) {
+		a->ret = -HEXO_EMFILE;
+	} else {
+		/* Linux itself refuses a directory opened for writing (EISDIR). */
+		fd = job_open(&vm->files, path, flags, a->mode);
+		if (fd >= 0)
+			vm->files.host[slot] = fd;
+		a->ret = fd >= 0 ? slot : -fs_conv__errno(-fd);
+	}
+	return HC_CONTINUE;
+}
+
+int files__hc_close(struct hexo_vm *vm, void *arg)
+{
+	struct hexo_hc_fd *a = arg;
+	int fd = host_fd(&vm->files, a->fd);
+
+	a->ret = 0;
+	if (fd < 0) {
+		a->ret = -HEXO_EBADF;
+		return HC_CONTINUE;
+	}
+	vm->files.host[a->fd] = -1;
+	if (fd > 2 && close(fd) < 0 && errno != EINTR)
+		a->ret = -fs_conv__errno(errno);
+	return HC_CONTINUE;
+}
+
+int files__hc_lseek(struct hexo_vm *vm, void *arg)
+{
+	static const int whence[] = {[HEXO_SEEK_SET] = SEEK_SET,
+				     [HEXO_SEEK_CUR] = SEEK_CUR,
+				     [HEXO_SEEK_END] = SEEK_END};
+	struct hexo_hc_lseek *a = arg;
+	int fd = host_fd(&vm->files, a->fd);
+	off_t off;
+
+	if (fd < 0) {
+		a->ret = -HEXO_EBADF;
+	} else if (a->whence > HEXO_SEEK_END) {
+		a->ret = -HEXO_EINVAL;
+	} else {
+		off = lseek(fd, a->offset, whence[a->whence]);
+		a->ret = off >= 0 ? off : -fs_conv__errno(errno);
+	}
+	return HC_CONTINUE;
+}
+
+int files__hc_fstat(struct hexo_vm *vm, void *arg)
+{
+	struct hexo_hc_fstat *a = arg;
+	int fd = host_fd(&vm->files, a->fd);
+	struct stat st;
+
+	memset(&a->st, 0, sizeof(a->st));
+	if (fd < 0) {
+		a->ret = -HEXO_EBADF;
+	} else if (fstat(fd, &st) < 0) {
+		a->ret = -fs_conv__errno(errno);
+	} else {
+		fs_conv__stat(&st, &a->st);
+		a->ret = 0;
+	}
+	return HC_CONTINUE;
+}
+
+int files__hc_stat(struct hexo_vm *vm, void *arg)
+{
+	struct hexo_hc_stat *a = arg;
+	char path[HEXO_PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (hc__guest_path(vm, a->path, path))
+		return -EFAULT;
+	memset(&a->st, 0, sizeof(a->st));
+	fd = job_open(&vm->files, path, O_PATH | O_CLOEXEC, 0);
+	if (fd < 0) {
+		a->ret = -fs_conv__errno(-fd);
+		return HC_CONTINUE;
+	}
+	if (fstat(fd, &st) < 0) {
+		a->ret = -fs_conv__errno(errno);
+	} else {
+		fs_conv__stat(&st, &a->st);
+		a->ret = 0;
+	}
+	close(fd);
+	return HC_CONTINUE;
+}
+
+int files__hc_unlink(struct hexo_vm *vm, void *arg)
+{
+	struct hexo_hc_path *a = arg;
+	char path[HEXO_PATH_MAX], dir[HEXO_PATH_MAX + 2];
+	const char *name;
+	int ret, dfd;
+
+	if (hc__guest_path(vm, a->path, path))
+		return -EFAULT;
+	ret = fs_conv__split_path(path, dir, sizeof(dir), &name);
+	if (ret) {
+		a->ret = -fs_conv__errno(-ret);
+		return HC_CONTINUE;
+	}
+	dfd = job_open(&vm->files, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dfd < 0) {
+		a->ret = -fs_conv__errno(-dfd);
+		return HC_CONTINUE;
+	}
+	a->ret = unlinkat(dfd, name, 0) < 0 ? -fs_conv__errno(errno) : 0;
+	close(dfd);
+	return HC_CONTINUE;
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Linux KVM, arch-neutral: /dev/kvm, the VM with guest memory as one slot at
+ * gpa 0, one vCPU, and the run loop that hands exits to the arch decoder and
+ * the hypercall table.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "hypercall.h"
+#include "monitor.h"
+
+#define HUGE_2M (2ull << 20)
+
+int kvm__open(struct hexo_vm *vm)
+{
+	int ret;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		int e = errno;
+
+		if (e == EACCES || e == EPERM)
+			return vm__error(vm, -e,
+					 "/dev/kvm: %s: join the group that owns /dev/kvm "
+					 "(usually 'kvm') to run guests",
+					 strerror(e));
+		return vm__error(vm, -e,
+				 "/dev/kvm: %s: KVM is required (load kvm_intel/kvm_amd or run "
+				 "on a host with virtualization)",
+				 strerror(e));
+	}
+	ret = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (ret != KVM_API_VERSION) {
+		close(vm->kvm_fd);
+		vm->kvm_fd = -1;
+		return vm__error(vm, -EINVAL, "/dev/kvm: KVM API version %d, expected %d", ret,
+				 KVM_API_VERSION);
+	}
+	return 0;
+}
+
+/*
+ * Anonymous memory, reserved lazily (MAP_NORESERVE): only pages the guest
+ * touches cost anything. The start is 2 MiB-aligned so transparent huge
+ * pages (kvm__hugepages) line up with the guest's 2 MiB pages.
+ */
+int kvm__alloc_memory(struct hexo_vm *vm, uint64_t size)
+{
+	size_t len = size + HUGE_2M;
+	uint8_t *p, *start;
+	uintptr_t head;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return vm__error(vm, -errno, "guest memory (%" PRIu64 " bytes): %s", size,
+				 strerror(errno));
+	start = (uint8_t *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
+	head = (uintptr_t)(start - p);
+	if (head)
+		munmap(p, head);
+	if (len - head > size)
+		munmap(start + size, len - head - size);
+	vm->mem.base = start;
+	vm->mem.size = size;
+	return 0;
+}
+
+void kvm__hugepages(struct hexo_vm *vm, uint64_t start, uint64_t end)
+{
+	start = (start + HUGE_2M - 1) & ~(HUGE_2M - 1);
+	end &= ~(HUGE_2M - 1);
+	if (end > vm->mem.size)
+		end = vm->mem.size & ~(HUGE_2M - 1);
+	if (start < end)
+		madvise(vm->mem.base + start, end - start, MADV_HUGEPAGE); /* a hint */
+}
+
+int kvm__create_vm(struct hexo_vm *vm)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = vm->mem.size,
+		.userspace_addr = (uintptr_t)vm->mem.base,
+	};
+	int ret, mmap_size;
+
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return vm__error(vm, -errno, "KVM_CREATE_VM: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		ret = vm__error(vm, -errno, "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		goto out_close_vm;
+	}
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0) {
+		ret = vm__error(vm, -errno, "KVM_CREATE_VCPU: %s", strerror(errno));
+		goto out_close_vm;
+	}
+	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size < (int)sizeof(struct kvm_run)) {
+		ret = vm__error(vm, -EINVAL, "KVM_GET_VCPU_MMAP_SIZE: %s",
+				mmap_size < 0 ? strerror(errno) : "too small");
+		goto out_close_vcpu;
+	}
+	vm->run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd,
+		       0);
+	if (vm->run == MAP_FAILED) {
+		ret = vm__error(vm, -errno, "mmap(vCPU): %s", strerror(errno));
+		goto out_close_vcpu;
+	}
+	vm->run_size = (size_t)mmap_size;
+	return 0;
+
+out_close_vcpu:
+	close(vm->vcpu_fd);
+	vm->vcpu_fd = -1;
+out_close_vm:
+	close(vm->vm_fd);
+	vm->vm_fd = -1;
+	return ret;
+}
+
+const char *kvm__exit_name(uint32_t reason)
+{
+	static const char *const names[] = {
+		[KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
+		[KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
+		[KVM_EXIT_IO] = "KVM_EXIT_IO",
+		[KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
+		[KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG",
+		[KVM_EXIT_HLT] = "KVM_EXIT_HLT",
+		[KVM_EXIT_MMIO] = "KVM_EXIT_MMIO",
+		[KVM_EXIT_IRQ_WINDOW_OPEN] = "KVM_EXIT_IRQ_WINDOW_OPEN",
+		[KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
+		[KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY",
+		[KVM_EXIT_INTR] = "KVM_EXIT_INTR",
+		[KVM_EXIT_SET_TPR] = "KVM_EXIT_SET_TPR",
+		[KVM_EXIT_TPR_ACCESS] = "KVM_EXIT_TPR_ACCESS",
+		[KVM_EXIT_NMI] = "KVM_EXIT_NMI",
+		[KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
+		[KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
+	};
+
+	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
+		return names[reason];
+	return "KVM_EXIT_?";
+}
+
+/* An exit that is not a hypercall: the guest cannot go on. */
+static int other_exit(struct hexo_vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	char what[160];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_SHUTDOWN:
+		return crash__vcpu(vm, "triple fault (KVM_EXIT_SHUTDOWN)");
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(what, sizeof(what), "KVM internal error, suberror %u",
+			 run->internal.suberror);
+		return crash__vcpu(vm, what);
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(what, sizeof(what), "VM entry failed, hardware reason 0x%llx",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return crash__vcpu(vm, what);
+	case KVM_EXIT_HLT:
+		return crash__vcpu(vm, "halted with interrupts off (KVM_EXIT_HLT)");
+	case KVM_EXIT_MMIO:
+		snprintf(what, sizeof(what), "%s %u bytes at unmapped guest-physical 0x%llx",
+			 run->mmio.is_write ? "wrote" : "read", run->mmio.len,
+			 (unsigned long long)run->mmio.phys_addr);
+		return crash__vcpu(vm, what);
+	default:
+		snprintf(what, sizeof(what), "unexpected VM exit %s (%u)",
+			 kvm__exit_name(run->exit_reason), run->exit_reason);
+		return crash__vcpu(vm, what);
+	}
+}
+
+/* One exit: HC_CONTINUE, HC_STOP (vm->status set) or < 0 (guest error). */
+static int handle_exit(struct hexo_vm *vm)
+{
+	uint64_t nr;
+	hexo_gpa_t arg;
+	uint32_t reason = vm->run->exit_reason;
+	int ret;
+
+	ret = arch__decode_hypercall(vm, &nr, &arg);
+	if (ret > 0)
+		return hc__dispatch(vm, nr, arg);
+	vm->stats.exit_reasons[reason < STATS_EXIT_REASONS ? reason : 0]++;
+	if (ret < 0)
+		return ret;
+	vm->status = other_exit(vm);
+	return HC_STOP;
+}
+
+int kvm__run(struct hexo_vm *vm)
+{
+	struct vm_stats *st = &vm->stats;
+	uint64_t t0, t1 = now_ns();
+	int ret;
+
+	st->t_first_run = t1;
+	for (;;) {
+		t0 = t1;
+		ret = ioctl(vm->vcpu_fd, KVM_RUN, 0);
+		t1 = now_ns();
+		st->guest_ns += t1 - t0;
+		if (ret < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			die("KVM_RUN: %s", strerror(errno));
+		}
+		st->exits++;
+		ret = handle_exit(vm);
+		t0 = t1;
+		t1 = now_ns();
+		st->monitor_ns += t1 - t0;
+		if (ret == HC_STOP)
+			break;
+		if (ret < 0) {
+			fprintf(stderr, "hexo: guest error: %s\n", vm->error);
+			vm->status = HEXO_EXIT_MONITOR;
+			break;
+		}
+	}
+	st->t_end = t1;
+	return vm->status;
+}

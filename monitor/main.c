@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The `hexo` command: subcommands, --help, --version, and die(), the one
+ * fatal path for monitor errors (status 125, one line on stderr).
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arch.h"
+#include "monitor.h"
+
+noreturn void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hexo: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(HEXO_EXIT_MONITOR);
+}
+
+int vm__error(struct hexo_vm *vm, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(vm->error, sizeof(vm->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct command {
+	const char *name;
+	int (*main)(int argc, char **argv, uint64_t t_start);
+	void (*help)(void);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"run", run__main, run__help, "run a .hexo image as a virtual machine"},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fputs("Usage: hexo COMMAND [OPTIONS] [ARGS...]\n"
+	      "\n"
+	      "Runs C programs built by hexocc as tiny virtual machines.\n"
+	      "\n"
+	      "Commands:\n",
+	      f);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n"
+	      "Options:\n"
+	      "  -h, --help     print this help ('hexo COMMAND --help' for a command's)\n"
+	      "  --version      print the version\n"
+	      "\n"
+	      "Exit status: the program's own; 125 when hexo fails; 139 when the program\n"
+	      "crashes.\n",
+	      f);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t t_start = now_ns();
+	const struct command *cmd;
+	const char *arg;
+
+	/* A guest writing to a closed pipe gets EPIPE, not a dead monitor. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2) {
+		usage(stderr);
+		return HEXO_EXIT_MONITOR;
+	}
+	arg = argv[1];
+	if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(arg, "--version")) {
+		printf("hexo %s (ABI %d, %s)\n", HEXO_VERSION, HEXO_ABI_VERSION, arch__info.name);
+		return 0;
+	}
+	if (!strcmp(arg, "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		cmd = find_command(argv[2]);
+		if (!cmd)
+			die("unknown command '%s': see 'hexo --help'", argv[2]);
+		cmd->help();
+		return 0;
+	}
+	cmd = find_command(arg);
+	if (cmd)
+		return cmd->main(argc - 1, argv + 1, t_start);
+	if (arg[0] == '-')
+		die("unknown option '%s': see 'hexo --help'", arg);
+	die("unknown command '%s': see 'hexo --help'", arg);
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <hexo/layout.h>
+
+#include "guest_mem.h"
+#include "options.h"
+
+int options__parse_size(const char *s, uint64_t *bytes)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	switch (*p) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		break;
+	case '\0':
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (shift) {
+		p++;
+		if (*p && strcasecmp(p, "iB") && strcasecmp(p, "B"))
+			return -EINVAL;
+		if (v > (UINT64_MAX >> shift))
+			return -ERANGE;
+		v <<= shift;
+	}
+	*bytes = v;
+	return 0;
+}
+
+/* "--mem=1G" -> value "1G"; "--mem 1G" -> the next argument. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, char *err,
+				size_t errlen)
+{
+	const char *arg = argv[*i];
+	size_t len = strlen(name);
+
+	if (arg[len] == '=')
+		return arg + len + 1;
+	if (*i + 1 >= argc) {
+		snprintf(err, errlen, "option '%s' needs a value: see 'hexo run --help'", name);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+/* Matches "--name" and "--name=...". */
+static bool is_option(const char *arg, const char *name)
+{
+	size_t len = strlen(name);
+
+	return !strncmp(arg, name, len) && (arg[len] == '\0' || arg[len] == '=');
+}
+
+static int parse_mem(const char *val, uint64_t *mem, char *err, size_t errlen)
+{
+	char lo[32], hi[32];
+	int ret = options__parse_size(val, mem);
+
+	if (ret) {
+		snprintf(err, errlen,
+			 "--mem '%s': not a size (examples: 512M, 2G, 1073741824): see "
+			 "'hexo run --help'",
+			 val);
+		return -EINVAL;
+	}
+	if (*mem < HEXO_MEM_MIN || *mem > HEXO_MEM_MAX) {
+		snprintf(err, errlen, "--mem '%s': must be between %s and %s", val,
+			 guest_mem__size_str(HEXO_MEM_MIN, lo, sizeof(lo)),
+			 guest_mem__size_str(HEXO_MEM_MAX, hi, sizeof(hi)));
+		return -EINVAL;
+	}
+	if (*mem % HEXO_PAGE_SIZE) {
+		snprintf(err, errlen, "--mem '%s': must be a multiple of 4 KiB", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_env(const char *val, char *err, size_t errlen)
+{
+	const char *eq = strchr(val, '=');
+
+	if (eq == val || *val == '\0') {
+		snprintf(err, errlen, "--env '%s': expected NAME=VALUE or NAME", val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int options__parse_run(int argc, char **argv, struct run_opts *opts, char *err, size_t errlen)
+{
+	int i;
+
+	*opts = (struct run_opts){.mem_size = HEXO_MEM_DEFAULT, .dir = "."};
+	opts->env = calloc((size_t)argc + 1, sizeof(opts->env[0]));
+	if (!opts->env) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *val;
+
+		if (!strcmp(arg, "--")) {
+			i++;
+			break;
+		}
+		if (arg[0] != '-' || arg[1] == '\0')
+			break;
+		if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+			opts->help = true;
+			return 0;
+		} else if (!strcmp(arg, "--stats")) {
+			opts->stats = true;
+		} else if (is_option(arg, "--mem")) {
+			val = option_value(argc, argv, &i, "--mem", err, errlen);
+			if (!val || parse_mem(val, &opts->mem_size, err, errlen))
+				goto out_free;
+		} else if (is_option(arg, "--dir")) {
+			val = option_value(argc, argv, &i, "--dir", err, errlen);
+			if (!val)
+				goto out_free;
+			opts->dir = val;
+		} else if (is_option(arg, "--env")) {
+			val = option_value(argc, argv, &i, "--env", err, errlen);
+			if (!val || parse_env(val, err, errlen))
+				goto out_free;
+			opts->env[opts->n_env++] = val;
+		} else {
+			snprintf(err, errlen, "unknown option '%s': see 'hexo run --help'", arg);
+			goto out_free;
+		}
+	}
+	if (i >= argc) {
+		snprintf(err, errlen, "no image given: see 'hexo run --help'");
+		goto out_free;
+	}
+	opts->image = argv[i];
+	opts->guest_argv = &argv[i];
+	opts->guest_argc = (size_t)(argc - i);
+	return 0;
+
+out_free:
+	options__free(opts);
+	return -EINVAL;
+}
+
+void options__free(struct run_opts *opts)
+{
+	free(opts->env);
+	opts->env = NULL;
+	opts->n_env = 0;
+}

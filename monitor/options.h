@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command-line parsing for `hexo run`. Pure logic: unit-tested.
+ */
+#ifndef HEXO_MONITOR_OPTIONS_H
+#define HEXO_MONITOR_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct run_opts {
+	uint64_t mem_size;  /* --mem, default HEXO_MEM_DEFAULT */
+	const char *dir;    /* --dir, default "." */
+	bool stats;         /* --stats */
+	bool help;          /* -h / --help: nothing else was checked */
+	const char **env;   /* --env values in order (NAME=VALUE or NAME) */
+	size_t n_env;
+	const char *image;  /* IMAGE */
+	char **guest_argv;  /* IMAGE ARGS...: argv for the guest, argv[0] = IMAGE */
+	size_t guest_argc;
+};
+
+/*
+ * Parses a memory size: decimal digits with an optional binary suffix
+ * K, M, G or T (any case, optionally followed by "iB" or "B"), e.g. 512M,
+ * 2G, 1073741824, 64MiB. Returns 0, -EINVAL (not a size) or -ERANGE
+ * (overflows 64 bits).
+ */
+int options__parse_size(const char *s, uint64_t *bytes);
+
+/*
+ * Parses `hexo run` arguments (argv[0] is "run"). Options are read only up
+ * to IMAGE (or "--"); the rest goes to the guest. On error returns -EINVAL
+ * and writes one message line (no "hexo: " prefix) into err. opts->env is
+ * allocated (argc entries); free it with options__free().
+ */
+int options__parse_run(int argc, char **argv, struct run_opts *opts, char *err, size_t errlen);
+void options__free(struct run_opts *opts);
+
+#endif

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+/*
+ * `hexo run --stats`: a small table on stderr after the guest has stopped.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "hypercall.h"
+#include "monitor.h"
+
+static void row_count(const char *name, uint64_t n, int indent)
+{
+	fprintf(stderr, "  %*s%-*s %12" PRIu64 "\n", indent, "", 38 - indent, name, n);
+}
+
+static void row_ms(const char *name, double ms)
+{
+	fprintf(stderr, "  %-38s %12.3f ms\n", name, ms);
+}
+
+void stats__print(const struct hexo_vm *vm)
+{
+	const struct vm_stats *st = &vm->stats;
+	const struct hexo_boot_info *boot = vm->boot;
+
+	fprintf(stderr, "hexo: stats\n");
+	row_count("VM exits to the monitor", st->exits, 0);
+	for (uint64_t nr = 0; nr < HEXO_HC_MAX; nr++)
+		if (st->hypercalls[nr])
+			row_count(hc__name(nr), st->hypercalls[nr], 2);
+	for (uint32_t r = 0; r < STATS_EXIT_REASONS; r++)
+		if (st->exit_reasons[r])
+			row_count(kvm__exit_name(r), st->exit_reasons[r], 2);
+	row_ms("time in the guest (KVM_RUN)", (double)st->guest_ns / 1e6);
+	row_ms("time in the monitor (exits)", (double)st->monitor_ns / 1e6);
+	row_ms("monitor set-up (start to first run)", (double)(st->t_first_run - st->t_start) / 1e6);
+	if (boot && boot->clock_hz && boot->t_entry && boot->t_main >= boot->t_entry)
+		row_ms("guest boot to main()",
+		       (double)(boot->t_main - boot->t_entry) * 1e3 / (double)boot->clock_hz);
+	else
+		fprintf(stderr, "  %-38s %12s\n", "guest boot to main()", "n/a");
+	row_ms("total wall time", (double)(st->t_end - st->t_start) / 1e6);
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hexo needs, when any is missing.
+# Idempotent: with everything present it only checks and says so.
+# As root it runs apt-get; otherwise it prints the exact command to run.
+set -euo pipefail
+
+packages=(
+	make clang lld llvm            # compiler, linker, llvm-link/llvm-ar
+	newlib-source                  # libc/libm for the guests, built by hexo
+	libelf-dev                     # ELF reading in the monitor and tools
+	libxxhash-dev                  # image and checkpoint checksums
+	libjson-c-dev                  # --json output
+	libcmocka-dev                  # host-side unit tests
+	xz-utils                       # to unpack newlib's source tarball
+	libclang-rt-14-dev             # x86-64 guest compiler runtime (builtins)
+	libgcc-12-dev-arm64-cross      # aarch64 guest compiler runtime (libgcc.a)
+	libsodium-dev                  # hexod: HMAC handshake, nonces, hashes
+	gcc-aarch64-linux-gnu          # hexod: aarch64 libc/crt for the static board agent
+	libsodium-dev:arm64            # hexod: static aarch64 libsodium (needs arm64 multiarch)
+	qemu-user                      # tests: run the aarch64 hexod (qemu-aarch64)
+	qemu-system-arm                # hexo board: qemu-system-aarch64 (emulated ARM64 board)
+	libc6-dev-arm64-cross          # hexo board: static aarch64 hexo-init (board/init.c)
+	libarchive-dev                 # hexo board: kernel .deb reading, cpio initramfs writing
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ "$st" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+	echo "deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+cmd="apt-get install -y --no-install-recommends ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run as root: apt-get update && $cmd" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+$cmd

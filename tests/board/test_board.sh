@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Boots one emulated ARM64 board and checks `hexo board up|status|down`
+# (docs/board.md). Loopback only: the agent is reached on 127.0.0.1.
+#
+#   tests/board/test_board.sh          (after `make board`)
+#
+# Uses `build/bin/hexo board` when the CLI has it, else build/board/hexo-board;
+# HEXO_BOARD_CMD overrides. The board's state goes to a temporary HEXO_STATE;
+# the kernel cache (~/.cache/hexo/board-kernel, or HEXO_CACHE) is shared.
+# Prints "SKIP: <reason>" when QEMU or the arm64 kernel cannot be had, and
+# ends with "N passed, N failed, N skipped".
+set -uo pipefail
+
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+NAME=tb$$
+pass=0
+fail=0
+skip=0
+
+ok() { echo "PASS: $*"; pass=$((pass + 1)); }
+ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+sk() { echo "SKIP: $*"; skip=$((skip + 1)); }
+
+finish() {
+	echo "$pass passed, $fail failed, $skip skipped"
+	[[ $fail -eq 0 ]]
+	exit $?
+}
+
+pick_cmd() {
+	if [[ -n "${HEXO_BOARD_CMD:-}" ]]; then
+		read -r -a BOARD <<<"$HEXO_BOARD_CMD"
+	elif [[ -x build/bin/hexo ]] && build/bin/hexo board --help >/dev/null 2>&1; then
+		BOARD=("$ROOT/build/bin/hexo" board)
+	else
+		BOARD=("$ROOT/build/board/hexo-board")
+	fi
+}
+
+STATE=$(mktemp -d /tmp/hexo-board-test.XXXXXX)
+export HEXO_STATE=$STATE
+OUT=$STATE/out
+ERR=$STATE/err
+
+# Stops any QEMU this test started, whatever happened.
+cleanup() {
+	local f pid
+	for f in "$STATE"/boards/*/qemu.pid; do
+		[[ -f $f ]] || continue
+		pid=$(cat "$f")
+		if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$STATE"; then
+			kill "$pid" 2>/dev/null
+		fi
+	done
+	rm -rf "$STATE"
+}
+trap cleanup EXIT
+
+run() { # run ARGS...: the board command; stdout in $OUT, stderr in $ERR, status in $rc
+	"${BOARD[@]}" "$@" >"$OUT" 2>"$ERR"
+	rc=$?
+}
+
+qemu_alive() { # qemu_alive PID: a live (not zombie) process
+	local st
+	[[ -r /proc/$1/stat ]] || return 1
+	st=$(sed 's/.*) //' "/proc/$1/stat" | cut -c1)
+	[[ $st != Z && $st != X ]]
+}
+
+pick_cmd
+if ! command -v qemu-system-aarch64 >/dev/null; then
+	sk "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)"
+	finish
+fi
+if [[ ! -x ${BOARD[0]} || ! -f build/aarch64/bin/hexo-init ]]; then
+	ko "${BOARD[0]} or build/aarch64/bin/hexo-init missing: run make board"
+	finish
+fi
+have_agent=0
+[[ -f build/aarch64/bin/hexod ]] && have_agent=1
+
+# 1. up
+t0=$(date +%s.%N)
+run up --name "$NAME" --mem 1G
+t1=$(date +%s.%N)
+if [[ $rc -ne 0 ]]; then
+	if grep -qE "no arm64 packages|cannot resolve|no installable|apt-get download|kernel package" "$ERR"; then
+		sk "the arm64 kernel cannot be had: $(tail -1 "$ERR")"
+		finish
+	fi
+	ko "up --name $NAME: exit $rc: $(tail -1 "$ERR")"
+	cat "$ERR"
+	finish
+fi
+up_out=$(cat "$OUT")
+ready=$(sed -n 's/.*ready in \([0-9.]*\) s.*/\1/p' "$OUT")
+ok "up: $(cat "$OUT")"
+echo "boot-to-ready: ${ready:-?} s from QEMU start to agent ready ($(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s for the whole 'up' command)"
+
+# 2. status
+run status
+if [[ $rc -eq 0 ]] && grep -qE "^$NAME +running +127\.0\.0\.1:[0-9]+ " "$OUT"; then
+	ok "status lists $NAME as running"
+else
+	ko "status: exit $rc: $(cat "$OUT" "$ERR")"
+fi
+run status --name "$NAME"
+[[ $rc -eq 0 ]] && ok "status --name $NAME: exit 0" || ko "status --name $NAME: exit $rc"
+pid=$(awk -v n="$NAME" '$1 == n { print $7 }' "$OUT")
+port=$(awk -v n="$NAME" '$1 == n { split($3, a, ":"); print a[2] }' "$OUT")
+
+# 3. the registry entry
+node=$STATE/nodes/$NAME.json
+if [[ -f $node && $(stat -c %a "$node") == 600 ]] && grep -q '"board"' "$node" &&
+	grep -q "$port" "$node"; then
+	ok "registry: $node (kind board, port $port, mode 0600)"
+else
+	ko "registry entry $node missing or wrong"
+fi
+
+# 4. the agent answered an authenticated PING
+if [[ $have_agent -eq 1 ]]; then
+	if grep -q "(hexod .* on aarch64)" <<<"$up_out"; then
+		ok "agent: authenticated PING answered ($(sed -n 's/.*(\(hexod[^)]*\)).*/\1/p' <<<"$up_out"))"
+	else
+		ko "agent: no PONG recorded"
+	fi
+else
+	sk "agent ping: build/aarch64/bin/hexod is not built"
+fi
+if grep -q "kvm: /dev/kvm ready" "$STATE/boards/$NAME/console.log"; then
+	ok "KVM works inside the board: $(grep -o 'kvm: /dev/kvm ready.*' "$STATE/boards/$NAME/console.log")"
+else
+	ko "no /dev/kvm inside the board: $(grep 'kvm:' "$STATE/boards/$NAME/console.log")"
+fi
+
+# 5. a second up with the same name is refused while it runs
+run up --name "$NAME"
+if [[ $rc -ne 0 ]] && grep -q "already running" "$ERR"; then
+	ok "second up refused: $(tail -1 "$ERR")"
+else
+	ko "second up --name $NAME: exit $rc: $(tail -1 "$ERR")"
+fi
+
+# 6. down: QEMU gone, entry gone
+run down --name "$NAME"
+if [[ $rc -eq 0 ]] && ! qemu_alive "$pid"; then
+	ok "down: $(cat "$OUT"); QEMU pid $pid is gone"
+else
+	ko "down: exit $rc, QEMU pid $pid alive: $(tail -1 "$ERR")"
+fi
+run status --name "$NAME"
+if [[ $rc -eq 1 && ! -e $node ]]; then
+	ok "after down: no registry entry, status --name says: $(tail -1 "$ERR")"
+else
+	ko "after down: status exit $rc, entry $( [[ -e $node ]] && echo present || echo absent)"
+fi
+
+# 7. a board whose QEMU died is reported as dead and cleaned by down
+run up --name "$NAME" --mem 512M
+if [[ $rc -ne 0 ]]; then
+	ko "up again after down: exit $rc: $(tail -1 "$ERR")"
+	finish
+fi
+run status --name "$NAME"
+pid=$(awk -v n="$NAME" '$1 == n { print $7 }' "$OUT")
+kill -9 "$pid"
+for _ in $(seq 50); do qemu_alive "$pid" || break; sleep 0.1; done
+run status --name "$NAME"
+if [[ $rc -eq 3 ]] && grep -qE "^$NAME +dead " "$OUT"; then
+	ok "stale board reported: $(grep "^$NAME" "$OUT" | tr -s ' ')"
+else
+	ko "stale board: status exit $rc: $(cat "$OUT")"
+fi
+run down --name "$NAME"
+if [[ $rc -eq 0 && ! -e $node ]]; then
+	ok "down of a stale board: $(cat "$OUT")"
+else
+	ko "down of a stale board: exit $rc: $(tail -1 "$ERR")"
+fi
+
+
+# 8. a kernel .deb whose modules are .ko.xz under usr/lib/modules (newer
+#    Debian layout), given with HEXO_BOARD_KERNEL_DEB: unpacked and booted
+kdir=$(ls -d "${HEXO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hexo}"/board-kernel/*/ok 2>/dev/null | head -1)
+kdir=${kdir%/ok}
+if [[ -z $kdir ]] || ! command -v xz >/dev/null || ! command -v dpkg-deb >/dev/null; then
+	sk ".ko.xz kernel package: no cached kernel, xz or dpkg-deb"
+	finish
+fi
+rel=$(cut -d' ' -f1 "$kdir/release")
+pkg=$STATE/pkg
+mkdir -p "$pkg/DEBIAN" "$pkg/boot" "$pkg/usr/lib/modules/$rel/kernel/drivers"
+cp "$kdir/vmlinuz" "$pkg/boot/vmlinuz-$rel"
+for m in "$kdir"/modules/*.ko; do
+	xz --check=crc32 -c "$m" >"$pkg/usr/lib/modules/$rel/kernel/drivers/$(basename "$m").xz"
+done
+printf 'Package: hexo-test-kernel\nVersion: 1\nArchitecture: arm64\nMaintainer: hexo <hexo@localhost>\nDescription: test\n' >"$pkg/DEBIAN/control"
+dpkg-deb -Zxz -z1 -b "$pkg" "$STATE/hexo-test-kernel_1_arm64.deb" >/dev/null
+HEXO_CACHE=$STATE/cache HEXO_BOARD_KERNEL_DEB=$STATE/hexo-test-kernel_1_arm64.deb run up --name "$NAME-xz"
+nmods=$(ls "$STATE"/cache/board-kernel/*/modules/*.ko 2>/dev/null | wc -l)
+if [[ $rc -eq 0 ]] && grep -q "modules: $nmods loaded, 0 failed" "$STATE/boards/$NAME-xz/console.log"; then
+	ok ".ko.xz kernel package: $nmods modules unpacked and loaded; $(cat "$OUT")"
+else
+	ko ".ko.xz kernel package: exit $rc: $(tail -1 "$ERR")"
+fi
+run down --name "$NAME-xz"
+[[ $rc -eq 0 ]] || ko "down --name $NAME-xz: exit $rc: $(tail -1 "$ERR")"
+
+finish

@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# Behaviour tests of the hexocc driver (docs/hexocc.md).
+#
+#   tests/hexocc/test_driver.sh        (or: make test-hexocc)
+#
+# Uses build/bin/hexocc and the guest runtime in build/lib/hexo (override
+# with HEXOCC=... and HEXO_LIB_DIR=...). Building needs no KVM; the steps
+# that run the images need build/bin/hexo (HEXO=...) and a usable /dev/kvm
+# and print "SKIP: <reason>" otherwise. Last line: "N passed, N failed, N skipped".
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+HEXOCC=${HEXOCC:-$root/build/bin/hexocc}
+HEXO=${HEXO:-$root/build/bin/hexo}
+
+passed=0 failed=0 skipped=0
+pass() { echo "ok: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
+skip() { echo "SKIP: $1"; skipped=$((skipped + 1)); }
+check() { # check DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	if "$@"; then pass "$d"; else fail "$d"; fi
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hexocc-test-XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+# hexocc's own temporary folders go here, so leaks can be seen.
+export TMPDIR=$work/tmp
+mkdir -p "$TMPDIR" "$work/src"
+cd "$work/src" || exit 1
+
+# hx ARGS...: runs hexocc; stdout in out, stderr in err, status in rc.
+rc=0
+hx() {
+	"$HEXOCC" "$@" >out 2>err
+	rc=$?
+}
+ok() { [ "$rc" -eq 0 ] || { sed 's/^/    /' err; return 1; }; }
+failed_with() { [ "$rc" -ne 0 ] && grep -qF -- "$1" err; }
+err_is() { [ "$rc" -ne 0 ] && [ "$(cat err)" = "$1" ]; }
+no_temps() { [ -z "$(ls -A "$TMPDIR")" ]; }
+
+# le_u64 FILE OFFSET / le_u16 FILE OFFSET: little-endian integers.
+le_u64() { od -An -t u8 -j "$2" -N 8 "$1" | tr -d ' '; }
+le_u16() { od -An -t u2 -j "$2" -N 2 "$1" | tr -d ' '; }
+
+# is_image FILE: a .hexo whose first entry is an x86-64 static ELF executable.
+is_image() {
+	local off size
+	[ "$(head -c 8 "$1" | od -An -c | tr -d ' ')" = 'HEXOIMG032' ] || return 1
+	[ "$(od -An -t u4 -j 64 -N 8 "$1" | tr -s ' ')" = ' 1 1' ] || return 1 # ELF, x86_64
+	off=$(le_u64 "$1" 72)
+	size=$(le_u64 "$1" 80)
+	tail -c +$((off + 1)) "$1" | head -c "$size" >"$work/entry.elf"
+	[ "$(head -c 4 "$work/entry.elf" | od -An -c | tr -d ' ')" = '177ELF' ] &&
+		[ "$(le_u16 "$work/entry.elf" 16)" = 2 ] && # ET_EXEC
+		[ "$(le_u16 "$work/entry.elf" 18)" = 62 ]   # EM_X86_64
+}
+
+# is_x86_object FILE: an x86-64 ELF relocatable object.
+is_x86_object() {
+	[ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ] &&
+		[ "$(le_u16 "$1" 16)" = 1 ] && [ "$(le_u16 "$1" 18)" = 62 ]
+}
+
+if [ ! -x "$HEXOCC" ]; then
+	echo "FAIL: $HEXOCC not built: run make"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
+
+# ---- test programs --------------------------------------------------------
+
+cat >hello.c <<'EOF'
+#include <stdio.h>
+int main(void)
+{
+	printf("hello, world\n");
+	return 0;
+}
+EOF
+cat >main.c <<'EOF'
+#include <stdio.h>
+#include "sum.h"
+int main(void)
+{
+	int s = sum(10);
+	printf("sum=%d scale=%d\n", s, SCALE);
+	return s == 55 * SCALE ? 0 : 1;
+}
+EOF
+cat >sum.c <<'EOF'
+#include "sum.h"
+int sum(int n)
+{
+	int s = 0;
+	for (int i = 1; i <= n; i++)
+		s += i * SCALE;
+	return s;
+}
+EOF
+mkdir -p inc
+cat >inc/sum.h <<'EOF'
+#ifndef SCALE
+#define SCALE 1
+#endif
+int sum(int n);
+EOF
+cat >math.c <<'EOF'
+#include <math.h>
+#include <stdio.h>
+int main(void)
+{
+	volatile double x = 2.0;
+	printf("%.6f %.6f %.6f\n", sqrt(x), sin(x), exp(x));
+	return 0;
+}
+EOF
+cat >status.c <<'EOF'
+int main(void)
+{
+	return VALUE;
+}
+EOF
+cat >bad.c <<'EOF'
+int main(void)
+{
+	return not_declared_anywhere +;
+}
+EOF
+cat >undef.c <<'EOF'
+int missing_function(void);
+int main(void)
+{
+	return missing_function();
+}
+EOF
+
+# ---- driver basics ----------------------------------------------------------
+
+hx --help
+check "--help prints usage" eval 'ok && grep -q "^Usage: hexocc" out'
+hx --version
+check "--version names the image format" eval 'ok && grep -q "image format 1" out'
+hx
+check "no input files is an error" failed_with "hexocc: no input files"
+hx nope.c
+check "missing source: one clear line" err_is "hexocc: nope.c: No such file or directory"
+hx hello.c nope.o
+check "missing object: one clear line" err_is "hexocc: nope.o: No such file or directory"
+hx -Ofast hello.c
+check "-Ofast refused" failed_with "hexocc: -Ofast: refused"
+hx -ffast-math hello.c
+check "-ffast-math refused" failed_with "hexocc: -ffast-math: refused"
+hx -ffp-contract=fast hello.c
+check "-ffp-contract=fast refused" failed_with "hexocc: -ffp-contract=fast: refused"
+hx -mavx2 hello.c
+check "-m options refused" failed_with "hexocc: -mavx2: refused"
+hx --frobnicate hello.c
+check "unknown option refused" failed_with "hexocc: --frobnicate: unknown option"
+hx notes.txt
+check "unknown file type refused" failed_with "hexocc: notes.txt: unknown file type"
+hx hello.c -o
+check "-o without a value" failed_with "hexocc: -o: missing argument"
+hx -c -o x.o hello.c sum.c
+check "-c -o with two sources refused" failed_with "cannot name one output for several sources"
+hx hello.c -o hello.c
+check "output over an input refused" failed_with "would overwrite an input file"
+check "no temporary folder left so far" no_temps
+
+# ---- building -----------------------------------------------------------------
+
+runtime=${HEXO_LIB_DIR:-$root/build/lib/hexo}/x86_64
+if [ ! -f "$runtime/crt0.o" ] || [ ! -e "$runtime/newlib/lib/libc.a" ]; then
+	fail "guest runtime missing in $runtime: run make"
+fi
+
+hx -O2 hello.c
+check "hello world builds a.hexo" eval 'ok && is_image a.hexo'
+hx -O2 -o hello.hexo hello.c
+check "-o names the image" eval 'ok && is_image hello.hexo'
+cp hello.hexo hello2.hexo
+hx -O2 -o hello.hexo hello.c
+check "images are reproducible" cmp -s hello.hexo hello2.hexo
+
+hx -c -Iinc -DSCALE=3 main.c sum.c
+check "-c compiles each source to NAME.o" eval 'ok && is_x86_object main.o && is_x86_object sum.o'
+hx -o multi.hexo main.o sum.o
+check "objects link into an image" eval 'ok && is_image multi.hexo'
+hx -c -Iinc -DSCALE=3 -o renamed.o "$work/src/sum.c"
+check "-c -o names the object" eval 'ok && is_x86_object renamed.o'
+hx -O1 -I inc -D SCALE=3 -o multi2.hexo main.c sum.c
+check "several sources, separate -I/-D values" eval 'ok && is_image multi2.hexo'
+
+mkdir -p libs
+hx -c -Iinc -DSCALE=3 -o libs/sum.o sum.c
+ar rcs libs/libsum.a libs/sum.o
+hx -Iinc -DSCALE=3 -o withlib.hexo main.c -Llibs -lsum
+check "-L/-l link a static library" eval 'ok && is_image withlib.hexo'
+hx -Iinc -DSCALE=3 -o withlib.hexo main.c -lsum
+check "-l not found: clear error" failed_with "hexocc: -lsum: libsum.a not found"
+hx -o archive.hexo main.o libs/libsum.a
+check "an archive given as a file links" eval 'ok && is_image archive.hexo'
+
+hx -O2 -o math.hexo math.c -lm
+check "-lm program builds" eval 'ok && is_image math.hexo'
+hx -O2 -o math-nolm.hexo math.c
+check "libm is linked even without -lm" eval 'ok && is_image math-nolm.hexo'
+
+hx -E -DSCALE=7 -Iinc main.c
+check "-E preprocesses with -I/-D" eval 'ok && grep -q "55 \* 7" out && grep -q "int sum(int n);" out'
+hx -E hello.c
+check "-E finds newlib headers" eval 'ok && grep -q "printf" out'
+hx -S -O2 sum.c -Iinc
+check "-S writes NAME.s" eval 'ok && grep -q "sum:" sum.s'
+
+hx -DVALUE=7 -o status7.hexo status.c
+check "-D value builds" eval 'ok && is_image status7.hexo'
+hx -UVALUE -DVALUE=9 -o status9.hexo status.c
+check "-U then -D builds" ok
+
+hx -o bad.hexo bad.c
+check "failing compile: non-zero, clang's error shown" failed_with "error:"
+check "failing compile: no image written" test ! -e bad.hexo
+hx -o two.hexo bad.c hello.c
+check "failing compile: other sources still compiled, no link" \
+	eval '[ $rc -ne 0 ] && [ ! -e two.hexo ]'
+hx -o undef.hexo undef.c
+check "failing link: non-zero, lld's error shown" failed_with "undefined symbol: missing_function"
+check "failing link: no image written" test ! -e undef.hexo
+
+hx -v -o verbose.hexo hello.c
+check "-v prints the clang and ld.lld commands" \
+	eval 'ok && grep -q -- "--target=x86_64-unknown-none-elf" err && grep -q "ld.lld.* -T .*hexo.ld" err'
+check "-v uses the Makefile's guest flags" grep -q -- "-ffp-contract=off .*-fno-plt" err
+
+hx -save-temps -o kept.hexo hello.c
+check "-save-temps keeps the temporary folder" eval 'ok && grep -q "temporary files kept in" err'
+rm -rf "${TMPDIR:?}"/*
+
+HEXO_LIB_DIR=/nonexistent/lib/hexo hx hello.c
+check "missing runtime: says to run make" \
+	failed_with "hexocc: /nonexistent/lib/hexo/x86_64/"
+check "missing runtime: message" grep -q "missing: run 'make' in the hexo tree" err
+HEXO_CLANG=/nonexistent/clang hx hello.c
+check "missing clang: clear error" failed_with "hexocc: /nonexistent/clang: not found"
+HEXO_LLD=/nonexistent/ld.lld hx hello.c
+check "missing ld.lld: clear error" failed_with "hexocc: /nonexistent/ld.lld: not found"
+
+# SIGTERM while clang runs: hexocc dies of it and removes its folder.
+cat >"$work/slowclang" <<'EOF'
+#!/bin/sh
+case "$1" in -print-resource-dir) exec clang "$@" ;; esac
+exec sleep 5
+EOF
+chmod +x "$work/slowclang"
+HEXO_CLANG=$work/slowclang "$HEXOCC" -o sig.hexo hello.c 2>/dev/null &
+pid=$!
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+check "SIGTERM: dies of the signal, no image" eval '[ $rc -eq 143 ] && [ ! -e sig.hexo ]'
+check "no temporary folder left after all builds" no_temps
+
+# ---- running the images ---------------------------------------------------------
+
+# run_image IMAGE: runs it; stdout in rout, status in rrc.
+run_image() {
+	"$HEXO" run "$1" >rout 2>rerr
+	rrc=$?
+}
+
+if [ ! -x "$HEXO" ]; then
+	skip "running images: $HEXO not built"
+elif [ ! -c /dev/kvm ] || [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	skip "running images: /dev/kvm is not usable"
+else
+	run_image hello.hexo
+	check "hello.hexo prints hello, world" eval '[ $rrc -eq 0 ] && [ "$(cat rout)" = "hello, world" ]'
+	run_image multi.hexo
+	check "multi-file image runs (-c then link)" \
+		eval '[ $rrc -eq 0 ] && [ "$(cat rout)" = "sum=165 scale=3" ]'
+	run_image withlib.hexo
+	check "image linked with -l runs" eval '[ $rrc -eq 0 ]'
+	run_image status7.hexo
+	check "-DVALUE=7 image exits 7" eval '[ $rrc -eq 7 ]'
+	run_image status9.hexo
+	check "-DVALUE=9 image exits 9" eval '[ $rrc -eq 9 ]'
+	run_image math.hexo
+	check "-lm image prints the libm results" \
+		eval '[ $rrc -eq 0 ] && [ "$(cat rout)" = "1.414214 0.909297 7.389056" ]'
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Test-only stand-in for the hexo CLI's remote commands, until they are
+ * wired into monitor/main.c:
+ *   hexo-cli node add|list|ping|rm ...
+ *   hexo-cli run --on NODE [--dir DIR] [--mem SIZE] [--env X] IMAGE ARGS...
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "node_cmd.h"
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "node"))
+		return node_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		if (!remote_run_wanted(argc - 1, argv + 1)) {
+			fprintf(stderr, "hexo-cli: only 'run --on NODE' is supported here\n");
+			return 125;
+		}
+		return remote_run_main(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "usage: hexo-cli node ...|run --on NODE ...\n");
+	return 125;
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Runs every test suite and prints one overall summary line,
+#   N passed, N failed, N skipped
+# adding up:
+#   - each unit-test binary given as an argument (cmocka): its own test cases,
+#     read from cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"
+#     / "[  SKIPPED ] N test(s)" lines; a binary that is missing, crashes or
+#     prints no cmocka summary counts as one failure;
+#   - tests/hexocc/test_driver.sh when present: its last
+#     "N passed, N failed, N skipped" line (else 1 test, by exit status);
+#   - the guest tests (tests/run-guest-tests.sh), case by case;
+#   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
+#     failed) adds one failure named "build".
+# Exit status 0 only when nothing failed.
+#
+# usage: tests/run-tests.sh [--only unit|hexocc|guest] [UNIT_TEST_BINARY...]
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+only=
+if [[ ${1:-} == --only ]]; then
+	only=$2
+	shift 2
+fi
+units=("$@")
+
+out=$root/build/tests
+mkdir -p "$out/unit"
+summary=$out/summary.txt
+: >"$summary"
+
+total_p=0 total_f=0 total_s=0
+failures=()
+
+add() { # add SUITE PASSED FAILED SKIPPED
+	total_p=$((total_p + $2))
+	total_f=$((total_f + $3))
+	total_s=$((total_s + $4))
+	printf '%-28s %4d passed, %4d failed, %4d skipped\n' "$1" "$2" "$3" "$4" >>"$summary"
+	if [[ $3 -gt 0 ]]; then failures+=("$1"); fi
+}
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+
+want() { [[ -z $only || $only == "$1" ]]; }
+
+# Last "N passed, N failed[, N skipped]" line of a log -> "P F S" (or nothing).
+summary_of() {
+	grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -n 1 |
+		sed -E 's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\2 \3 \5/' |
+		awk '{ print $1, $2, ($3 == "" ? 0 : $3) }'
+}
+
+if [[ ${HEXO_TEST_BUILD_OK:-1} == 0 ]]; then
+	banner "build"
+	echo "FAIL: build ('make all' failed: see the compiler output above)"
+	add build 0 1 0
+fi
+
+# ------------------------------------------------------------- unit tests --
+if want unit; then
+	for bin in "${units[@]}"; do
+		name=$(basename "$bin")
+		log=$out/unit/$name.log
+		banner "unit: $name"
+		if [[ ! -x $bin ]]; then
+			echo "FAIL: $name (not built: $bin)"
+			add "unit/$name" 0 1 0
+			continue
+		fi
+		st=0
+		timeout -k 5 600 stdbuf -oL -eL "$bin" >"$log" 2>&1 || st=$?
+		cat "$log"
+		read -r p f s < <(awk '
+			/^\[  PASSED  \] [0-9]+ test/ { p += $4 }
+			/^\[  FAILED  \] [0-9]+ test\(s\), listed below/ { f += $4 }
+			/^\[  SKIPPED \] [0-9]+ test\(s\), listed below/ { s += $4 }
+			END { print p + 0, f + 0, s + 0 }' "$log")
+		runs=$(grep -c '^\[==========\] [0-9]* test(s) run' "$log" || true)
+		if [[ $runs -eq 0 ]]; then
+			echo "FAIL: $name printed no cmocka summary (exit status $st): counted as 1 failure"
+			add "unit/$name" "$p" $((f + 1)) "$s"
+		elif [[ $st -ne 0 && $f -eq 0 ]]; then
+			echo "FAIL: $name exited with status $st but reported no failed test: counted as 1 failure"
+			add "unit/$name" "$p" 1 "$s"
+		else
+			add "unit/$name" "$p" "$f" "$s"
+		fi
+	done
+fi
+
+# ----------------------------------------------------------------- hexocc --
+if want hexocc && [[ -x tests/hexocc/test_driver.sh ]]; then
+	banner "hexocc driver: tests/hexocc/test_driver.sh"
+	log=$out/hexocc-driver.log
+	st=0
+	timeout -k 5 1800 tests/hexocc/test_driver.sh 2>&1 | tee "$log" || st=${PIPESTATUS[0]}
+	res=$(summary_of "$log")
+	if [[ -n $res ]]; then
+		read -r p f s <<<"$res"
+		if [[ $st -ne 0 && $f -eq 0 ]]; then
+			echo "FAIL: test_driver.sh exited with status $st but reported no failure"
+			f=1
+		fi
+		add hexocc-driver "$p" "$f" "$s"
+	elif [[ $st -eq 0 ]]; then
+		add hexocc-driver 1 0 0
+	else
+		echo "FAIL: test_driver.sh exited with status $st (no summary line)"
+		add hexocc-driver 0 1 0
+	fi
+fi
+
+# ------------------------------------------------------------------ guest --
+if want guest; then
+	banner "guest tests: tests/run-guest-tests.sh"
+	log=$out/guest.log
+	st=0
+	tests/run-guest-tests.sh 2>&1 | tee "$log" || st=${PIPESTATUS[0]}
+	res=$(summary_of "$log")
+	if [[ -n $res ]]; then
+		read -r p f s <<<"$res"
+		if [[ $st -ne 0 && $f -eq 0 ]]; then f=1; fi
+		add guest "$p" "$f" "$s"
+	else
+		echo "FAIL: run-guest-tests.sh stopped (status $st) before its summary"
+		add guest 0 1 0
+	fi
+fi
+
+banner "summary"
+cat "$summary"
+if [[ ${#failures[@]} -gt 0 ]]; then
+	echo "failures in: ${failures[*]}"
+fi
+if [[ $total_s -gt 0 ]]; then
+	echo "skipped tests print 'SKIP: <reason>' above (e.g. no /dev/kvm)"
+fi
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[[ $total_f -eq 0 ]]

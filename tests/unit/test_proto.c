@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for the hexod wire protocol (lib/proto.c, lib/proto_io.c,
+ * lib/proto_fs.c): frame headers, message decoding of good, truncated and
+ * hostile payloads, path validation, the secret and the HMAC handshake,
+ * frame I/O on socketpairs, and the job-directory tree helpers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+#include "proto_fs.h"
+
+static const char KEY_HEX[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+static void key_of(const char *hex, uint8_t key[HEXO_PROTO_KEY])
+{
+	assert_int_equal(hexo_secret_parse(hex, key), 0);
+}
+
+/* --- frame headers ------------------------------------------------------- */
+
+static int hdr_check(uint32_t len, uint16_t type, uint8_t stream, uint8_t flags)
+{
+	struct hexo_frame_hdr h = {len, type, stream, flags}, out;
+	uint8_t b[HEXO_PROTO_HDR_SIZE];
+	char err[256];
+
+	hexo_frame_hdr_encode(b, &h);
+	return hexo_frame_hdr_decode(b, &out, err, sizeof(err));
+}
+
+static void test_hdr_roundtrip(void **state)
+{
+	struct hexo_frame_hdr h = {.len = 0x123456, .type = HEXO_F_OUTPUT, .stream = 2}, out;
+	uint8_t b[HEXO_PROTO_HDR_SIZE];
+	char err[256];
+
+	(void)state;
+	h.len = HEXO_PROTO_MAX_FRAME;
+	hexo_frame_hdr_encode(b, &h);
+	/* little-endian on the wire */
+	assert_int_equal(b[0], 0x00);
+	assert_int_equal(b[2], 0x10);
+	assert_int_equal(b[4], HEXO_F_OUTPUT);
+	assert_int_equal(b[5], 0);
+	assert_int_equal(hexo_frame_hdr_decode(b, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.len, HEXO_PROTO_MAX_FRAME);
+	assert_int_equal(out.type, HEXO_F_OUTPUT);
+	assert_int_equal(out.stream, 2);
+}
+
+static void test_hdr_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(hdr_check(0, HEXO_F_PING, 0, 0), 0);
+	assert_int_equal(hdr_check(0, 0, 0, 0), -EPROTO);                   /* type 0 */
+	assert_int_equal(hdr_check(0, HEXO_F_MAX_TYPE + 1, 0, 0), -EPROTO); /* unknown */
+	assert_int_equal(hdr_check(0, 0x100 | HEXO_F_PING, 0, 0), -EPROTO); /* high byte */
+	assert_int_equal(hdr_check(HEXO_PROTO_MAX_FRAME + 1, HEXO_F_DATA, 0, 0), -EMSGSIZE);
+	assert_int_equal(hdr_check(UINT32_MAX, HEXO_F_DATA, 0, 0), -EMSGSIZE);
+	assert_int_equal(hdr_check(1, HEXO_F_DATA, 0, 1), -EPROTO);   /* flags */
+	assert_int_equal(hdr_check(1, HEXO_F_DATA, 1, 0), -EPROTO);   /* stream on DATA */
+	assert_int_equal(hdr_check(1, HEXO_F_OUTPUT, 0, 0), -EPROTO); /* OUTPUT needs one */
+	assert_int_equal(hdr_check(1, HEXO_F_OUTPUT, 3, 0), -EPROTO);
+	assert_int_equal(hdr_check(1, HEXO_F_OUTPUT, 1, 0), 0);
+}
+
+static void test_type_names(void **state)
+{
+	(void)state;
+	assert_string_equal(hexo_frame_type_name(HEXO_F_RUN), "RUN");
+	assert_string_equal(hexo_frame_type_name(0), "unknown");
+	assert_string_equal(hexo_frame_type_name(1000), "unknown");
+}
+
+/* --- messages ------------------------------------------------------------ */
+
+static void test_hello(void **state)
+{
+	struct hexo_msg_hello in = {.version = HEXO_PROTO_VERSION}, out;
+	struct hexo_buf b = {0};
+	char err[256];
+	uint8_t copy[64];
+
+	(void)state;
+	memset(in.nonce, 0xab, sizeof(in.nonce));
+	assert_int_equal(hexo_msg_hello_encode(&b, &in), 0);
+	assert_int_equal(b.len, 40);
+	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)), 0);
+	assert_memory_equal(out.nonce, in.nonce, sizeof(in.nonce));
+	/* every truncation is refused */
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(hexo_msg_hello_decode(b.p, n, &out, err, sizeof(err)), -EPROTO);
+	/* trailing bytes are refused */
+	memcpy(copy, b.p, b.len);
+	assert_int_equal(hexo_msg_hello_decode(copy, b.len + 1, &out, err, sizeof(err)), -EPROTO);
+	/* bad magic */
+	copy[0] ^= 1;
+	assert_int_equal(hexo_msg_hello_decode(copy, b.len, &out, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "magic"));
+	/* another version */
+	in.version = 2;
+	hexo_msg_hello_encode(&b, &in);
+	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
+	                 -EPROTONOSUPPORT);
+	assert_non_null(strstr(err, "version 2"));
+	hexo_buf_free(&b);
+}
+
+static void test_run_roundtrip(void **state)
+{
+	const char *argv[] = {"dir/app.hexo", "-n", "", "x y", NULL};
+	const char *env[] = {"A=1", "B", NULL};
+	struct hexo_msg_run in = {.kind = HEXO_RUN_IMAGE,
+	                          .flags = HEXO_RUN_F_STATS,
+	                          .image_size = 12345,
+	                          .n_files = 7,
+	                          .argc = 4,
+	                          .n_env = 2,
+	                          .mem = "1G",
+	                          .argv = argv,
+	                          .env = env},
+	                    out;
+	struct hexo_buf b = {0};
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hexo_msg_run_encode(&b, &in), 0);
+	assert_int_equal(hexo_msg_run_decode(b.p, b.len, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.image_size, 12345);
+	assert_int_equal(out.n_files, 7);
+	assert_int_equal(out.flags, HEXO_RUN_F_STATS);
+	assert_string_equal(out.mem, "1G");
+	assert_int_equal(out.argc, 4);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(out.argv[i], argv[i]);
+	assert_null(out.argv[4]);
+	assert_string_equal(out.env[0], "A=1");
+	assert_string_equal(out.env[1], "B");
+	assert_null(out.env[2]);
+	hexo_msg_run_free(&out);
+	/* every truncation is refused without crashing or leaking */
+	for (size_t n = 0; n < b.len; n++) {
+		assert_int_not_equal(hexo_msg_run_decode(b.p, n, &out, err, sizeof(err)), 0);
+		assert_null(out.argv);
+	}
+	hexo_buf_free(&b);
+}
+
+static int run_decode_with(uint32_t kind, uint32_t flags, uint64_t size, uint32_t n_files,
+                           uint32_t argc, uint32_t n_env, const char *strings, size_t slen)
+{
+	struct hexo_msg_run out;
+	struct hexo_buf b = {0};
+	char err[256];
+	int ret;
+
+	hexo_buf_u32(&b, kind);
+	hexo_buf_u32(&b, flags);
+	hexo_buf_u64(&b, size);
+	hexo_buf_u32(&b, n_files);
+	hexo_buf_u32(&b, argc);
+	hexo_buf_u32(&b, n_env);
+	hexo_buf_u32(&b, 0);
+	hexo_buf_put(&b, strings, slen);
+	ret = hexo_msg_run_decode(b.p, b.len, &out, err, sizeof(err));
+	if (!ret)
+		hexo_msg_run_free(&out);
+	hexo_buf_free(&b);
+	return ret;
+}
+
+static void test_run_refused(void **state)
+{
+	static const char s[] = "\0app\0"; /* mem "", argv[0] "app" */
+
+	(void)state;
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 0, s, sizeof(s) - 1), 0);
+	assert_int_equal(run_decode_with(2, 0, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO); /* kind */
+	assert_int_equal(run_decode_with(1, 8, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO); /* flags */
+	assert_int_equal(run_decode_with(1, 0, 0, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);  /* size */
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 0, 0, s, sizeof(s) - 1), -EPROTO); /* argc */
+	assert_int_equal(
+	    run_decode_with(1, 0, 10, HEXO_PROTO_MAX_FILES + 1, 1, 0, s, sizeof(s) - 1), -EPROTO);
+	/* more strings announced than present: no huge allocation, refused */
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 4000, 0, s, sizeof(s) - 1), -EPROTO);
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 3, s, sizeof(s) - 1), -EPROTO);
+	/* unterminated string */
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 0, "\0app", 4), -EPROTO);
+	/* trailing bytes */
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 0, "\0app\0x", 6), -EPROTO);
+}
+
+static int file_decode_path(const char *path, uint32_t mode)
+{
+	struct hexo_msg_file f;
+	struct hexo_buf b = {0};
+	char err[256];
+	int ret;
+
+	hexo_buf_u64(&b, 5);
+	hexo_buf_u32(&b, mode);
+	hexo_buf_u32(&b, 0);
+	hexo_buf_str(&b, path);
+	ret = hexo_msg_file_decode(b.p, b.len, &f, err, sizeof(err));
+	if (!ret) {
+		assert_string_equal(f.path, path);
+		assert_int_equal(f.size, 5);
+	}
+	hexo_buf_free(&b);
+	return ret;
+}
+
+static void test_file_paths(void **state)
+{
+	(void)state;
+	assert_int_equal(file_decode_path("out.txt", 0644), 0);
+	assert_int_equal(file_decode_path("a/b/c.dat", 0755), 0);
+	assert_int_equal(file_decode_path("..x/.hidden/x..", 0600), 0);
+	assert_int_equal(file_decode_path("../x", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("/etc/x", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("a/../../b", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("a/..", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("..", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("a//b", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("a/", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("./a", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("a\nb", 0644), -EPROTO);
+	assert_int_equal(file_decode_path("ok", 01777), -EPROTO); /* sticky: not a mode we send */
+}
+
+static void test_path_valid(void **state)
+{
+	char longname[300], longpath[HEXO_PROTO_PATH_MAX + 10];
+
+	(void)state;
+	assert_true(hexo_proto_path_valid("a"));
+	assert_true(hexo_proto_path_valid("a b/c-d_e.f"));
+	assert_false(hexo_proto_path_valid(NULL));
+	assert_false(hexo_proto_path_valid("."));
+	assert_false(hexo_proto_path_valid("a/./b"));
+	assert_false(hexo_proto_path_valid("a\x7f"));
+	memset(longname, 'x', sizeof(longname));
+	longname[HEXO_PROTO_NAME_MAX] = '\0';
+	assert_true(hexo_proto_path_valid(longname));
+	longname[HEXO_PROTO_NAME_MAX] = 'x';
+	longname[HEXO_PROTO_NAME_MAX + 1] = '\0';
+	assert_false(hexo_proto_path_valid(longname));
+	for (size_t i = 0; i < sizeof(longpath); i++)
+		longpath[i] = (i % 100 == 99) ? '/' : 'p';
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_false(hexo_proto_path_valid(longpath));
+}
+
+static void test_small_messages(void **state)
+{
+	struct hexo_msg_pong pin = {.version = 1,
+	                            .isa = 2,
+	                            .cpus = 4,
+	                            .machine = "aarch64",
+	                            .agent = "hexod 9"},
+	                     pout;
+	struct hexo_msg_error e;
+	struct hexo_buf b = {0};
+	const char *path;
+	uint32_t st;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hexo_msg_pong_encode(&b, &pin), 0);
+	assert_int_equal(hexo_msg_pong_decode(b.p, b.len, &pout, err, sizeof(err)), 0);
+	assert_string_equal(pout.machine, "aarch64");
+	assert_string_equal(pout.agent, "hexod 9");
+	assert_int_equal(pout.cpus, 4);
+	assert_int_equal(hexo_msg_pong_decode(b.p, b.len - 1, &pout, err, sizeof(err)), -EPROTO);
+
+	assert_int_equal(hexo_msg_exit_encode(&b, 139), 0);
+	assert_int_equal(hexo_msg_exit_decode(b.p, b.len, &st, err, sizeof(err)), 0);
+	assert_int_equal(st, 139);
+	assert_int_equal(hexo_msg_exit_encode(&b, 256), 0);
+	assert_int_equal(hexo_msg_exit_decode(b.p, b.len, &st, err, sizeof(err)), -EPROTO);
+
+	assert_int_equal(hexo_msg_path_decode((const uint8_t *)"a/b", 4, &path, err, sizeof(err)),
+	                 0);
+	assert_int_equal(hexo_msg_path_decode((const uint8_t *)"../b", 5, &path, err, sizeof(err)),
+	                 -EPROTO);
+	assert_int_equal(hexo_msg_path_decode((const uint8_t *)"ab", 2, &path, err, sizeof(err)),
+	                 -EPROTO);
+
+	assert_int_equal(hexo_msg_error_encode(&b, EACCES, "no"), 0);
+	hexo_msg_error_decode(b.p, b.len, &e);
+	assert_int_equal(e.code, EACCES);
+	assert_string_equal(e.msg, "no");
+	hexo_msg_error_decode(b.p, 3, &e); /* malformed: a placeholder, no crash */
+	assert_int_equal(e.code, EPROTO);
+	hexo_msg_error_decode((const uint8_t *)"\1\0\0\0abc", 7, &e); /* unterminated */
+	assert_int_equal(e.code, EPROTO);
+	hexo_buf_free(&b);
+}
+
+static void test_buf_limit(void **state)
+{
+	struct hexo_buf b = {0};
+	static uint8_t big[HEXO_PROTO_MAX_FRAME];
+
+	(void)state;
+	hexo_buf_put(&b, big, sizeof(big));
+	assert_int_equal(b.err, 0);
+	hexo_buf_put(&b, "x", 1);
+	assert_int_equal(b.err, -EMSGSIZE);
+	hexo_buf_free(&b);
+}
+
+/* --- secret and proofs --------------------------------------------------- */
+
+static void test_secret_parse(void **state)
+{
+	uint8_t key[HEXO_PROTO_KEY];
+	char text[100];
+
+	(void)state;
+	assert_int_equal(hexo_secret_parse(KEY_HEX, key), 0);
+	assert_int_equal(key[0], 0x00);
+	assert_int_equal(key[15], 0xff);
+	snprintf(text, sizeof(text), "  %s\n", KEY_HEX);
+	assert_int_equal(hexo_secret_parse(text, key), 0);
+	assert_int_equal(hexo_secret_parse(KEY_HEX + 1, key), -EINVAL); /* 63 chars */
+	snprintf(text, sizeof(text), "%s0", KEY_HEX);
+	assert_int_equal(hexo_secret_parse(text, key), -EINVAL); /* 65 chars */
+	snprintf(text, sizeof(text), "%s", KEY_HEX);
+	text[10] = 'g';
+	assert_int_equal(hexo_secret_parse(text, key), -EINVAL);
+	assert_int_equal(hexo_secret_parse("", key), -EINVAL);
+}
+
+static void test_secret_new(void **state)
+{
+	char a[2 * HEXO_PROTO_KEY + 1], b[2 * HEXO_PROTO_KEY + 1];
+	uint8_t key[HEXO_PROTO_KEY];
+
+	(void)state;
+	assert_int_equal(hexo_secret_new(a), 0);
+	assert_int_equal(hexo_secret_new(b), 0);
+	assert_int_equal(strlen(a), 64);
+	assert_string_not_equal(a, b);
+	assert_int_equal(hexo_secret_parse(a, key), 0);
+}
+
+static void test_proofs(void **state)
+{
+	uint8_t k1[HEXO_PROTO_KEY], k2[HEXO_PROTO_KEY], nc[HEXO_PROTO_NONCE], ns[HEXO_PROTO_NONCE],
+	    ms[HEXO_PROTO_MAC], mc[HEXO_PROTO_MAC], m2[HEXO_PROTO_MAC];
+
+	(void)state;
+	key_of(KEY_HEX, k1);
+	memcpy(k2, k1, sizeof(k2));
+	k2[31] ^= 1;
+	memset(nc, 1, sizeof(nc));
+	memset(ns, 2, sizeof(ns));
+	assert_int_equal(hexo_auth_proof(k1, true, nc, ns, ms), 0);
+	assert_int_equal(hexo_auth_proof(k1, false, nc, ns, mc), 0);
+	/* roles differ: a server proof cannot be reflected as a client proof */
+	assert_memory_not_equal(ms, mc, HEXO_PROTO_MAC);
+	assert_int_equal(hexo_auth_check(k1, true, nc, ns, ms), 0);
+	assert_int_equal(hexo_auth_check(k1, false, nc, ns, mc), 0);
+	assert_int_equal(hexo_auth_check(k1, false, nc, ns, ms), -EACCES);
+	/* another key, or other nonces, give another proof */
+	assert_int_equal(hexo_auth_check(k2, true, nc, ns, ms), -EACCES);
+	ns[0] ^= 1;
+	assert_int_equal(hexo_auth_check(k1, true, nc, ns, ms), -EACCES);
+	/* deterministic */
+	ns[0] ^= 1;
+	assert_int_equal(hexo_auth_proof(k1, true, nc, ns, m2), 0);
+	assert_memory_equal(ms, m2, HEXO_PROTO_MAC);
+}
+
+/* --- I/O on socketpairs -------------------------------------------------- */
+
+static void pair(int sv[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(hexo_sock_setup(sv[0]), 0);
+	assert_int_equal(hexo_sock_setup(sv[1]), 0);
+}
+
+static void test_frame_io(void **state)
+{
+	static uint8_t buf[HEXO_PROTO_MAX_FRAME];
+	struct hexo_frame_hdr h;
+	uint8_t hb[HEXO_PROTO_HDR_SIZE];
+	char err[256];
+	int sv[2];
+
+	(void)state;
+	pair(sv);
+	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_DATA, 0, "abc", 3, -1), 0);
+	assert_int_equal(
+	    hexo_frame_recv(sv[1], &h, buf, sizeof(buf), hexo_deadline(1000), err, sizeof(err)), 0);
+	assert_int_equal(h.type, HEXO_F_DATA);
+	assert_int_equal(h.len, 3);
+	assert_memory_equal(buf, "abc", 3);
+	/* nothing sent: times out */
+	assert_int_equal(
+	    hexo_frame_recv(sv[1], &h, buf, sizeof(buf), hexo_deadline(50), err, sizeof(err)),
+	    -ETIMEDOUT);
+	/* larger than the reader's buffer */
+	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_DATA, 0, "abcdef", 6, -1), 0);
+	assert_int_equal(hexo_frame_recv(sv[1], &h, buf, 4, hexo_deadline(1000), err, sizeof(err)),
+	                 -EMSGSIZE);
+	close(sv[0]);
+	close(sv[1]);
+
+	/* a truncated frame, then the peer closes */
+	pair(sv);
+	hexo_frame_hdr_encode(hb, &(struct hexo_frame_hdr){.len = 10, .type = HEXO_F_DATA});
+	assert_int_equal(write(sv[0], hb, sizeof(hb)), sizeof(hb));
+	assert_int_equal(write(sv[0], "12345", 5), 5);
+	close(sv[0]);
+	assert_int_equal(
+	    hexo_frame_recv(sv[1], &h, buf, sizeof(buf), hexo_deadline(1000), err, sizeof(err)),
+	    -ECONNRESET);
+	close(sv[1]);
+
+	/* a truncated header */
+	pair(sv);
+	assert_int_equal(write(sv[0], hb, 3), 3);
+	close(sv[0]);
+	assert_int_equal(
+	    hexo_frame_recv(sv[1], &h, buf, sizeof(buf), hexo_deadline(1000), err, sizeof(err)),
+	    -ECONNRESET);
+	close(sv[1]);
+
+	/* a clean close between frames */
+	pair(sv);
+	close(sv[0]);
+	assert_int_equal(
+	    hexo_frame_recv(sv[1], &h, buf, sizeof(buf), hexo_deadline(1000), err, sizeof(err)),
+	    -EPIPE);
+	close(sv[1]);
+
+	/* an oversized header is refused before any payload is read */
+	pair(sv);
+	hexo_frame_hdr_encode(
+	    hb, &(struct hexo_frame_hdr){.len = HEXO_PROTO_MAX_FRAME + 1, .type = HEXO_F_DATA});
+	assert_int_equal(write(sv[0], hb, sizeof(hb)), sizeof(hb));
+	assert_int_equal(
+	    hexo_frame_recv(sv[1], &h, buf, sizeof(buf), hexo_deadline(1000), err, sizeof(err)),
+	    -EMSGSIZE);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Runs the server side of a handshake in a child; returns its exit code. */
+static pid_t server_child(int fd, const char *hex)
+{
+	uint8_t key[HEXO_PROTO_KEY];
+	char err[256];
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		hexo_secret_parse(hex, key);
+		_exit(-hexo_handshake_server(fd, key, hexo_deadline(5000), err, sizeof(err)));
+	}
+	return pid;
+}
+
+static int child_status(pid_t pid)
+{
+	int st;
+
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static void test_handshake_ok(void **state)
+{
+	uint8_t key[HEXO_PROTO_KEY];
+	char err[256];
+	pid_t pid;
+	int sv[2];
+
+	(void)state;
+	pair(sv);
+	pid = server_child(sv[1], KEY_HEX);
+	key_of(KEY_HEX, key);
+	assert_int_equal(hexo_handshake_client(sv[0], key, hexo_deadline(5000), err, sizeof(err)),
+	                 0);
+	assert_int_equal(child_status(pid), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_handshake_wrong_key(void **state)
+{
+	static const char other[] =
+	    "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+	uint8_t key[HEXO_PROTO_KEY];
+	char err[256];
+	pid_t pid;
+	int sv[2];
+
+	(void)state;
+	pair(sv);
+	pid = server_child(sv[1], KEY_HEX);
+	key_of(other, key);
+	/* the client sees first that the agent's proof is wrong and stops */
+	assert_int_equal(hexo_handshake_client(sv[0], key, hexo_deadline(5000), err, sizeof(err)),
+	                 -EACCES);
+	assert_non_null(strstr(err, "secret"));
+	close(sv[0]);
+	assert_int_not_equal(child_status(pid), 0);
+	close(sv[1]);
+}
+
+static void test_handshake_bad_proof(void **state)
+{
+	static uint8_t buf[HEXO_PROTO_MAX_FRAME];
+	struct hexo_msg_hello hello = {.version = HEXO_PROTO_VERSION};
+	struct hexo_msg_challenge ch;
+	struct hexo_msg_error e;
+	struct hexo_frame_hdr h;
+	struct hexo_buf b = {0};
+	uint8_t key[HEXO_PROTO_KEY], mac[HEXO_PROTO_MAC];
+	char err[256];
+	pid_t pid;
+	int sv[2];
+
+	(void)state;
+	pair(sv);
+	pid = server_child(sv[1], KEY_HEX);
+	key_of(KEY_HEX, key);
+	memset(hello.nonce, 7, sizeof(hello.nonce));
+	hexo_msg_hello_encode(&b, &hello);
+	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_HELLO, 0, b.p, b.len, -1), 0);
+	hexo_buf_free(&b);
+	assert_int_equal(
+	    hexo_frame_recv(sv[0], &h, buf, sizeof(buf), hexo_deadline(5000), err, sizeof(err)), 0);
+	assert_int_equal(h.type, HEXO_F_CHALLENGE);
+	assert_int_equal(hexo_msg_challenge_decode(buf, h.len, &ch, err, sizeof(err)), 0);
+	/* the agent's proof is right ... */
+	assert_int_equal(hexo_auth_check(key, true, hello.nonce, ch.nonce, ch.mac), 0);
+	/* ... but replaying it as our own proof is refused */
+	memcpy(mac, ch.mac, sizeof(mac));
+	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_AUTH, 0, mac, sizeof(mac), -1), 0);
+	assert_int_equal(
+	    hexo_frame_recv(sv[0], &h, buf, sizeof(buf), hexo_deadline(5000), err, sizeof(err)), 0);
+	assert_int_equal(h.type, HEXO_F_ERROR);
+	hexo_msg_error_decode(buf, h.len, &e);
+	assert_int_equal(e.code, EACCES);
+	assert_int_equal(child_status(pid), EACCES);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void test_handshake_garbage(void **state)
+{
+	static uint8_t buf[HEXO_PROTO_MAX_FRAME];
+	struct hexo_frame_hdr h;
+	char err[256];
+	pid_t pid;
+	int sv[2];
+
+	(void)state;
+	pair(sv);
+	pid = server_child(sv[1], KEY_HEX);
+	assert_int_equal(write(sv[0], "GET / HTTP/1.0\r\n\r\n", 18), 18);
+	assert_int_equal(
+	    hexo_frame_recv(sv[0], &h, buf, sizeof(buf), hexo_deadline(5000), err, sizeof(err)), 0);
+	assert_int_equal(h.type, HEXO_F_ERROR);
+	assert_int_not_equal(child_status(pid), 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* --- trees --------------------------------------------------------------- */
+
+struct seen {
+	char names[16][64];
+	int n;
+};
+
+static int collect(const char *rel, const struct stat *st, void *arg)
+{
+	struct seen *s = arg;
+
+	if (S_ISREG(st->st_mode) && s->n < 16)
+		snprintf(s->names[s->n++], sizeof(s->names[0]), "%s", rel);
+	return 0;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_tree(void **state)
+{
+	char root[] = "/tmp/hexo-test-tree-XXXXXX", path[256], tmp[300], err[256];
+	struct seen s = {0};
+	struct stat st;
+	int rootfd, dfd, fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/b", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/b/z.txt", root);
+	write_file(path, "z");
+	snprintf(path, sizeof(path), "%s/a.txt", root);
+	write_file(path, "a");
+	snprintf(path, sizeof(path), "%s/out", root);
+	assert_int_equal(symlink("/etc", path), 0);
+
+	/* walk: regular files, sorted, symlinks not followed */
+	assert_int_equal(hexo_tree_walk(root, collect, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.names[0], "a.txt");
+	assert_string_equal(s.names[1], "b/z.txt");
+
+	rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	/* writing through a symlinked directory is refused */
+	fd = hexo_tree_create_tmp(rootfd, "out/passwd", 0644, &dfd, tmp, sizeof(tmp));
+	assert_true(fd < 0);
+	assert_true(hexo_tree_open_read(rootfd, "out/passwd") < 0);
+	assert_int_equal(hexo_tree_create_tmp(rootfd, "../x", 0644, &dfd, tmp, sizeof(tmp)),
+	                 -EINVAL);
+	/* atomic write into a new subdirectory */
+	fd = hexo_tree_create_tmp(rootfd, "c/d/new.txt", 0640, &dfd, tmp, sizeof(tmp));
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "new", 3), 3);
+	close(fd);
+	assert_int_equal(hexo_tree_commit(dfd, tmp, "c/d/new.txt"), 0);
+	snprintf(path, sizeof(path), "%s/c/d/new.txt", root);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 3);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	/* unlink: files only, missing is fine */
+	assert_int_equal(hexo_tree_unlink(rootfd, "c/d/new.txt"), 0);
+	assert_int_equal(hexo_tree_unlink(rootfd, "c/d/new.txt"), 0);
+	assert_int_equal(hexo_tree_unlink(rootfd, "c"), -EISDIR);
+	close(rootfd);
+
+	/* rm removes the tree but not what a symlink points at */
+	assert_int_equal(hexo_tree_rm(root), 0);
+	assert_int_equal(stat(root, &st), -1);
+	assert_int_equal(stat("/etc/passwd", &st), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_hdr_roundtrip),
+	    cmocka_unit_test(test_hdr_refused),
+	    cmocka_unit_test(test_type_names),
+	    cmocka_unit_test(test_hello),
+	    cmocka_unit_test(test_run_roundtrip),
+	    cmocka_unit_test(test_run_refused),
+	    cmocka_unit_test(test_file_paths),
+	    cmocka_unit_test(test_path_valid),
+	    cmocka_unit_test(test_small_messages),
+	    cmocka_unit_test(test_buf_limit),
+	    cmocka_unit_test(test_secret_parse),
+	    cmocka_unit_test(test_secret_new),
+	    cmocka_unit_test(test_proofs),
+	    cmocka_unit_test(test_frame_io),
+	    cmocka_unit_test(test_handshake_ok),
+	    cmocka_unit_test(test_handshake_wrong_key),
+	    cmocka_unit_test(test_handshake_bad_proof),
+	    cmocka_unit_test(test_handshake_garbage),
+	    cmocka_unit_test(test_tree),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hexocc: a cc-compatible driver that builds C programs into .hexo images.
+ *
+ *   options.c  command line -> struct options
+ *   target.c   guest ISAs, the runtime folder (build/lib/hexo/<isa>), tools
+ *   build.c    compile, link, package
+ *   run.c      running clang / ld.lld (-v, signals)
+ *   tmpdir.c   the private temporary folder
+ *   strvec.c   growable argument vectors
+ *   help.c     --help, --version
+ *
+ * Allocation failures end the program (xmalloc and friends); the temporary
+ * folder is still removed by an atexit handler.
+ */
+#ifndef HEXOCC_H
+#define HEXOCC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HEXOCC_VERSION "0.1"
+
+/* ---- strvec.c ---- */
+
+/* A NULL-terminated, growable vector of owned strings. */
+struct strvec {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+void *xmalloc(size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sv_push(struct strvec *sv, const char *s);
+void sv_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sv_extend(struct strvec *sv, const struct strvec *more);
+void sv_free(struct strvec *sv);
+
+/* ---- options.c ---- */
+
+enum mode {
+	MODE_LINK,       /* default: sources/objects -> .hexo image */
+	MODE_COMPILE,    /* -c */
+	MODE_ASSEMBLY,   /* -S */
+	MODE_PREPROCESS, /* -E */
+};
+
+enum input_kind {
+	IN_C,       /* .c, .i: compiled */
+	IN_ASM,     /* .s, .S: assembled */
+	IN_OBJECT,  /* .o */
+	IN_ARCHIVE, /* .a */
+};
+
+struct input {
+	const char *path;
+	enum input_kind kind;
+};
+
+enum action {
+	ACT_BUILD,
+	ACT_HELP,
+	ACT_VERSION,
+};
+
+struct options {
+	enum action action;
+	enum mode mode;
+	const char *output; /* -o, or NULL */
+	struct input *inputs;
+	size_t n_inputs;
+	struct strvec cflags;  /* user flags for clang, in order */
+	struct strvec ldflags; /* -Wl, pieces for ld.lld */
+	struct strvec libdirs; /* -L */
+	struct strvec libs;    /* -l names other than m and c, in order */
+	bool verbose;          /* -v */
+	bool save_temps;       /* -save-temps */
+};
+
+/* Parses argv into `o`; 0, or -EINVAL after printing one line. */
+int parse_options(int argc, char **argv, struct options *o);
+void free_options(struct options *o);
+bool is_compiled(const struct input *in);
+
+/* ---- target.c ---- */
+
+struct isa_target {
+	uint32_t isa;              /* enum hexo_isa */
+	const char *name;          /* folder name under HEXO_LIB: "x86_64" */
+	const char *triple;        /* clang --target */
+	uint16_t elf_machine;      /* EM_* the linked ELF must have */
+	const char *const *cflags; /* per-ISA code-generation flags */
+};
+
+/* The ISAs every image carries, and the one `-c`/`-S`/`-E` produce. */
+extern const struct isa_target hexo_targets[];
+extern const size_t hexo_n_targets;
+#define PRIMARY_TARGET (&hexo_targets[0])
+
+const char *tool_clang(void);
+const char *tool_lld(void);
+
+/* <HEXO_LIB>/<isa>/<rel>, newly allocated. */
+char *runtime_path(const struct isa_target *t, const char *rel);
+/* 0 when every `rel` exists under the ISA's runtime folder, else one line. */
+int check_runtime(const struct isa_target *t, const char *const *rel);
+
+/* Appends clang and its guest flags for `t`, without the user's flags. */
+int guest_cc_command(struct strvec *cmd, const struct isa_target *t);
+
+/* ---- run.c ---- */
+
+void set_verbose(bool on);
+/* With -v, prints one line (plus newline) to stderr. */
+void verbose_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void install_signal_handlers(void);
+int caught_signal(void); /* 0, or the signal that asked us to stop */
+/* Runs argv[0] from PATH; 0 if it exited 0, -EINTR on signal, else -EIO. */
+int run_command(char *const argv[]);
+/* Same, returning the command's first output line (newly allocated). */
+int run_capture_line(char *const argv[], char **line);
+/* Prints a command as a shell would read it (for -v). */
+void print_command(char *const argv[]);
+
+/* ---- tmpdir.c ---- */
+
+int tmpdir_create(bool keep);
+const char *tmpdir_path(void);
+void tmpdir_remove(void);
+
+/* ---- build.c ---- */
+
+int do_build(const struct options *o);
+
+/* ---- help.c ---- */
+
+void print_help(void);
+void print_version(void);
+
+#endif

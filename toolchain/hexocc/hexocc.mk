@@ -1,0 +1,28 @@
+# hexocc, the compiler driver: build/bin/hexocc (docs/hexocc.md).
+# The guest flags every object gets come from GUEST_COMMON_CFLAGS in the top
+# Makefile, baked into a generated header so there is one definition.
+
+HEXOCC_SRCS := $(wildcard toolchain/hexocc/*.c)
+HEXOCC_OBJS := $(HEXOCC_SRCS:%.c=$(OBJ)/%.o)
+HEXOCC_GEN  := $(OBJ)/toolchain/hexocc/gen/guest_flags.h
+
+$(HEXOCC_GEN): Makefile toolchain/hexocc/hexocc.mk
+	@mkdir -p $(@D)
+	@printf '%s\n' '/* Generated from GUEST_COMMON_CFLAGS in the top Makefile. */' \
+		'#define HEXOCC_GUEST_COMMON_CFLAGS $(foreach f,$(GUEST_COMMON_CFLAGS),"$(f)",)' \
+		> $@.tmp && mv $@.tmp $@
+
+$(OBJ)/toolchain/hexocc/target.o: $(HEXOCC_GEN)
+
+$(OBJ)/toolchain/hexocc/%.o: toolchain/hexocc/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -I$(dir $(HEXOCC_GEN)) -c -o $@ $<
+
+$(BIN)/hexocc: $(HEXOCC_OBJS) $(LIBHEXO)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $(HEXOCC_OBJS) $(LIBHEXO) $(LIBHEXO_LDLIBS)
+
+# The driver's behaviour tests (no KVM needed except to run the images).
+.PHONY: test-hexocc
+test-hexocc: $(BIN)/hexocc
+	tests/hexocc/test_driver.sh
