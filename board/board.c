@@ -194,13 +194,15 @@ static int boards_root(char *buf, size_t len, char *err, size_t errlen)
 static int lock_name(const char *root, const char *name, int *fd, char *err, size_t errlen)
 {
 	char p[PATH_MAX];
+	int e;
 
 	if (snprintf(p, sizeof(p), "%s/.%s.lock", root, name) >= (int)sizeof(p))
 		return -ENAMETOOLONG;
 	*fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*fd < 0) {
-		board_err(err, errlen, "cannot open %s: %s", p, strerror(errno));
-		return -errno;
+		e = errno;
+		board_err(err, errlen, "cannot open %s: %s", p, strerror(e));
+		return -e;
 	}
 	if (!flock(*fd, LOCK_EX | LOCK_NB))
 		return 0;
@@ -279,11 +281,13 @@ static int aarch64_bindir(char *buf, size_t len)
 	if (slash)
 		*slash = '\0';
 	for (i = 0; rel[i]; i++) {
-		snprintf(buf, len, "%s/%s", exe, rel[i]);
-		if (!board_path(p, sizeof(p), buf, "hexo-init") && !access(p, R_OK))
-			return 0;
+		snprintf(p, sizeof(p), "%s/%s/hexo-init", exe, rel[i]);
+		if (!access(p, R_OK))
+			break;
 	}
-	snprintf(buf, len, "%s/%s", exe, rel[0]);
+	snprintf(p, sizeof(p), "%s/%s", exe, rel[rel[i] ? i : 0]);
+	if (len < PATH_MAX || !realpath(p, buf))
+		snprintf(buf, len, "%s", p);
 	return 0;
 }
 

@@ -18,8 +18,9 @@ BOARD_SRCS   := board/board.c board/kernel.c board/initramfs.c board/qemu.c boar
                 board/util.c
 BOARD_OBJS   := $(BOARD_SRCS:%.c=$(OBJ)/%.o)
 LIBHEXOBOARD := $(BUILD)/libhexoboard.a
-# libarchive: the kernel .deb and the cpio initramfs; libelf: module .modinfo.
-LIBHEXOBOARD_LDLIBS := -larchive -lelf
+# libarchive (with the xz, zstd and gzip codecs it uses, for a static link):
+# the kernel .deb and the cpio initramfs; libelf: the modules' .modinfo.
+LIBHEXOBOARD_LDLIBS := -larchive -llzma -lzstd -lelf -lz
 BOARD_DRIVER := $(BUILD)/board/hexo-board
 
 $(BOARD_INIT): board/init.c

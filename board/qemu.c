@@ -23,6 +23,7 @@
 #define QEMU_BIN      "qemu-system-aarch64"
 #define PORT_TRIES    8
 #define STOP_SIG_WAIT 5.0
+#define POWER_REPRESS 2.0 /* seconds between power button presses */
 /* A cheaper pointer-authentication hash: about 4x faster boots under TCG. */
 #define FAST_PAUTH "pauth-impdef=on"
 
@@ -306,27 +307,44 @@ static int wait_gone(pid_t pid, const char *dir, double seconds, int dots)
 	return 0;
 }
 
-int board_qemu_stop(pid_t pid, const char *dir, double timeout, char *err, size_t errlen)
+/*
+ * Presses the power button every POWER_REPRESS seconds until QEMU exits or
+ * timeout passes: a press before hexo-init watches the button (early boot)
+ * is lost, a later one is not.
+ */
+static int power_button(pid_t pid, const char *dir, double timeout)
 {
-	int ret = -ENOTCONN;
+	double end = board_now() + timeout, step;
+	int ret;
 
-	if (!board_qemu_alive(pid, dir))
-		return 0;
-	if (timeout > 0) {
+	for (;;) {
 		ret = board_qemu_powerdown(dir);
-		if (ret)
+		if (ret) {
 			board_progress("cannot reach QEMU's monitor socket (%s): stopping QEMU "
 			               "(pid %d) with SIGTERM",
 			               strerror(-ret), (int)pid);
+			return ret;
+		}
+		step = end - board_now();
+		if (step > POWER_REPRESS)
+			step = POWER_REPRESS;
+		ret = wait_gone(pid, dir, step, 1);
+		if (ret != -ETIMEDOUT || board_now() >= end)
+			break;
 	}
-	if (!ret) {
-		ret = wait_gone(pid, dir, timeout, 1);
-		fputc('\n', stderr);
-		if (!ret)
-			return 0;
+	fputc('\n', stderr);
+	if (ret)
 		board_progress("the board did not power off within %.0f s: stopping QEMU (pid %d)",
 		               timeout, (int)pid);
-	}
+	return ret;
+}
+
+int board_qemu_stop(pid_t pid, const char *dir, double timeout, char *err, size_t errlen)
+{
+	if (!board_qemu_alive(pid, dir))
+		return 0;
+	if (timeout > 0 && !power_button(pid, dir, timeout))
+		return 0;
 	kill(pid, SIGTERM);
 	if (!wait_gone(pid, dir, STOP_SIG_WAIT, 0))
 		return 0;

@@ -72,6 +72,19 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* The next frame of the upload; the client closing here is an error. */
+static int upload_recv(struct conn *c, struct hexo_frame_hdr *h)
+{
+	int ret = conn_recv(c, h);
+
+	if (ret == -EPIPE) {
+		snprintf(c->err, sizeof(c->err), "client went away during the upload");
+		hexod_log("%s", c->err);
+		ret = -ECONNRESET;
+	}
+	return ret;
+}
+
 /* Receives `size` bytes of DATA frames into fd, hashing them. */
 static int recv_data(struct job *j, int fd, const char *path, uint64_t size, uint8_t hash[HASH_LEN])
 {
@@ -83,9 +96,7 @@ static int recv_data(struct job *j, int fd, const char *path, uint64_t size, uin
 
 	crypto_generichash_init(&st, NULL, 0, HASH_LEN);
 	while (left) {
-		ret = conn_recv(c, &h);
-		if (ret == -EPIPE)
-			ret = conn_refuse(c, -ECONNRESET, "client went away during the upload");
+		ret = upload_recv(c, &h);
 		if (ret)
 			return ret;
 		if (h.type != HEXO_F_DATA)
@@ -150,9 +161,7 @@ static int recv_dir_file(struct job *j, struct entry *e)
 	char err[320];
 	int ret;
 
-	ret = conn_recv(c, &h);
-	if (ret == -EPIPE)
-		ret = conn_refuse(c, -ECONNRESET, "client went away during the upload");
+	ret = upload_recv(c, &h);
 	if (ret)
 		return ret;
 	if (h.type != HEXO_F_FILE)
@@ -200,9 +209,7 @@ static int recv_request(struct job *j)
 			return ret;
 	}
 	qsort(j->files, j->n_files, sizeof(*j->files), cmp_entry);
-	ret = conn_recv(j->c, &h);
-	if (ret == -EPIPE)
-		ret = conn_refuse(j->c, -ECONNRESET, "client went away during the upload");
+	ret = upload_recv(j->c, &h);
 	if (ret)
 		return ret;
 	if (h.type != HEXO_F_END || h.len)
@@ -479,14 +486,15 @@ static bool unchanged(struct job *j, struct entry *e, const struct stat *st)
 	return !memcmp(hash, e->hash, HASH_LEN);
 }
 
-static int note(struct job *j, const char *fmt, const char *path)
+/* Tells the client (on its stderr) and the log that a file stays behind. */
+static int note(struct job *j, const char *path, const char *why)
 {
 	char msg[HEXO_PROTO_PATH_MAX + 128];
-	int n = snprintf(msg, sizeof(msg), fmt, path);
 
+	snprintf(msg, sizeof(msg) - 1, "hexod: not returning '%s': %s", path, why);
 	hexod_log("%s", msg);
-	return hexo_frame_send(j->c->fd, HEXO_F_OUTPUT, HEXO_STREAM_STDERR, msg,
-	                       n > 0 ? strlen(msg) : 0, -1);
+	strcat(msg, "\n");
+	return hexo_frame_send(j->c->fd, HEXO_F_OUTPUT, HEXO_STREAM_STDERR, msg, strlen(msg), -1);
 }
 
 static int collect(const char *rel, const struct stat *st, void *arg)
@@ -496,9 +504,9 @@ static int collect(const char *rel, const struct stat *st, void *arg)
 	char **nc;
 
 	if (!S_ISREG(st->st_mode))
-		return note(j, "hexod: not returning '%s': not a regular file\n", rel);
+		return note(j, rel, "not a regular file");
 	if (!hexo_proto_path_valid(rel))
-		return note(j, "hexod: not returning '%s': file name not allowed\n", rel);
+		return note(j, rel, "file name not allowed");
 	e = bsearch(&key, j->files, j->n_files, sizeof(*e), cmp_entry);
 	if (e) {
 		e->seen = true;
@@ -532,7 +540,7 @@ static int send_file(struct job *j, const char *path)
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		if (fd >= 0)
 			close(fd);
-		return note(j, "hexod: not returning '%s': cannot open it\n", path);
+		return note(j, path, "cannot open it");
 	}
 	f.size = (uint64_t)st.st_size;
 	f.mode = st.st_mode & 0777;

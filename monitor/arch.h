@@ -7,6 +7,7 @@
 #ifndef HEXO_MONITOR_ARCH_H
 #define HEXO_MONITOR_ARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,10 +16,10 @@
 struct hexo_vm;
 
 struct arch_info {
-	const char *name;      /* "x86_64": image ISA name, for messages */
-	uint32_t isa;          /* enum hexo_isa of the ELF to run */
-	unsigned elf_machine;  /* EM_* */
-	const char *pc_name;   /* register names in crash reports */
+	const char *name;     /* "x86_64": image ISA name, for messages */
+	uint32_t isa;         /* enum hexo_isa of the ELF to run */
+	unsigned elf_machine; /* EM_* */
+	const char *pc_name;  /* register names in crash reports */
 	const char *sp_name;
 	const char *flags_name;
 };
@@ -47,9 +48,13 @@ int arch__decode_hypercall(struct hexo_vm *vm, uint64_t *nr, hexo_gpa_t *arg);
 /* Program counter and stack pointer of the stopped vCPU. */
 int arch__vcpu_regs(struct hexo_vm *vm, uint64_t *pc, uint64_t *sp);
 
-/* Crash report text for a HEXO_HC_FAULT: e.g. "#PF (page fault)" and
- * "error code 0x2: write, page not present". */
-void arch__describe_fault(const struct hexo_hc_fault *f, char *name, size_t namelen,
-			  char *detail, size_t detaillen);
+/* Crash report text for a HEXO_HC_FAULT. */
+struct arch_fault_text {
+	char name[96];   /* "#PF (page fault)" */
+	char error[160]; /* "0x6 (write, page not present)"; "" when none */
+	bool has_addr;   /* the fault has an address (f->addr is meaningful) */
+};
+
+void arch__describe_fault(const struct hexo_hc_fault *f, struct arch_fault_text *text);
 
 #endif

@@ -21,7 +21,7 @@ size_t args__size(char *const *argv, size_t argc, char *const *envp, size_t envc
 
 /* Copies n strings to *str and their addresses to the array at arr. */
 static void put_vector(uint8_t *block, hexo_gpa_t block_gpa, size_t arr, size_t *str,
-		       char *const *v, size_t n)
+                       char *const *v, size_t n)
 {
 	for (size_t i = 0; i <= n; i++) {
 		hexo_gpa_t gpa = 0;
@@ -38,7 +38,7 @@ static void put_vector(uint8_t *block, hexo_gpa_t block_gpa, size_t arr, size_t 
 }
 
 int args__build(void *block, hexo_gpa_t block_gpa, size_t block_size, char *const *argv,
-		size_t argc, char *const *envp, size_t envc, struct args_block *out)
+                size_t argc, char *const *envp, size_t envc, struct args_block *out)
 {
 	size_t argv_off = 0;
 	size_t envp_off = (argc + 1) * sizeof(hexo_gpa_t);

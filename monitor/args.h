@@ -20,7 +20,7 @@ struct args_block {
 	hexo_gpa_t argv; /* gpa of the argv array */
 	hexo_gpa_t envp; /* gpa of the envp array */
 	uint64_t argc;
-	size_t used;     /* bytes of the block used */
+	size_t used; /* bytes of the block used */
 };
 
 /* Bytes the block needs for these arguments and environment. */
@@ -31,6 +31,6 @@ size_t args__size(char *const *argv, size_t argc, char *const *envp, size_t envc
  * Returns 0, or -E2BIG when it does not fit (nothing useful written).
  */
 int args__build(void *block, hexo_gpa_t block_gpa, size_t block_size, char *const *argv,
-		size_t argc, char *const *envp, size_t envc, struct args_block *out);
+                size_t argc, char *const *envp, size_t envc, struct args_block *out);
 
 #endif

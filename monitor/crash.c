@@ -31,22 +31,26 @@ static const char *guard_page(const struct hexo_vm *vm, uint64_t addr)
 int crash__fault(struct hexo_vm *vm, const struct hexo_hc_fault *f)
 {
 	const struct arch_info *ai = &arch__info;
-	char name[96], detail[160];
-	const char *guard = guard_page(vm, f->addr);
-	bool overflow = (f->kind & HEXO_FAULT_STACK_OVERFLOW) ||
-			in_page(f->addr, vm->layout.heap_limit);
+	struct arch_fault_text t;
+	const char *guard;
+	bool overflow;
 
-	arch__describe_fault(f, name, sizeof(name), detail, sizeof(detail));
+	arch__describe_fault(f, &t);
+	guard = t.has_addr ? guard_page(vm, f->addr) : NULL;
+	overflow = (f->kind & HEXO_FAULT_STACK_OVERFLOW) ||
+	           (t.has_addr && in_page(f->addr, vm->layout.heap_limit));
 	fprintf(stderr, "hexo: guest crashed: %s%s at %s 0x%016" PRIx64 "\n",
-		overflow ? "stack overflow: " : "", name, ai->pc_name, f->pc);
-	fprintf(stderr, "  fault address  0x%016" PRIx64 "\n", f->addr);
-	fprintf(stderr, "  %-14s %s\n", "error code", detail);
+	        overflow ? "stack overflow: " : "", t.name, ai->pc_name, f->pc);
+	if (t.has_addr)
+		fprintf(stderr, "  %-14s 0x%016" PRIx64 "\n", "fault address", f->addr);
+	if (t.error[0])
+		fprintf(stderr, "  %-14s %s\n", "error code", t.error);
 	fprintf(stderr, "  %-14s 0x%016" PRIx64 "\n", ai->sp_name, f->sp);
 	fprintf(stderr, "  %-14s 0x%016" PRIx64 "\n", ai->flags_name, f->flags);
 	if (guard)
 		fprintf(stderr, "  %s\n", guard);
 	else if (overflow)
-		fprintf(stderr, "  stack overflow (reported by the guest kernel)\n");
+		fprintf(stderr, "  the guest kernel reports a stack overflow\n");
 	return HEXO_EXIT_CRASH;
 }
 

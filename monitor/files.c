@@ -24,20 +24,26 @@
 #include "monitor.h"
 
 #define RESOLVE_JOB_DIR (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-#define IO_CHUNK (1u << 30) /* largest single read(2)/write(2) */
+#define IO_CHUNK        (1u << 30) /* largest single read(2)/write(2) */
 
 int files__init(struct files *files, const char *dir, char *err, size_t errlen)
 {
 	for (int i = 0; i < HEXO_MAX_FDS; i++)
 		files->host[i] = -1;
-	/* Make sure 0, 1, 2 are open, so files the guest opens never get them. */
+	/*
+	 * fds 0, 1, 2 the monitor was started without stay closed for the guest
+	 * too (EBADF, as for a native program), but get /dev/null on the host
+	 * side, so no file the guest opens can land on them.
+	 */
 	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
-		    open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd) {
+		if (fcntl(fd, F_GETFD) >= 0) {
+			files->host[fd] = fd;
+			continue;
+		}
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd) {
 			snprintf(err, errlen, "/dev/null: %s", strerror(errno));
 			return -EBADF;
 		}
-		files->host[fd] = fd;
 	}
 	files->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (files->dir_fd < 0) {
@@ -53,9 +59,9 @@ int files__init(struct files *files, const char *dir, char *err, size_t errlen)
 static int job_open(struct files *files, const char *path, int flags, unsigned mode)
 {
 	struct open_how how = {
-		.flags = (uint64_t)flags,
-		.mode = (flags & O_CREAT) ? (mode & 07777) : 0,
-		.resolve = RESOLVE_JOB_DIR,
+	    .flags = (uint64_t)flags,
+	    .mode = (flags & O_CREAT) ? (mode & 07777) : 0,
+	    .resolve = RESOLVE_JOB_DIR,
 	};
 	long fd;
 
@@ -199,9 +205,8 @@ int files__hc_close(struct hexo_vm *vm, void *arg)
 
 int files__hc_lseek(struct hexo_vm *vm, void *arg)
 {
-	static const int whence[] = {[HEXO_SEEK_SET] = SEEK_SET,
-				     [HEXO_SEEK_CUR] = SEEK_CUR,
-				     [HEXO_SEEK_END] = SEEK_END};
+	static const int whence[] = {
+	    [HEXO_SEEK_SET] = SEEK_SET, [HEXO_SEEK_CUR] = SEEK_CUR, [HEXO_SEEK_END] = SEEK_END};
 	struct hexo_hc_lseek *a = arg;
 	int fd = host_fd(&vm->files, a->fd);
 	off_t off;

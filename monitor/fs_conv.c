@@ -70,8 +70,8 @@ int fs_conv__errno(int host_errno)
 
 int fs_conv__open_flags(uint32_t f)
 {
-	const uint32_t known = HEXO_O_ACCMODE | HEXO_O_CREAT | HEXO_O_EXCL | HEXO_O_TRUNC |
-			       HEXO_O_APPEND;
+	const uint32_t known =
+	    HEXO_O_ACCMODE | HEXO_O_CREAT | HEXO_O_EXCL | HEXO_O_TRUNC | HEXO_O_APPEND;
 	int flags = O_CLOEXEC | O_NOCTTY;
 
 	if (f & ~known)

@@ -29,8 +29,8 @@ union hc_args {
 struct hc_desc {
 	const char *name;
 	int (*fn)(struct hexo_vm *vm, void *arg);
-	size_t size;   /* of the argument struct */
-	bool has_out;  /* copy the struct back to the guest afterwards */
+	size_t size;  /* of the argument struct */
+	bool has_out; /* copy the struct back to the guest afterwards */
 };
 
 static int hc_exit(struct hexo_vm *vm, void *arg)
@@ -51,7 +51,7 @@ static int hc_nanosleep(struct hexo_vm *vm, void *arg)
 {
 	struct hexo_hc_nanosleep *a = arg;
 	struct timespec ts = {.tv_sec = (time_t)(a->ns / 1000000000u),
-			      .tv_nsec = (long)(a->ns % 1000000000u)};
+	                      .tv_nsec = (long)(a->ns % 1000000000u)};
 
 	(void)vm;
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
@@ -74,18 +74,18 @@ static int hc_wallclock(struct hexo_vm *vm, void *arg)
 #define HC(nr, handler, type, out) [nr] = {#nr, handler, sizeof(type), out}
 
 static const struct hc_desc hc_table[HEXO_HC_MAX] = {
-	HC(HEXO_HC_EXIT, hc_exit, struct hexo_hc_exit, false),
-	HC(HEXO_HC_FAULT, hc_fault, struct hexo_hc_fault, false),
-	HC(HEXO_HC_WRITE, files__hc_write, struct hexo_hc_rw, true),
-	HC(HEXO_HC_READ, files__hc_read, struct hexo_hc_rw, true),
-	HC(HEXO_HC_OPEN, files__hc_open, struct hexo_hc_open, true),
-	HC(HEXO_HC_CLOSE, files__hc_close, struct hexo_hc_fd, true),
-	HC(HEXO_HC_LSEEK, files__hc_lseek, struct hexo_hc_lseek, true),
-	HC(HEXO_HC_FSTAT, files__hc_fstat, struct hexo_hc_fstat, true),
-	HC(HEXO_HC_STAT, files__hc_stat, struct hexo_hc_stat, true),
-	HC(HEXO_HC_UNLINK, files__hc_unlink, struct hexo_hc_path, true),
-	HC(HEXO_HC_NANOSLEEP, hc_nanosleep, struct hexo_hc_nanosleep, true),
-	HC(HEXO_HC_WALLCLOCK, hc_wallclock, struct hexo_hc_wallclock, true),
+    HC(HEXO_HC_EXIT, hc_exit, struct hexo_hc_exit, false),
+    HC(HEXO_HC_FAULT, hc_fault, struct hexo_hc_fault, false),
+    HC(HEXO_HC_WRITE, files__hc_write, struct hexo_hc_rw, true),
+    HC(HEXO_HC_READ, files__hc_read, struct hexo_hc_rw, true),
+    HC(HEXO_HC_OPEN, files__hc_open, struct hexo_hc_open, true),
+    HC(HEXO_HC_CLOSE, files__hc_close, struct hexo_hc_fd, true),
+    HC(HEXO_HC_LSEEK, files__hc_lseek, struct hexo_hc_lseek, true),
+    HC(HEXO_HC_FSTAT, files__hc_fstat, struct hexo_hc_fstat, true),
+    HC(HEXO_HC_STAT, files__hc_stat, struct hexo_hc_stat, true),
+    HC(HEXO_HC_UNLINK, files__hc_unlink, struct hexo_hc_path, true),
+    HC(HEXO_HC_NANOSLEEP, hc_nanosleep, struct hexo_hc_nanosleep, true),
+    HC(HEXO_HC_WALLCLOCK, hc_wallclock, struct hexo_hc_wallclock, true),
 };
 
 const char *hc__name(uint64_t nr)
@@ -100,9 +100,9 @@ void *hc__guest_ptr(struct hexo_vm *vm, hexo_gpa_t gpa, uint64_t len, const char
 
 	if (!p)
 		vm__error(vm, -EFAULT,
-			  "%s: %s 0x%" PRIx64 " +0x%" PRIx64 " outside guest memory (%s)",
-			  vm->hc_name, what, gpa, len,
-			  guest_mem__size_str(vm->mem.size, size, sizeof(size)));
+		          "%s: %s 0x%" PRIx64 " +0x%" PRIx64 " outside guest memory (%s)",
+		          vm->hc_name, what, gpa, len,
+		          guest_mem__size_str(vm->mem.size, size, sizeof(size)));
 	return p;
 }
 
@@ -112,12 +112,14 @@ int hc__guest_path(struct hexo_vm *vm, hexo_gpa_t gpa, char *buf)
 	char size[32];
 
 	if (len == -ENAMETOOLONG)
-		return vm__error(vm, -EFAULT, "%s: path at 0x%" PRIx64 " not NUL-terminated within %u bytes",
-				 vm->hc_name, gpa, HEXO_PATH_MAX);
+		return vm__error(vm, -EFAULT,
+		                 "%s: path at 0x%" PRIx64 " not NUL-terminated within %u bytes",
+		                 vm->hc_name, gpa, HEXO_PATH_MAX);
 	if (len < 0)
-		return vm__error(vm, -EFAULT, "%s: path 0x%" PRIx64 " outside guest memory (%s)",
-				 vm->hc_name, gpa,
-				 guest_mem__size_str(vm->mem.size, size, sizeof(size)));
+		return vm__error(vm, -EFAULT, "%s: path 0x%" PRIx64 " %s guest memory (%s)",
+		                 vm->hc_name, gpa,
+		                 gpa < vm->mem.size ? "runs past the end of" : "outside",
+		                 guest_mem__size_str(vm->mem.size, size, sizeof(size)));
 	return 0;
 }
 
@@ -130,13 +132,14 @@ int hc__dispatch(struct hexo_vm *vm, uint64_t nr, hexo_gpa_t gpa)
 
 	if (nr >= HEXO_HC_MAX || !hc_table[nr].fn)
 		return vm__error(vm, -EINVAL,
-				 "unknown hypercall %" PRIu64 " (argument 0x%" PRIx64 ")", nr, gpa);
+		                 "unknown hypercall %" PRIu64 " (argument 0x%" PRIx64 ")", nr, gpa);
 	d = &hc_table[nr];
 	vm->hc_name = d->name;
 	vm->stats.hypercalls[nr]++;
 	if (gpa % 8)
-		return vm__error(vm, -EINVAL, "%s: argument struct 0x%" PRIx64 " is not 8-byte aligned",
-				 d->name, gpa);
+		return vm__error(vm, -EINVAL,
+		                 "%s: argument struct 0x%" PRIx64 " is not 8-byte aligned", d->name,
+		                 gpa);
 	p = hc__guest_ptr(vm, gpa, d->size, "argument struct");
 	if (!p)
 		return -EFAULT;

@@ -13,7 +13,7 @@
 #include <hexo/abi.h>
 
 #define HC_CONTINUE 0 /* resume the guest */
-#define HC_STOP 1     /* the guest is done: vm->status is the exit status */
+#define HC_STOP     1 /* the guest is done: vm->status is the exit status */
 /* < 0: malformed call, the guest is stopped with status 125 (vm->error) */
 
 struct hexo_vm;

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -30,20 +31,20 @@ int kvm__open(struct hexo_vm *vm)
 
 		if (e == EACCES || e == EPERM)
 			return vm__error(vm, -e,
-					 "/dev/kvm: %s: join the group that owns /dev/kvm "
-					 "(usually 'kvm') to run guests",
-					 strerror(e));
+			                 "/dev/kvm: %s: join the group that owns /dev/kvm "
+			                 "(usually 'kvm') to run guests",
+			                 strerror(e));
 		return vm__error(vm, -e,
-				 "/dev/kvm: %s: KVM is required (load kvm_intel/kvm_amd or run "
-				 "on a host with virtualization)",
-				 strerror(e));
+		                 "/dev/kvm: %s: KVM is required (load kvm_intel/kvm_amd or run "
+		                 "on a host with virtualization)",
+		                 strerror(e));
 	}
 	ret = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (ret != KVM_API_VERSION) {
 		close(vm->kvm_fd);
 		vm->kvm_fd = -1;
 		return vm__error(vm, -EINVAL, "/dev/kvm: KVM API version %d, expected %d", ret,
-				 KVM_API_VERSION);
+		                 KVM_API_VERSION);
 	}
 	return 0;
 }
@@ -59,11 +60,11 @@ int kvm__alloc_memory(struct hexo_vm *vm, uint64_t size)
 	uint8_t *p, *start;
 	uintptr_t head;
 
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		 -1, 0);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+	         0);
 	if (p == MAP_FAILED)
 		return vm__error(vm, -errno, "guest memory (%" PRIu64 " bytes): %s", size,
-				 strerror(errno));
+		                 strerror(errno));
 	start = (uint8_t *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
 	head = (uintptr_t)(start - p);
 	if (head)
@@ -88,10 +89,10 @@ void kvm__hugepages(struct hexo_vm *vm, uint64_t start, uint64_t end)
 int kvm__create_vm(struct hexo_vm *vm)
 {
 	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = vm->mem.size,
-		.userspace_addr = (uintptr_t)vm->mem.base,
+	    .slot = 0,
+	    .guest_phys_addr = 0,
+	    .memory_size = vm->mem.size,
+	    .userspace_addr = (uintptr_t)vm->mem.base,
 	};
 	int ret, mmap_size;
 
@@ -110,11 +111,10 @@ int kvm__create_vm(struct hexo_vm *vm)
 	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_size < (int)sizeof(struct kvm_run)) {
 		ret = vm__error(vm, -EINVAL, "KVM_GET_VCPU_MMAP_SIZE: %s",
-				mmap_size < 0 ? strerror(errno) : "too small");
+		                mmap_size < 0 ? strerror(errno) : "too small");
 		goto out_close_vcpu;
 	}
-	vm->run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd,
-		       0);
+	vm->run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED) {
 		ret = vm__error(vm, -errno, "mmap(vCPU): %s", strerror(errno));
 		goto out_close_vcpu;
@@ -131,25 +131,77 @@ out_close_vm:
 	return ret;
 }
 
+/*
+ * Reads counters from the vCPU's binary stats (KVM_GET_STATS_FD, Linux 5.14):
+ * values[i] for names[i], found[i] false when the host has no such counter.
+ * Returns 0 or -errno (no stats at all).
+ */
+int kvm__vcpu_stats(struct hexo_vm *vm, const char *const *names, uint64_t *values, bool *found,
+                    size_t n)
+{
+	struct kvm_stats_header hdr;
+	struct kvm_stats_desc *desc;
+	size_t desc_size;
+	char *descs = NULL;
+	int fd, ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		found[i] = false;
+	fd = ioctl(vm->vcpu_fd, KVM_GET_STATS_FD, NULL);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr)) {
+		ret = -EIO;
+		goto out_close;
+	}
+	desc_size = sizeof(*desc) + hdr.name_size;
+	descs = calloc(hdr.num_desc, desc_size);
+	if (!descs) {
+		ret = -ENOMEM;
+		goto out_close;
+	}
+	if (pread(fd, descs, hdr.num_desc * desc_size, hdr.desc_offset) !=
+	    (ssize_t)(hdr.num_desc * desc_size)) {
+		ret = -EIO;
+		goto out_free;
+	}
+	for (uint32_t d = 0; d < hdr.num_desc; d++) {
+		desc = (struct kvm_stats_desc *)(descs + d * desc_size);
+		desc->name[hdr.name_size - 1] = '\0';
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(desc->name, names[i]) || desc->size != 1)
+				continue;
+			if (pread(fd, &values[i], sizeof(values[i]),
+			          hdr.data_offset + desc->offset) == sizeof(values[i]))
+				found[i] = true;
+		}
+	}
+out_free:
+	free(descs);
+out_close:
+	close(fd);
+	return ret;
+}
+
 const char *kvm__exit_name(uint32_t reason)
 {
 	static const char *const names[] = {
-		[KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
-		[KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
-		[KVM_EXIT_IO] = "KVM_EXIT_IO",
-		[KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
-		[KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG",
-		[KVM_EXIT_HLT] = "KVM_EXIT_HLT",
-		[KVM_EXIT_MMIO] = "KVM_EXIT_MMIO",
-		[KVM_EXIT_IRQ_WINDOW_OPEN] = "KVM_EXIT_IRQ_WINDOW_OPEN",
-		[KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
-		[KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY",
-		[KVM_EXIT_INTR] = "KVM_EXIT_INTR",
-		[KVM_EXIT_SET_TPR] = "KVM_EXIT_SET_TPR",
-		[KVM_EXIT_TPR_ACCESS] = "KVM_EXIT_TPR_ACCESS",
-		[KVM_EXIT_NMI] = "KVM_EXIT_NMI",
-		[KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
-		[KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
+	    [KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN",
+	    [KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
+	    [KVM_EXIT_IO] = "KVM_EXIT_IO",
+	    [KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
+	    [KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG",
+	    [KVM_EXIT_HLT] = "KVM_EXIT_HLT",
+	    [KVM_EXIT_MMIO] = "KVM_EXIT_MMIO",
+	    [KVM_EXIT_IRQ_WINDOW_OPEN] = "KVM_EXIT_IRQ_WINDOW_OPEN",
+	    [KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
+	    [KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY",
+	    [KVM_EXIT_INTR] = "KVM_EXIT_INTR",
+	    [KVM_EXIT_SET_TPR] = "KVM_EXIT_SET_TPR",
+	    [KVM_EXIT_TPR_ACCESS] = "KVM_EXIT_TPR_ACCESS",
+	    [KVM_EXIT_NMI] = "KVM_EXIT_NMI",
+	    [KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
+	    [KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
 	};
 
 	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
@@ -168,22 +220,22 @@ static int other_exit(struct hexo_vm *vm)
 		return crash__vcpu(vm, "triple fault (KVM_EXIT_SHUTDOWN)");
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(what, sizeof(what), "KVM internal error, suberror %u",
-			 run->internal.suberror);
+		         run->internal.suberror);
 		return crash__vcpu(vm, what);
 	case KVM_EXIT_FAIL_ENTRY:
 		snprintf(what, sizeof(what), "VM entry failed, hardware reason 0x%llx",
-			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		         (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return crash__vcpu(vm, what);
 	case KVM_EXIT_HLT:
 		return crash__vcpu(vm, "halted with interrupts off (KVM_EXIT_HLT)");
 	case KVM_EXIT_MMIO:
 		snprintf(what, sizeof(what), "%s %u bytes at unmapped guest-physical 0x%llx",
-			 run->mmio.is_write ? "wrote" : "read", run->mmio.len,
-			 (unsigned long long)run->mmio.phys_addr);
+		         run->mmio.is_write ? "wrote" : "read", run->mmio.len,
+		         (unsigned long long)run->mmio.phys_addr);
 		return crash__vcpu(vm, what);
 	default:
 		snprintf(what, sizeof(what), "unexpected VM exit %s (%u)",
-			 kvm__exit_name(run->exit_reason), run->exit_reason);
+		         kvm__exit_name(run->exit_reason), run->exit_reason);
 		return crash__vcpu(vm, what);
 	}
 }

@@ -37,14 +37,15 @@ static int check_ident(const unsigned char *id, size_t size, char *err, size_t e
 
 /* One PT_LOAD header into segs[*n], checked against the file. */
 static int add_segment(const GElf_Phdr *ph, size_t size, struct guest_segment *segs, size_t *n,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
-	if (ph->p_filesz > ph->p_memsz || ph->p_offset > size || ph->p_filesz > size - ph->p_offset) {
+	if (ph->p_filesz > ph->p_memsz || ph->p_offset > size ||
+	    ph->p_filesz > size - ph->p_offset) {
 		snprintf(err, errlen,
-			 "segment at 0x%" PRIx64 ": file range 0x%" PRIx64 "+0x%" PRIx64
-			 " outside the ELF (%zu bytes) or larger than its memory size",
-			 (uint64_t)ph->p_vaddr, (uint64_t)ph->p_offset, (uint64_t)ph->p_filesz,
-			 size);
+		         "segment at 0x%" PRIx64 ": file range 0x%" PRIx64 "+0x%" PRIx64
+		         " outside the ELF (%zu bytes) or larger than its memory size",
+		         (uint64_t)ph->p_vaddr, (uint64_t)ph->p_offset, (uint64_t)ph->p_filesz,
+		         size);
 		return -EINVAL;
 	}
 	if (ph->p_memsz == 0)
@@ -54,11 +55,11 @@ static int add_segment(const GElf_Phdr *ph, size_t size, struct guest_segment *s
 		return -E2BIG;
 	}
 	segs[(*n)++] = (struct guest_segment){
-		.gpa = ph->p_vaddr,
-		.memsz = ph->p_memsz,
-		.filesz = ph->p_filesz,
-		.offset = ph->p_offset,
-		.perm = segment_perm(ph->p_flags),
+	    .gpa = ph->p_vaddr,
+	    .memsz = ph->p_memsz,
+	    .filesz = ph->p_filesz,
+	    .offset = ph->p_offset,
+	    .perm = segment_perm(ph->p_flags),
 	};
 	return 0;
 }
@@ -73,7 +74,7 @@ static bool entry_executable(uint64_t entry, const struct guest_segment *segs, s
 }
 
 int loader__segments(const void *elf_data, size_t size, unsigned machine, uint64_t *entry,
-		     struct guest_segment *segs, size_t *n, char *err, size_t errlen)
+                     struct guest_segment *segs, size_t *n, char *err, size_t errlen)
 {
 	GElf_Ehdr eh;
 	GElf_Phdr ph;
@@ -126,7 +127,7 @@ int loader__segments(const void *elf_data, size_t size, unsigned machine, uint64
 	}
 	if (!entry_executable(eh.e_entry, segs, *n)) {
 		snprintf(err, errlen, "entry point 0x%" PRIx64 " is not in an executable segment",
-			 (uint64_t)eh.e_entry);
+		         (uint64_t)eh.e_entry);
 		goto out_end;
 	}
 	*entry = eh.e_entry;
@@ -142,7 +143,7 @@ out_end:
  * touched: a large .bss costs nothing until the guest uses it.
  */
 int loader__copy(const struct guest_mem *mem, const void *elf, const struct guest_segment *segs,
-		 size_t n)
+                 size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		void *dst = guest_mem__ptr(mem, segs[i].gpa, segs[i].memsz);

@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "arch.h"
+#include "board.h"    /* board/: hexo board */
 #include "monitor.h"
+#include "node_cmd.h" /* hexod/: hexo node, hexo run --on */
 
 noreturn void die(const char *fmt, ...)
 {
@@ -43,6 +45,32 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static int node__main(int argc, char **argv, uint64_t t_start)
+{
+	(void)t_start;
+	return node_main(argc, argv);
+}
+
+static void node__help(void)
+{
+	char *av[] = {"node", "--help", NULL};
+
+	node_main(2, av);
+}
+
+static int board__main(int argc, char **argv, uint64_t t_start)
+{
+	(void)t_start;
+	return board_main(argc, argv);
+}
+
+static void board__help(void)
+{
+	char *av[] = {"board", "--help", NULL};
+
+	board_main(2, av);
+}
+
 struct command {
 	const char *name;
 	int (*main)(int argc, char **argv, uint64_t t_start);
@@ -51,7 +79,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"run", run__main, run__help, "run a .hexo image as a virtual machine"},
+    {"run", run__main, run__help, "run a .hexo image as a virtual machine (--on NODE: remotely)"},
+    {"board", board__main, board__help, "start, stop and list emulated ARM64 boards"},
+    {"node", node__main, node__help, "add, list, ping or remove nodes that run jobs (hexod)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -117,6 +147,8 @@ int main(int argc, char **argv)
 		cmd->help();
 		return 0;
 	}
+	if (!strcmp(arg, "run") && remote_run_wanted(argc - 1, argv + 1))
+		return remote_run_main(argc - 1, argv + 1);
 	cmd = find_command(arg);
 	if (cmd)
 		return cmd->main(argc - 1, argv + 1, t_start);

@@ -27,7 +27,7 @@ static uint64_t page_up(uint64_t a)
 }
 
 int layout__compute(uint64_t mem_size, uint64_t stack_size, const struct guest_segment *segs,
-		    size_t n, struct guest_layout *lay, char *err, size_t errlen)
+                    size_t n, struct guest_layout *lay, char *err, size_t errlen)
 {
 	char mem_str[32], stack_str[32];
 	uint64_t top = HEXO_KERNEL_BASE;
@@ -36,12 +36,12 @@ int layout__compute(uint64_t mem_size, uint64_t stack_size, const struct guest_s
 	guest_mem__size_str(stack_size, stack_str, sizeof(stack_str));
 	if (mem_size % PAGE || stack_size % PAGE || stack_size == 0) {
 		snprintf(err, errlen, "memory size %s and stack size %s must be multiples of 4 KiB",
-			 mem_str, stack_str);
+		         mem_str, stack_str);
 		return -EINVAL;
 	}
 	if (mem_size < HEXO_KERNEL_BASE + PAGE || mem_size - HEXO_KERNEL_BASE - PAGE < stack_size) {
 		snprintf(err, errlen, "guest memory (%s) too small for a %s stack", mem_str,
-			 stack_str);
+		         stack_str);
 		return -ENOMEM;
 	}
 	lay->mem_size = mem_size;
@@ -57,16 +57,17 @@ int layout__compute(uint64_t mem_size, uint64_t stack_size, const struct guest_s
 			continue;
 		if (s->gpa < HEXO_KERNEL_BASE) {
 			snprintf(err, errlen,
-				 "ELF segment 0x%" PRIx64 "+0x%" PRIx64
-				 " overlaps the reserved low area (below 0x%x)",
-				 s->gpa, s->memsz, HEXO_KERNEL_BASE);
+			         "ELF segment 0x%" PRIx64 "+0x%" PRIx64
+			         " overlaps the reserved low area (below 0x%x)",
+			         s->gpa, s->memsz, HEXO_KERNEL_BASE);
 			return -EINVAL;
 		}
 		if (end < s->gpa || end > lay->heap_limit) {
-			snprintf(err, errlen,
-				 "ELF segment 0x%" PRIx64 "+0x%" PRIx64
-				 " is outside guest memory (%s less a %s stack): use a larger --mem",
-				 s->gpa, s->memsz, mem_str, stack_str);
+			snprintf(
+			    err, errlen,
+			    "ELF segment 0x%" PRIx64 "+0x%" PRIx64
+			    " is outside guest memory (%s less a %s stack): use a larger --mem",
+			    s->gpa, s->memsz, mem_str, stack_str);
 			return end < s->gpa ? -EINVAL : -ENOMEM;
 		}
 		if (end > top)
@@ -101,7 +102,7 @@ static void map_append(struct memmap *map, uint64_t start, uint64_t end, unsigne
 }
 
 int memmap__build(struct memmap *map, const struct guest_layout *lay,
-		  const struct guest_segment *segs, size_t n)
+                  const struct guest_segment *segs, size_t n)
 {
 	struct perm_span spans[MEMMAP_MAX_SEGMENTS + 8];
 	uint64_t bounds[2 * (MEMMAP_MAX_SEGMENTS + 8) + 2];
@@ -112,17 +113,16 @@ int memmap__build(struct memmap *map, const struct guest_layout *lay,
 
 	spans[ns++] = (struct perm_span){HEXO_BOOTINFO_GPA, HEXO_ARGS_GPA, MEM_RW};
 	spans[ns++] = (struct perm_span){HEXO_ARGS_GPA, HEXO_ARGS_GPA + HEXO_ARGS_SIZE, MEM_RW};
-	spans[ns++] = (struct perm_span){HEXO_PAGETABLE_GPA,
-					 HEXO_PAGETABLE_GPA + HEXO_PAGETABLE_SIZE, MEM_R};
+	spans[ns++] =
+	    (struct perm_span){HEXO_PAGETABLE_GPA, HEXO_PAGETABLE_GPA + HEXO_PAGETABLE_SIZE, MEM_R};
 	spans[ns++] = (struct perm_span){HEXO_EXC_STACK_GUARD + PAGE, HEXO_EXC_STACK_TOP, MEM_RW};
 	spans[ns++] = (struct perm_span){lay->heap_start, lay->heap_limit, MEM_RW};
 	spans[ns++] = (struct perm_span){lay->stack_top - lay->stack_size, lay->stack_top, MEM_RW};
 	for (size_t i = 0; i < n; i++) {
 		if (segs[i].memsz == 0)
 			continue;
-		spans[ns++] = (struct perm_span){page_down(segs[i].gpa),
-						 page_up(segs[i].gpa + segs[i].memsz),
-						 segs[i].perm};
+		spans[ns++] = (struct perm_span){
+		    page_down(segs[i].gpa), page_up(segs[i].gpa + segs[i].memsz), segs[i].perm};
 	}
 
 	/* Cut [0, max) at every span edge; OR the spans over each piece. */

@@ -11,14 +11,14 @@
 #include <stdint.h>
 
 /* Page permissions. 0 = not mapped. */
-#define MEM_R 1u
-#define MEM_W 2u
-#define MEM_X 4u
+#define MEM_R  1u
+#define MEM_W  2u
+#define MEM_X  4u
 #define MEM_RW (MEM_R | MEM_W)
 #define MEM_RX (MEM_R | MEM_X)
 
 #define MEMMAP_MAX_SEGMENTS 64
-#define MEMMAP_MAX_REGIONS (2 * MEMMAP_MAX_SEGMENTS + 16)
+#define MEMMAP_MAX_REGIONS  (2 * MEMMAP_MAX_SEGMENTS + 16)
 
 /* One PT_LOAD segment of the guest ELF. */
 struct guest_segment {
@@ -44,7 +44,7 @@ struct guest_layout {
  * (no "hexo: " prefix) into err.
  */
 int layout__compute(uint64_t mem_size, uint64_t stack_size, const struct guest_segment *segs,
-		    size_t n, struct guest_layout *lay, char *err, size_t errlen);
+                    size_t n, struct guest_layout *lay, char *err, size_t errlen);
 
 /* [start, end) with one permission; the regions of a map are sorted,
  * disjoint, cover [0, UINT64_MAX) and neighbours differ in perm. */
@@ -66,7 +66,7 @@ struct memmap {
  * gets both permissions). Returns 0 or -E2BIG (too many segments).
  */
 int memmap__build(struct memmap *map, const struct guest_layout *lay,
-		  const struct guest_segment *segs, size_t n);
+                  const struct guest_segment *segs, size_t n);
 
 /* The permission of the page holding gpa. */
 unsigned memmap__perm(const struct memmap *map, uint64_t gpa);

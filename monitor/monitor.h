@@ -35,9 +35,9 @@
 
 /* Exit statuses of the monitor itself (the guest's own pass through). */
 #define HEXO_EXIT_MONITOR 125 /* monitor error, one line on stderr */
-#define HEXO_EXIT_CRASH 139   /* guest crashed, crash report on stderr */
+#define HEXO_EXIT_CRASH   139 /* guest crashed, crash report on stderr */
 
-#define HEXO_MAX_FDS 256
+#define HEXO_MAX_FDS   256
 #define HEXO_ERROR_LEN 512
 
 /* Guest fd -> host fd. fds 0, 1, 2 are the monitor's own and never closed. */
@@ -83,7 +83,7 @@ struct hexo_vm {
 /* main.c */
 noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vm__error(struct hexo_vm *vm, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 uint64_t now_ns(void); /* CLOCK_MONOTONIC */
 
 /* run.c */
@@ -92,9 +92,9 @@ void run__help(void);
 
 /* loader.c: the ELF's loadable segments, checked against the file */
 int loader__segments(const void *elf, size_t size, unsigned machine, uint64_t *entry,
-		     struct guest_segment *segs, size_t *n, char *err, size_t errlen);
+                     struct guest_segment *segs, size_t *n, char *err, size_t errlen);
 int loader__copy(const struct guest_mem *mem, const void *elf, const struct guest_segment *segs,
-		 size_t n);
+                 size_t n);
 
 /* kvm.c */
 int kvm__open(struct hexo_vm *vm);
@@ -103,6 +103,8 @@ void kvm__hugepages(struct hexo_vm *vm, uint64_t start, uint64_t end); /* 2 MiB 
 int kvm__create_vm(struct hexo_vm *vm);
 int kvm__run(struct hexo_vm *vm); /* runs to the end; returns the exit status */
 const char *kvm__exit_name(uint32_t reason);
+int kvm__vcpu_stats(struct hexo_vm *vm, const char *const *names, uint64_t *values, bool *found,
+                    size_t n);
 
 /* files.c */
 int files__init(struct files *files, const char *dir, char *err, size_t errlen);
@@ -112,6 +114,6 @@ int crash__fault(struct hexo_vm *vm, const struct hexo_hc_fault *f);
 int crash__vcpu(struct hexo_vm *vm, const char *what);
 
 /* stats.c */
-void stats__print(const struct hexo_vm *vm);
+void stats__print(struct hexo_vm *vm);
 
 #endif

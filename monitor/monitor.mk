@@ -16,19 +16,20 @@ MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OBJ)/%.o)
 MONITOR_PURE_OBJS := $(MONITOR_PURE_SRCS:%.c=$(OBJ)/%.o) \
                      $(MONITOR_ARCH_PURE_SRCS:%.c=$(OBJ)/%.o)
 
-MONITOR_CFLAGS := -Imonitor -Imonitor/arch/$(MONITOR_ARCH)
+MONITOR_CFLAGS := -Imonitor -Imonitor/arch/$(MONITOR_ARCH) -Ihexod -Iboard
 
 # Static by default: no dynamic loader at start-up (about 0.35 ms of a 1.5 ms
 # run) and one self-contained binary to copy to a board.
 # `make MONITOR_LDFLAGS=` links dynamically.
 MONITOR_LDFLAGS ?= -static
-MONITOR_LDLIBS := $(LIBHEXO) $(LIBHEXO_LDLIBS) -lelf -lxxhash -lz
+MONITOR_LDLIBS := $(HEXOD_CLIENT) $(LIBHEXOBOARD) $(LIBHEXO) $(LIBHEXOBOARD_LDLIBS) \
+                  $(LIBHEXO_LDLIBS) -lelf -lxxhash -lz
 
 $(OBJ)/monitor/%.o: monitor/%.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(MONITOR_CFLAGS) -c -o $@ $<
 
-$(BIN)/hexo: $(MONITOR_OBJS) $(LIBHEXO)
+$(BIN)/hexo: $(MONITOR_OBJS) $(LIBHEXO) $(HEXOD_CLIENT) $(LIBHEXOBOARD)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(MONITOR_LDFLAGS) -o $@ $(MONITOR_OBJS) $(MONITOR_LDLIBS) $(HOST_LDLIBS)
 

@@ -62,7 +62,7 @@ int options__parse_size(const char *s, uint64_t *bytes)
 
 /* "--mem=1G" -> value "1G"; "--mem 1G" -> the next argument. */
 static const char *option_value(int argc, char **argv, int *i, const char *name, char *err,
-				size_t errlen)
+                                size_t errlen)
 {
 	const char *arg = argv[*i];
 	size_t len = strlen(name);
@@ -91,15 +91,15 @@ static int parse_mem(const char *val, uint64_t *mem, char *err, size_t errlen)
 
 	if (ret) {
 		snprintf(err, errlen,
-			 "--mem '%s': not a size (examples: 512M, 2G, 1073741824): see "
-			 "'hexo run --help'",
-			 val);
+		         "--mem '%s': not a size (examples: 512M, 2G, 1073741824): see "
+		         "'hexo run --help'",
+		         val);
 		return -EINVAL;
 	}
 	if (*mem < HEXO_MEM_MIN || *mem > HEXO_MEM_MAX) {
 		snprintf(err, errlen, "--mem '%s': must be between %s and %s", val,
-			 guest_mem__size_str(HEXO_MEM_MIN, lo, sizeof(lo)),
-			 guest_mem__size_str(HEXO_MEM_MAX, hi, sizeof(hi)));
+		         guest_mem__size_str(HEXO_MEM_MIN, lo, sizeof(lo)),
+		         guest_mem__size_str(HEXO_MEM_MAX, hi, sizeof(hi)));
 		return -EINVAL;
 	}
 	if (*mem % HEXO_PAGE_SIZE) {

@@ -10,14 +10,14 @@
 #include <stdint.h>
 
 struct run_opts {
-	uint64_t mem_size;  /* --mem, default HEXO_MEM_DEFAULT */
-	const char *dir;    /* --dir, default "." */
-	bool stats;         /* --stats */
-	bool help;          /* -h / --help: nothing else was checked */
-	const char **env;   /* --env values in order (NAME=VALUE or NAME) */
+	uint64_t mem_size; /* --mem, default HEXO_MEM_DEFAULT */
+	const char *dir;   /* --dir, default "." */
+	bool stats;        /* --stats */
+	bool help;         /* -h / --help: nothing else was checked */
+	const char **env;  /* --env values in order (NAME=VALUE or NAME) */
 	size_t n_env;
-	const char *image;  /* IMAGE */
-	char **guest_argv;  /* IMAGE ARGS...: argv for the guest, argv[0] = IMAGE */
+	const char *image; /* IMAGE */
+	char **guest_argv; /* IMAGE ARGS...: argv for the guest, argv[0] = IMAGE */
 	size_t guest_argc;
 };
 

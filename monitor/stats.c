@@ -18,7 +18,26 @@ static void row_ms(const char *name, double ms)
 	fprintf(stderr, "  %-38s %12.3f ms\n", name, ms);
 }
 
-void stats__print(const struct hexo_vm *vm)
+/* What KVM saw, when the host offers its binary stats. */
+static void kvm_counters(struct hexo_vm *vm)
+{
+	static const char *const names[] = {"exits", "pf_taken", "insn_emulation"};
+	static const char *const labels[] = {
+	    "VM exits in all (KVM's own included)",
+	    "page faults handled by KVM",
+	    "instructions emulated by KVM",
+	};
+	uint64_t values[3];
+	bool found[3];
+
+	if (kvm__vcpu_stats(vm, names, values, found, 3))
+		return;
+	for (size_t i = 0; i < 3; i++)
+		if (found[i])
+			row_count(labels[i], values[i], 0);
+}
+
+void stats__print(struct hexo_vm *vm)
 {
 	const struct vm_stats *st = &vm->stats;
 	const struct hexo_boot_info *boot = vm->boot;
@@ -31,9 +50,11 @@ void stats__print(const struct hexo_vm *vm)
 	for (uint32_t r = 0; r < STATS_EXIT_REASONS; r++)
 		if (st->exit_reasons[r])
 			row_count(kvm__exit_name(r), st->exit_reasons[r], 2);
+	kvm_counters(vm);
 	row_ms("time in the guest (KVM_RUN)", (double)st->guest_ns / 1e6);
 	row_ms("time in the monitor (exits)", (double)st->monitor_ns / 1e6);
-	row_ms("monitor set-up (start to first run)", (double)(st->t_first_run - st->t_start) / 1e6);
+	row_ms("monitor set-up (start to first run)",
+	       (double)(st->t_first_run - st->t_start) / 1e6);
 	if (boot && boot->clock_hz && boot->t_entry && boot->t_main >= boot->t_entry)
 		row_ms("guest boot to main()",
 		       (double)(boot->t_main - boot->t_entry) * 1e3 / (double)boot->clock_hz);

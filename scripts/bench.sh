@@ -5,7 +5,7 @@
 #
 # usage: scripts/bench.sh [--runs N] [--reps N] [--quick] [--only startup|compute]
 #   --runs N   start-to-exit runs per measurement (default 30)
-#   --reps N   interleaved native/hexo repetitions per kernel (default 5)
+#   --reps N   interleaved native/hexo repetitions per kernel (default 7)
 #   --quick    small sizes and few runs (a smoke test of the harness)
 # Environment: HEXO, HEXOCC (build/bin/...), NATIVE_CC (clang), BENCH_OUT
 # (build/bench).
@@ -22,7 +22,7 @@ out=${BENCH_OUT:-$root/build/bench}
 CFLAGS_BOTH=(-O2 -ffp-contract=off)
 
 runs=30
-reps=5
+reps=7
 quick=0
 only=
 while [[ $# -gt 0 ]]; do
@@ -71,6 +71,7 @@ build_both() { # build_both NAME SOURCE
 }
 echo "bench: building the guests and the native binaries (${CFLAGS_BOTH[*]})"
 build_both trivial bench/trivial/main.c
+build_both clockcheck bench/clockcheck/main.c
 for k in "${kernels[@]}"; do build_both "$k" "bench/kernels/$k.c"; done
 
 # ----------------------------------------------------------------- helpers --
@@ -87,7 +88,7 @@ json_str() { printf '"%s"' "$(sed 's/\\/\\\\/g; s/"/\\"/g' <<<"$1")"; }
 date_iso=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 ncpu=$(nproc)
-kvm_mods=$(awk '$1 ~ /^kvm/ { printf "%s%s", (n++ ? "," : ""), $1 }' /proc/modules)
+kvm_mods=$( (ls /sys/module 2>/dev/null || true) | grep '^kvm' | paste -sd, -)
 virt=$(grep -qw hypervisor /proc/cpuinfo && echo "yes (this host is itself a VM: nested KVM)" || echo "no (bare metal)")
 echo "bench: $date_iso, $ncpu CPUs, $cpu, KVM modules: ${kvm_mods:-?}, host is a VM: $virt"
 
@@ -108,6 +109,13 @@ if [[ -z $only || $only == startup ]]; then
 		sed -n 's/^ *guest boot to main() *\([0-9.]*\) ms$/\1/p' "$f" >>"$out/runs/boot.txt"
 		sed -n 's/^ *monitor set-up (start to first run) *\([0-9.]*\) ms$/\1/p' "$f" >>"$out/runs/setup.txt"
 	done
+	# The guest clock: 1 s by the guest's CLOCK_MONOTONIC against the host's
+	# wall time of the whole run, less the trivial guest's start-to-exit.
+	spin=1
+	[[ $quick -eq 1 ]] && spin=0.2
+	ck_hexo=$("$TIMER" -n 5 -w 0 -- "$HEXO" run "$out/bin/clockcheck.hexo" "$spin")
+	ck_native=$("$TIMER" -n 5 -w 0 -- "$out/bin/clockcheck.native" "$spin")
+	"$HEXO" run "$out/bin/clockcheck.hexo" "$spin" >"$out/runs/clockcheck.out"
 	nboot=$(wc -l <"$out/runs/boot.txt")
 	read -r b_med b_min b_max < <(stats "$out/runs/boot.txt")
 	read -r s_med s_min s_max < <(stats "$out/runs/setup.txt")
@@ -126,6 +134,13 @@ if [[ -z $only || $only == startup ]]; then
 	printf '| %-44s | %9.3f | %9.3f | %9.3f | %-16s |\n' "guest boot to main() (hexo run --stats)" "$b_med" "$b_min" "$b_max" "< 0.2 ms: $(verdict "$b_med" 0.2)"
 	printf '| %-44s | %9.3f | %9.3f | %9.3f | %-16s |\n' "monitor set-up, start to first KVM_RUN" "$s_med" "$s_min" "$s_max" ""
 	printf '| %-44s | %9.3f | %9.3f | %9.3f | %-16s |\n' "native Linux process, start to exit (wall)" "$n_med" "$n_min" "$n_max" ""
+	ck_h=$(kv median_ms "$ck_hexo") ck_n=$(kv median_ms "$ck_native")
+	ck_err=$(awk -v w="$ck_h" -v s="$h_med" -v t="$spin" 'BEGIN { printf "%+.3f", ((w - s) / (t * 1000) - 1) * 100 }')
+	ck_nerr=$(awk -v w="$ck_h" -v n="$ck_n" -v t="$spin" 'BEGIN { printf "%+.3f", (n / (t * 1000) - 1) * 100 }')
+	echo
+	echo "Guest clock check: $spin s by the guest's CLOCK_MONOTONIC took $ck_h ms of host wall time"
+	echo "  (native: $ck_n ms); less the ${h_med} ms start-to-exit: guest clock error $ck_err % (native process: $ck_nerr % incl. its start-up)"
+	echo "  guest: $(cat "$out/runs/clockcheck.out")"
 	echo
 	echo "Anchors (from the issue, not measured here):"
 	echo "  Solo5 hvt: ~3 ms start-to-exit + 0.07 ms guest boot; Firecracker: ~3 ms; HEXO's kernel: 25 ms"
@@ -139,6 +154,7 @@ if [[ -z $only || $only == startup ]]; then
     "boot_to_main_ms": {"median": $b_med, "min": $b_min, "max": $b_max, "samples": $nboot},
     "monitor_setup_ms": {"median": $s_med, "min": $s_min, "max": $s_max},
     "native_process_ms": {"median": $n_med, "min": $n_min, "max": $n_max},
+    "guest_clock_check": {"guest_seconds": $spin, "hexo_wall_ms": $ck_h, "native_wall_ms": $ck_n, "guest_clock_error_percent": $ck_err},
     "targets": {"start_to_exit_ms": 5, "boot_to_main_ms": 0.2},
     "anchors_ms": {"solo5_hvt_start_to_exit": 3, "solo5_hvt_guest_boot": 0.07, "firecracker": 3, "hexo_paper_kernel": 25}
   }

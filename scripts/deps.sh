@@ -21,12 +21,14 @@ packages=(
 	qemu-system-arm                # hexo board: qemu-system-aarch64 (emulated ARM64 board)
 	libc6-dev-arm64-cross          # hexo board: static aarch64 hexo-init (board/init.c)
 	libarchive-dev                 # hexo board: kernel .deb reading, cpio initramfs writing
+	liblzma-dev libzstd-dev zlib1g-dev  # hexo board: libarchive's codecs, for a static hexo
 )
 
 missing=()
 for p in "${packages[@]}"; do
-	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	[[ "$st" == "install ok installed" ]] || missing+=("$p")
+	# One status line per installed architecture (multiarch): any will do.
+	st=$(dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null || true)
+	grep -qx "install ok installed" <<<"$st" || missing+=("$p")
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
@@ -34,13 +36,18 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 	exit 0
 fi
 
+# The board's static aarch64 tools and kernel come through apt's multiarch.
+arch_cmd=""
+dpkg --print-foreign-architectures | grep -qx arm64 || arch_cmd="dpkg --add-architecture arm64 && "
+
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 if [[ $(id -u) -ne 0 ]]; then
 	echo "deps: missing packages: ${missing[*]}" >&2
-	echo "deps: run as root: apt-get update && $cmd" >&2
+	echo "deps: run as root: ${arch_cmd}apt-get update && $cmd" >&2
 	exit 1
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+[[ -z "$arch_cmd" ]] || dpkg --add-architecture arm64
 apt-get update -qq
 $cmd

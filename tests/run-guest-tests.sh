@@ -16,7 +16,7 @@
 #   --results FILE      also append the PASS/FAIL/SKIP lines to FILE
 # Environment: HEXO, HEXOCC (default build/bin/hexo, build/bin/hexocc),
 # NATIVE_CC (clang), TEST_OUT (build/tests/guest), TEST_TIMEOUT (seconds per
-# guest run, 120).
+# guest run, 120), HEXO_TEST_NO_KVM=1 (act as if /dev/kvm were missing).
 #
 # A test folder holds main.c (plus the files listed in [sources]) and either
 #  - the default case: expected.out, [expected.status] (0), [args] (one guest
@@ -41,15 +41,15 @@ TEST_OUT=${TEST_OUT:-$root/build/tests/guest}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 GUEST_DIR=$root/tests/guest
 
-keep=0
-verbose=0
+OPT_KEEP=0
+OPT_VERBOSE=0
 mode=run
 results_file=
 names=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
-	-k | --keep) keep=1 ;;
-	-v | --verbose) verbose=1 ;;
+	-k | --keep) OPT_KEEP=1 ;;
+	-v | --verbose) OPT_VERBOSE=1 ;;
 	--native) mode=native ;;
 	--gen-expected) mode=gen ;;
 	--results)
@@ -78,6 +78,8 @@ done
 
 have_kvm=0
 if [[ -r /dev/kvm && -w /dev/kvm ]]; then have_kvm=1; fi
+# HEXO_TEST_NO_KVM=1 behaves as if /dev/kvm were missing (to check the skips).
+if [[ ${HEXO_TEST_NO_KVM:-0} == 1 ]]; then have_kvm=0; fi
 
 mkdir -p "$TEST_OUT"
 RESULTS=$TEST_OUT/.results.$$
@@ -88,7 +90,7 @@ trap 'rm -f "$RESULTS"' EXIT
 
 say() { printf '%s\n' "$*"; }
 vrun() {
-	if [[ $verbose -eq 1 ]]; then say "+ $*" >&2; fi
+	if [[ $OPT_VERBOSE -eq 1 ]]; then say "+ $*" >&2; fi
 	"$@"
 }
 
@@ -170,7 +172,7 @@ case_skipped() { [[ $needs_kvm -eq 1 && $have_kvm -eq 0 ]]; }
 
 _run() {
 	RUN_CMD="$*"
-	if [[ $verbose -eq 1 ]]; then say "+ $RUN_CMD" >&2; fi
+	if [[ $OPT_VERBOSE -eq 1 ]]; then say "+ $RUN_CMD" >&2; fi
 	set +e
 	timeout -k 5 "$TEST_TIMEOUT" "$@" <"$RUN_STDIN" >"$RUN_OUT" 2>"$RUN_ERR"
 	RUN_STATUS=$?
@@ -279,7 +281,7 @@ case_end() {
 		record SKIP "no /dev/kvm ($label)"
 	elif [[ ${#CASE_FAILS[@]} -eq 0 ]]; then
 		record PASS "$label"
-		if [[ $keep -eq 0 ]]; then
+		if [[ $OPT_KEEP -eq 0 ]]; then
 			local j
 			for j in "${CASE_KEEP[@]}"; do rm -rf -- "$j"; done
 			rm -f "$RUN_OUT" "$RUN_ERR"

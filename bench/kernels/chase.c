@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		next[i] = perm[i];
-	free(perm);
+	bench_free(perm);
 
 	double t0 = bench_now();
 	uint64_t p = 0, acc = 0;

@@ -253,6 +253,11 @@ wait "$cpid"
 [[ $(cat "$tmp/stream.out") == $'first\nsecond' ]] && ok "streamed output complete" ||
 	bad "streamed output" "$(cat "$tmp/stream.out")"
 
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" $'write:bad\tname=x' 2>&1)
+[[ $out == *"not returning 'bad?name': file name not allowed"* || $out == *"not returning 'bad"*"name': file name not allowed"* ]] &&
+	[[ -z $(compgen -G "$tmp/job/bad*") ]] && ok "a file name the protocol refuses stays behind, with a note" ||
+	bad "control character in a result name" "$out"
+
 "$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" kill:9 >/dev/null 2>&1
 st=$?
 [[ $st == 137 ]] && ok "job killed by a signal: status 128+9" || bad "signal status" "$st"

@@ -5,10 +5,20 @@
  *  - Page tables: x86_pagetable__build() from the arch-neutral memory map,
  *    at HEXO_PAGETABLE_GPA; CR0.WP makes read-only pages read-only for the
  *    (ring 0) guest too; EFER.NXE makes data no-execute.
- *  - GDT at HEXO_X86_GDT_GPA: null, 0x08 64-bit code, 0x10 data, 0x18 TSS;
- *    TSS at HEXO_X86_TSS_GPA with IST1 (and RSP0) = HEXO_EXC_STACK_TOP. The
- *    in-memory TSS descriptor is "available", so the kernel may reload TR;
- *    the loaded TR is "busy", as after LTR.
+ *  - GDT at HEXO_X86_GDT_GPA: null, 0x08 64-bit code, 0x10 data, 0x18 TSS
+ *    (16 bytes), then CPL3 segments 0x28 64-bit code and 0x30 data (the
+ *    same selectors as the kernel's own GDT, kernel/arch/x86_64/x86.h).
+ *    TSS at HEXO_X86_TSS_GPA with IST1 (and RSP0) = HEXO_EXC_STACK_TOP and
+ *    an I/O permission bitmap that opens the hypercall ports, and only
+ *    those, to CPL3 (see below). The in-memory TSS descriptor is
+ *    "available", so the kernel may reload TR; the loaded TR is "busy", as
+ *    after LTR.
+ *  - Page tables are user-accessible throughout (x86_64.h): the kernel runs
+ *    at CPL3 after a short CPL0 start where it can, because PVM-based KVM
+ *    hosts (nested virtualisation) emulate every CPL0 instruction but run
+ *    CPL3 natively. PVM ignores RFLAGS.IOPL for `out` at CPL3 but honours
+ *    the TSS bitmap, so a CPL3 hypercall exits straight to the monitor. On
+ *    VMX/SVM hosts all of this is free.
  *  - CR4: PAE, plus OSFXSR and OSXMMEXCPT so SSE (part of the x86-64 ABI)
  *    works from the first instruction. XSAVE/AVX (CR4.OSXSAVE, XCR0) are
  *    left to the kernel: it checks CPUID and enables what it finds.
@@ -37,45 +47,55 @@
 #include "x86_64.h"
 
 const struct arch_info arch__info = {
-	.name = "x86_64",
-	.isa = HEXO_ISA_X86_64,
-	.elf_machine = EM_X86_64,
-	.pc_name = "RIP",
-	.sp_name = "RSP",
-	.flags_name = "RFLAGS",
+    .name = "x86_64",
+    .isa = HEXO_ISA_X86_64,
+    .elf_machine = EM_X86_64,
+    .pc_name = "RIP",
+    .sp_name = "RSP",
+    .flags_name = "RFLAGS",
 };
 
-#define X86_CR0_PE (1u << 0)
-#define X86_CR0_MP (1u << 1)
-#define X86_CR0_ET (1u << 4)
-#define X86_CR0_NE (1u << 5)
-#define X86_CR0_WP (1u << 16)
-#define X86_CR0_PG (1u << 31)
-#define X86_CR4_PAE (1u << 5)
-#define X86_CR4_OSFXSR (1u << 9)
-#define X86_CR4_OSXMMEXCPT (1u << 10)
-#define X86_EFER_LME (1u << 8)
-#define X86_EFER_LMA (1u << 10)
-#define X86_EFER_NXE (1u << 11)
+#define X86_CR0_PE          (1u << 0)
+#define X86_CR0_MP          (1u << 1)
+#define X86_CR0_ET          (1u << 4)
+#define X86_CR0_NE          (1u << 5)
+#define X86_CR0_WP          (1u << 16)
+#define X86_CR0_PG          (1u << 31)
+#define X86_CR4_PAE         (1u << 5)
+#define X86_CR4_OSFXSR      (1u << 9)
+#define X86_CR4_OSXMMEXCPT  (1u << 10)
+#define X86_EFER_LME        (1u << 8)
+#define X86_EFER_LMA        (1u << 10)
+#define X86_EFER_NXE        (1u << 11)
 #define X86_RFLAGS_RESERVED (1u << 1)
 
-#define GDT_CODE 0x08
-#define GDT_DATA 0x10
-#define GDT_TSS 0x18
-#define GDT_SIZE (GDT_TSS + 16)
-#define TSS_SIZE 104
-#define TSS_IST1 0x24
-#define TSS_RSP0 0x04
-#define TSS_IOMAP 0x66
+#define GDT_CODE      0x08
+#define GDT_DATA      0x10
+#define GDT_TSS       0x18 /* 16 bytes */
+#define GDT_USER_CODE 0x28
+#define GDT_USER_DATA 0x30
+#define GDT_SIZE      (GDT_USER_DATA + 8)
+#define TSS_SIZE      104 /* the 64-bit TSS proper; the I/O bitmap follows */
+#define TSS_IST1      0x24
+#define TSS_RSP0      0x04
+#define TSS_IOMAP     0x66
 
 #define CPUID_EXT_FEATURES 0x80000001u
-#define CPUID_EDX_PDPE1GB (1u << 26)
+#define CPUID_EDX_PDPE1GB  (1u << 26)
 
 #define HC_PORTS 256 /* ports HEXO_X86_PIO_BASE + [0, HC_PORTS) are hexo's */
 
+/* I/O bitmap: one bit per port up to the last hypercall port (0 = allowed),
+ * plus the all-ones byte the CPU may read past the last port. */
+#define IOMAP_BYTES ((HEXO_X86_PIO_BASE + HC_PORTS) / 8 + 1)
+#define TSS_LIMIT   (TSS_SIZE + IOMAP_BYTES - 1)
+
+_Static_assert(HEXO_X86_PIO_BASE % 8 == 0 && HC_PORTS % 8 == 0, "I/O bitmap in whole bytes");
+_Static_assert(HEXO_X86_TSS_GPA + TSS_LIMIT + 1 <= HEXO_ARGS_GPA, "TSS overlaps the args");
+
 _Static_assert(HEXO_X86_GDT_GPA + GDT_SIZE <= HEXO_X86_TSS_GPA, "GDT overlaps the TSS");
 _Static_assert(HEXO_BOOTINFO_GPA + sizeof(struct hexo_boot_info) <= HEXO_X86_GDT_GPA,
-	       "boot info overlaps the GDT");
+               "boot info overlaps the GDT");
 
 static int get_supported_cpuid(struct hexo_vm *vm)
 {
@@ -114,20 +134,24 @@ static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t
 static void write_descriptor_tables(struct hexo_vm *vm)
 {
 	uint64_t *gdt = guest_mem__ptr(&vm->mem, HEXO_X86_GDT_GPA, GDT_SIZE);
-	uint8_t *tss = guest_mem__ptr(&vm->mem, HEXO_X86_TSS_GPA, TSS_SIZE);
+	uint8_t *tss = guest_mem__ptr(&vm->mem, HEXO_X86_TSS_GPA, TSS_LIMIT + 1);
 	uint64_t exc_stack = HEXO_EXC_STACK_TOP;
-	uint16_t iomap = TSS_SIZE; /* no I/O bitmap */
+	uint16_t iomap = TSS_SIZE; /* the I/O bitmap follows the TSS */
 
 	gdt[0] = 0;
 	gdt[GDT_CODE / 8] = gdt_entry(0, 0xfffff, 0x9b, 0xa); /* P, S, code RX accessed; G, L */
 	gdt[GDT_DATA / 8] = gdt_entry(0, 0xfffff, 0x93, 0xc); /* P, S, data RW accessed; G, D */
-	gdt[GDT_TSS / 8] = gdt_entry(HEXO_X86_TSS_GPA, TSS_SIZE - 1, 0x89, 0); /* P, 64-bit TSS */
+	gdt[GDT_TSS / 8] = gdt_entry(HEXO_X86_TSS_GPA, TSS_LIMIT, 0x89, 0); /* P, 64-bit TSS */
 	gdt[GDT_TSS / 8 + 1] = (uint64_t)HEXO_X86_TSS_GPA >> 32;
+	gdt[GDT_USER_CODE / 8] = gdt_entry(0, 0xfffff, 0xfb, 0xa); /* as code, DPL 3 */
+	gdt[GDT_USER_DATA / 8] = gdt_entry(0, 0xfffff, 0xf3, 0xc); /* as data, DPL 3 */
 
 	memset(tss, 0, TSS_SIZE);
 	memcpy(tss + TSS_RSP0, &exc_stack, sizeof(exc_stack));
 	memcpy(tss + TSS_IST1, &exc_stack, sizeof(exc_stack));
 	memcpy(tss + TSS_IOMAP, &iomap, sizeof(iomap));
+	memset(tss + TSS_SIZE, 0xff, IOMAP_BYTES);
+	memset(tss + TSS_SIZE + HEXO_X86_PIO_BASE / 8, 0, HC_PORTS / 8);
 }
 
 int arch__setup_memory(struct hexo_vm *vm)
@@ -145,14 +169,14 @@ int arch__setup_memory(struct hexo_vm *vm)
 	vm->arch.gbpages = ext && (ext->edx & CPUID_EDX_PDPE1GB);
 
 	ret = x86_pagetable__build(area, HEXO_PAGETABLE_GPA, HEXO_PAGETABLE_SIZE, &vm->map,
-				   vm->arch.gbpages, &used);
+	                           vm->arch.gbpages, &used);
 	if (ret)
 		return vm__error(vm, ret,
-				 "page tables for %s of guest memory need more than %u KiB%s: use "
-				 "a smaller --mem",
-				 guest_mem__size_str(vm->mem.size, size, sizeof(size)),
-				 HEXO_PAGETABLE_SIZE / 1024,
-				 vm->arch.gbpages ? "" : " (no 1 GiB pages on this CPU)");
+		                 "page tables for %s of guest memory need more than %u KiB%s: use "
+		                 "a smaller --mem",
+		                 guest_mem__size_str(vm->mem.size, size, sizeof(size)),
+		                 HEXO_PAGETABLE_SIZE / 1024,
+		                 vm->arch.gbpages ? "" : " (no 1 GiB pages on this CPU)");
 	vm->boot->page_table = HEXO_PAGETABLE_GPA;
 	write_descriptor_tables(vm);
 	return 0;
@@ -161,16 +185,16 @@ int arch__setup_memory(struct hexo_vm *vm)
 static struct kvm_segment segment(uint16_t selector, uint8_t type, bool code)
 {
 	return (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = selector,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = code ? 0 : 1,
-		.s = 1,
-		.l = code ? 1 : 0,
-		.g = 1,
+	    .base = 0,
+	    .limit = 0xffffffff,
+	    .selector = selector,
+	    .type = type,
+	    .present = 1,
+	    .dpl = 0,
+	    .db = code ? 0 : 1,
+	    .s = 1,
+	    .l = code ? 1 : 0,
+	    .g = 1,
 	};
 }
 
@@ -188,11 +212,11 @@ static int set_sregs(struct hexo_vm *vm)
 	sregs.cs = segment(GDT_CODE, 0xb, true);
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
 	sregs.tr = (struct kvm_segment){
-		.base = HEXO_X86_TSS_GPA,
-		.limit = TSS_SIZE - 1,
-		.selector = GDT_TSS,
-		.type = 0xb, /* 64-bit TSS, busy */
-		.present = 1,
+	    .base = HEXO_X86_TSS_GPA,
+	    .limit = TSS_LIMIT,
+	    .selector = GDT_TSS,
+	    .type = 0xb, /* 64-bit TSS, busy */
+	    .present = 1,
 	};
 	sregs.gdt.base = HEXO_X86_GDT_GPA;
 	sregs.gdt.limit = GDT_SIZE - 1;
@@ -206,10 +230,10 @@ static int set_sregs(struct hexo_vm *vm)
 int arch__vcpu_init(struct hexo_vm *vm, uint64_t entry)
 {
 	struct kvm_regs regs = {
-		.rip = entry,
-		.rsp = vm->layout.stack_top,
-		.rdi = HEXO_BOOTINFO_GPA,
-		.rflags = X86_RFLAGS_RESERVED,
+	    .rip = entry,
+	    .rsp = vm->layout.stack_top,
+	    .rdi = HEXO_BOOTINFO_GPA,
+	    .rflags = X86_RFLAGS_RESERVED,
 	};
 	int ret;
 
@@ -243,10 +267,10 @@ int arch__decode_hypercall(struct hexo_vm *vm, uint64_t *nr, hexo_gpa_t *arg)
 	if (run->io.direction != KVM_EXIT_IO_OUT || run->io.size != 4 || run->io.count != 1 ||
 	    run->io.port < HEXO_X86_PIO_BASE || run->io.port >= HEXO_X86_PIO_BASE + HC_PORTS)
 		return vm__error(vm, -EINVAL,
-				 "port I/O %s of %u x %u bytes at port 0x%x is not a hypercall "
-				 "(a 4-byte out to port 0x%x + number)",
-				 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
-				 run->io.count, run->io.size, run->io.port, HEXO_X86_PIO_BASE);
+		                 "port I/O %s of %u x %u bytes at port 0x%x is not a hypercall "
+		                 "(a 4-byte out to port 0x%x + number)",
+		                 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.count,
+		                 run->io.size, run->io.port, HEXO_X86_PIO_BASE);
 	memcpy(&value, (const uint8_t *)run + run->io.data_offset, sizeof(value));
 	*nr = run->io.port - HEXO_X86_PIO_BASE;
 	*arg = value;
@@ -265,54 +289,82 @@ int arch__vcpu_regs(struct hexo_vm *vm, uint64_t *pc, uint64_t *sp)
 }
 
 static const char *const vector_names[32] = {
-	[0] = "#DE (divide error)",
-	[1] = "#DB (debug)",
-	[2] = "NMI",
-	[3] = "#BP (breakpoint)",
-	[4] = "#OF (overflow)",
-	[5] = "#BR (bound range exceeded)",
-	[6] = "#UD (invalid opcode)",
-	[7] = "#NM (device not available)",
-	[8] = "#DF (double fault)",
-	[9] = "coprocessor segment overrun",
-	[10] = "#TS (invalid TSS)",
-	[11] = "#NP (segment not present)",
-	[12] = "#SS (stack-segment fault)",
-	[13] = "#GP (general protection)",
-	[14] = "#PF (page fault)",
-	[16] = "#MF (x87 floating-point error)",
-	[17] = "#AC (alignment check)",
-	[18] = "#MC (machine check)",
-	[19] = "#XM (SIMD floating-point exception)",
-	[20] = "#VE (virtualization exception)",
-	[21] = "#CP (control protection)",
-	[28] = "#HV (hypervisor injection)",
-	[29] = "#VC (VMM communication)",
-	[30] = "#SX (security exception)",
+    [0] = "#DE (divide error)",
+    [1] = "#DB (debug)",
+    [2] = "NMI",
+    [3] = "#BP (breakpoint)",
+    [4] = "#OF (overflow)",
+    [5] = "#BR (bound range exceeded)",
+    [6] = "#UD (invalid opcode)",
+    [7] = "#NM (device not available)",
+    [8] = "#DF (double fault)",
+    [9] = "coprocessor segment overrun",
+    [10] = "#TS (invalid TSS)",
+    [11] = "#NP (segment not present)",
+    [12] = "#SS (stack-segment fault)",
+    [13] = "#GP (general protection)",
+    [14] = "#PF (page fault)",
+    [16] = "#MF (x87 floating-point error)",
+    [17] = "#AC (alignment check)",
+    [18] = "#MC (machine check)",
+    [19] = "#XM (SIMD floating-point exception)",
+    [20] = "#VE (virtualization exception)",
+    [21] = "#CP (control protection)",
+    [28] = "#HV (hypervisor injection)",
+    [29] = "#VC (VMM communication)",
+    [30] = "#SX (security exception)",
 };
 
 static void describe_pf(uint64_t ec, char *buf, size_t len)
 {
 	snprintf(buf, len, "0x%" PRIx64 " (%s, %s%s%s)", ec,
-		 (ec & 0x10) ? "instruction fetch" : (ec & 0x2) ? "write" : "read",
-		 (ec & 0x1) ? "protection violation" : "page not present",
-		 (ec & 0x8) ? ", reserved bit set" : "", (ec & 0x20) ? ", protection key" : "");
+	         (ec & 0x10)  ? "instruction fetch"
+	         : (ec & 0x2) ? "write"
+	                      : "read",
+	         (ec & 0x1) ? "protection violation" : "page not present",
+	         (ec & 0x8) ? ", reserved bit set" : "", (ec & 0x20) ? ", protection key" : "");
 }
 
-void arch__describe_fault(const struct hexo_hc_fault *f, char *name, size_t namelen,
-			  char *detail, size_t detaillen)
+/* Vectors that push an error code. */
+static bool has_error_code(uint32_t vector)
+{
+	switch (vector) {
+	case 8:
+	case 10:
+	case 11:
+	case 12:
+	case 13:
+	case 14:
+	case 17:
+	case 21:
+	case 29:
+	case 30:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void arch__describe_fault(const struct hexo_hc_fault *f, struct arch_fault_text *t)
 {
 	uint32_t kind = f->kind & ~HEXO_FAULT_STACK_OVERFLOW;
 
-	if (kind != HEXO_FAULT_X86_VECTOR)
-		snprintf(name, namelen, "fault kind %u, vector %u", kind, f->vector);
-	else if (f->vector < 32 && vector_names[f->vector])
-		snprintf(name, namelen, "%s", vector_names[f->vector]);
+	t->error[0] = '\0';
+	t->has_addr = false;
+	if (kind != HEXO_FAULT_X86_VECTOR) {
+		snprintf(t->name, sizeof(t->name), "fault kind %u, vector %u", kind, f->vector);
+		snprintf(t->error, sizeof(t->error), "0x%" PRIx64, f->error_code);
+		t->has_addr = true;
+		return;
+	}
+	if (f->vector < 32 && vector_names[f->vector])
+		snprintf(t->name, sizeof(t->name), "%s", vector_names[f->vector]);
 	else
-		snprintf(name, namelen, "exception vector %u", f->vector);
-
-	if (kind == HEXO_FAULT_X86_VECTOR && f->vector == 14)
-		describe_pf(f->error_code, detail, detaillen);
-	else
-		snprintf(detail, detaillen, "0x%" PRIx64, f->error_code);
+		snprintf(t->name, sizeof(t->name), "exception vector %u", f->vector);
+	if (f->vector == 14) {
+		describe_pf(f->error_code, t->error, sizeof(t->error));
+		t->has_addr = true;
+	} else if (f->vector < 32 && has_error_code(f->vector)) {
+		snprintf(t->error, sizeof(t->error), "0x%" PRIx64, f->error_code);
+	}
 }

@@ -9,7 +9,7 @@
 #include "x86_64.h"
 
 #define PT_ENTRIES 512
-#define PT_BYTES 4096u
+#define PT_BYTES   4096u
 
 struct pt_alloc {
 	uint8_t *host;
@@ -55,7 +55,7 @@ static uint64_t leaf_entry(uint64_t addr, unsigned perm, int level)
 }
 
 static int pt_fill(struct pt_alloc *a, uint64_t *table, uint64_t base, int level,
-		   const struct memmap *map, bool gbpages)
+                   const struct memmap *map, bool gbpages)
 {
 	unsigned shift = 12 + 9 * (unsigned)(level - 1);
 
@@ -84,7 +84,7 @@ static int pt_fill(struct pt_alloc *a, uint64_t *table, uint64_t base, int level
 }
 
 int x86_pagetable__build(void *area, hexo_gpa_t area_gpa, size_t area_size,
-			 const struct memmap *map, bool gbpages, size_t *used)
+                         const struct memmap *map, bool gbpages, size_t *used)
 {
 	struct pt_alloc a = {.host = area, .gpa = area_gpa, .size = area_size};
 	hexo_gpa_t root_gpa;

@@ -20,20 +20,24 @@ refused() { # refused CASE-NAME HEXO-ARG...
 }
 
 size=$(stat -c %s "$IMAGE")
-job=$(new_jobdir)
+# One job directory for all refusals, kept for the whole test: a refusal
+# must be about the image or option, never about a missing directory.
+job=$bad_dir/job
+mkdir -p "$job"
 
-# The undamaged image runs: the refusals below are about the damage.
+# The undamaged image runs, in that same directory: the refusals below are
+# about the damage.
 case_begin "$TEST_NAME/good"
-run_guest "$job" --
+run_hexo_cmd run --dir "$job" "$IMAGE"
 want_status 0
 want_stdout $'good image ran\n'
 want_stderr_empty
 case_end
 
 # Truncated copies.
-for keep in $((size / 2)) $((size - 1)) 4096 100 64 63 8 0; do
-	head -c "$keep" "$IMAGE" >"$bad_dir/trunc-$keep.hexo"
-	refused "truncated-to-$keep" run --dir "$job" "$bad_dir/trunc-$keep.hexo"
+for n in $((size / 2)) $((size - 1)) 4096 100 64 63 8 0; do
+	head -c "$n" "$IMAGE" >"$bad_dir/trunc-$n.hexo"
+	refused "truncated-to-$n" run --dir "$job" "$bad_dir/trunc-$n.hexo"
 done
 
 # One byte changed: in the middle, the last byte, in the header's version and
@@ -65,7 +69,7 @@ refused garbage-random run --dir "$job" "$bad_dir/random.hexo"
 refused garbage-after-magic run --dir "$job" "$bad_dir/magic-then-random.hexo"
 printf 'int main(void) { return 0; }\n' >"$bad_dir/text.hexo"
 refused garbage-text run --dir "$job" "$bad_dir/text.hexo"
-cp "$(command -v true)" "$bad_dir/host-elf.hexo"
+cp "$(type -P true)" "$bad_dir/host-elf.hexo"
 refused host-elf run --dir "$job" "$bad_dir/host-elf.hexo"
 
 # Not a file at all.

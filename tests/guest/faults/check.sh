@@ -2,9 +2,10 @@
 # the PC and the fault address), the output printed before the fault kept,
 # nothing after it. Sourced by tests/run-guest-tests.sh.
 
-# fault_case CASE REPORT-ERE [check-address]
+# fault_case CASE REPORT-ERE [addr|-] [MORE-ERE]
 fault_case() {
-	local c=$1 re=$2 addr_check=${3:-}
+	local c=$1 re=$2 addr_check=${3:-} more=${4:-}
+	[[ $addr_check == - ]] && addr_check=
 	case_begin "$TEST_NAME/$c"
 	run_guest "$(new_jobdir)" -- "$c"
 	want_status 139
@@ -13,6 +14,7 @@ fault_case() {
 		test "$(wc -l <"$RUN_OUT")" -eq 1
 	want_stderr_re "$re"
 	want_stderr_re 'pc|rip'
+	[[ -n $more ]] && want_stderr_re "$more"
 	if [[ -n $addr_check ]] && ! case_skipped; then
 		local a
 		a=$(sed -n "s/^fault $c at \\(.*\\)$/\\1/p" "$RUN_OUT")
@@ -22,12 +24,12 @@ fault_case() {
 }
 
 pf='page fault|#PF|vector 14'
-fault_case null-read "$pf" addr
+fault_case null-read "$pf" addr 'null pointer|page 0'
 fault_case null-write "$pf" addr
 fault_case null-call "$pf" addr
-fault_case write-code "$pf" addr
-fault_case write-rodata "$pf" addr
-fault_case exec-data "$pf" addr
+fault_case write-code "$pf" addr 'write.*protection|protection.*write'
+fault_case write-rodata "$pf" addr 'write.*protection|protection.*write'
+fault_case exec-data "$pf" addr 'instruction fetch|execute'
 fault_case outside-read "$pf" addr
 fault_case outside-write "$pf" addr
 fault_case stack-overflow 'stack overflow'

@@ -40,6 +40,13 @@ static void returned(int64_t ret)
 	fflush(stdout);
 }
 
+static void top_fill(void)
+{
+	volatile unsigned char *top = (volatile unsigned char *)(uintptr_t)(GUEST_MEM - 8);
+	for (int i = 0; i < 8; i++)
+		top[i] = 'A';
+}
+
 static void do_write(uint64_t buf, uint64_t len)
 {
 	rw = (struct hexo_hc_rw){.fd = 1, .buf = buf, .len = len};
@@ -112,31 +119,21 @@ int main(int argc, char **argv)
 		hc(HEXO_HC_OPEN, (uintptr_t)&op);
 		returned(op.ret);
 	} else if (!strcmp(c, "open-path-unterminated")) {
-		/* The last 200 bytes of memory (the top of the stack, above every
-		 * live frame) filled with 'A' and no NUL: the path runs off the end. */
-		volatile unsigned char *top = (volatile unsigned char *)(uintptr_t)(GUEST_MEM - 200);
-		unsigned char saved[200];
-		for (int i = 0; i < 200; i++) {
-			saved[i] = top[i];
-			top[i] = 'A';
-		}
-		op = (struct hexo_hc_open){.path = GUEST_MEM - 200, .flags = HEXO_O_RDONLY};
+		/* The last 8 bytes of memory hold kernel_main's return address
+		 * (pushed by _start at stack_top; kernel_main never returns, and
+		 * neither does this case): 'A's there, and no NUL, make a path that
+		 * runs off the end of memory. */
+		top_fill();
+		op = (struct hexo_hc_open){.path = GUEST_MEM - 8, .flags = HEXO_O_RDONLY};
 		hc(HEXO_HC_OPEN, (uintptr_t)&op);
-		for (int i = 0; i < 200; i++)
-			top[i] = saved[i];
 		returned(op.ret);
+		raw_exit(0);
 	} else if (!strcmp(c, "unlink-path-unterminated")) {
-		volatile unsigned char *top = (volatile unsigned char *)(uintptr_t)(GUEST_MEM - 100);
-		unsigned char saved[100];
-		for (int i = 0; i < 100; i++) {
-			saved[i] = top[i];
-			top[i] = 'B';
-		}
-		pa = (struct hexo_hc_path){.path = GUEST_MEM - 100};
+		top_fill();
+		pa = (struct hexo_hc_path){.path = GUEST_MEM - 8};
 		hc(HEXO_HC_UNLINK, (uintptr_t)&pa);
-		for (int i = 0; i < 100; i++)
-			top[i] = saved[i];
 		returned(pa.ret);
+		raw_exit(0);
 	} else if (!strcmp(c, "open-path-too-long")) {
 		/* NUL-terminated, but longer than HEXO_PATH_MAX: refused either way */
 		static char longpath[3 * HEXO_PATH_MAX];

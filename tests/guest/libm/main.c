@@ -76,7 +76,7 @@ static const struct f1 funcs1[] = {
 	{"log2", log2},   {"log10", log10},   {"log1p", log1p},   {"sqrt", sqrt},
 	{"cbrt", cbrt},   {"floor", floor},   {"ceil", ceil},     {"trunc", trunc},
 	{"round", round}, {"rint", rint},     {"nearbyint", nearbyint}, {"fabs", fabs},
-	{"erf", erf},     {"erfc", erfc},     {"lgamma", lgamma}, {"tgamma", tgamma},
+	{"erf", erf},     {"erfc", erfc},     {"lgamma", lgamma},
 	{"logb", logb},   {"ldexp5", my_ldexp5}, {"ldexp-1074", my_ldexpm1074},
 	{"frexp", my_frexp}, {"modf", my_modf}, {"lround", my_lround},
 	{"llrint", my_llrint}, {"ilogb", my_ilogb},

@@ -1,0 +1,18 @@
+# Unit tests for the monitor's pure logic (cmocka): guest address checks,
+# options, layout and page tables, file-system conversions. They link the
+# monitor objects that have no KVM in them ($(MONITOR_PURE_OBJS), from
+# monitor/monitor.mk). Included by tests/tests.mk; `make test` runs
+# everything in $(UNIT_TESTS).
+
+MONITOR_UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,\
+                        $(wildcard tests/unit/test_monitor_*.c))
+
+UNIT_TESTS += $(MONITOR_UNIT_TESTS)
+
+$(OBJ)/tests/unit/test_monitor_%.o: tests/unit/test_monitor_%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(MONITOR_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/test_monitor_%: $(OBJ)/tests/unit/test_monitor_%.o $(MONITOR_PURE_OBJS)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $^ -lcmocka
