@@ -28,7 +28,7 @@ GUEST_LD    ?= ld.lld
 GUEST_COMMON_CFLAGS := -ffunction-sections -fdata-sections -ffp-contract=off \
                        -fno-pic -fno-pie -fno-stack-protector -fno-plt
 
-GUEST_ISAS := x86_64
+GUEST_ISAS := x86_64 aarch64
 
 .PHONY: all deps test bench demo clean distclean format
 all: hexo-tools

@@ -27,7 +27,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: hexo-time [-n RUNS] [-w WARMUP] [-s STATUS] [-e DIR] [-v] -- CMD "
-			"[ARG...]\n");
+	                "[ARG...]\n");
 	exit(2);
 }
 
@@ -55,7 +55,7 @@ static long parse_long(const char *s, const char *what, long lo, long hi)
 	v = strtol(s, &end, 10);
 	if (errno || *s == '\0' || *end != '\0' || v < lo || v > hi) {
 		fprintf(stderr, "hexo-time: %s '%s': expected a number from %ld to %ld\n", what, s,
-			lo, hi);
+		        lo, hi);
 		exit(2);
 	}
 	return v;
@@ -77,7 +77,7 @@ static double run_once(char **cmd, int want_status, const char *err_path)
 	if (pid == 0) {
 		int out = open("/dev/null", O_WRONLY);
 		int err = err_path ? open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)
-				   : open("/dev/null", O_WRONLY);
+		                   : open("/dev/null", O_WRONLY);
 
 		if (out < 0 || err < 0 || dup2(out, STDOUT_FILENO) < 0 ||
 		    dup2(err, STDERR_FILENO) < 0)
@@ -95,11 +95,11 @@ static double run_once(char **cmd, int want_status, const char *err_path)
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != want_status) {
 		if (WIFSIGNALED(status))
 			fprintf(stderr, "hexo-time: %s killed by signal %d\n", cmd[0],
-				WTERMSIG(status));
+			        WTERMSIG(status));
 		else
-			fprintf(stderr, "hexo-time: %s exited with status %d, want %d%s%s\n", cmd[0],
-				WEXITSTATUS(status), want_status, err_path ? "; stderr in " : "",
-				err_path ? err_path : "");
+			fprintf(stderr, "hexo-time: %s exited with status %d, want %d%s%s\n",
+			        cmd[0], WEXITSTATUS(status), want_status,
+			        err_path ? "; stderr in " : "", err_path ? err_path : "");
 		exit(1);
 	}
 	return t1 - t0;
@@ -113,12 +113,23 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "+n:w:s:e:vh")) != -1) {
 		switch (opt) {
-		case 'n': runs = parse_long(optarg, "-n", 1, 1000000); break;
-		case 'w': warmup = parse_long(optarg, "-w", 0, 1000000); break;
-		case 's': want_status = (int)parse_long(optarg, "-s", 0, 255); break;
-		case 'e': err_dir = optarg; break;
-		case 'v': verbose = 1; break;
-		default: usage();
+		case 'n':
+			runs = parse_long(optarg, "-n", 1, 1000000);
+			break;
+		case 'w':
+			warmup = parse_long(optarg, "-w", 0, 1000000);
+			break;
+		case 's':
+			want_status = (int)parse_long(optarg, "-s", 0, 255);
+			break;
+		case 'e':
+			err_dir = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind >= argc)
@@ -154,7 +165,8 @@ int main(int argc, char **argv)
 	qsort(t, (size_t)runs, sizeof(*t), cmp_double);
 	double median = runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
 	printf("runs=%ld median_ms=%.3f min_ms=%.3f max_ms=%.3f mean_ms=%.3f stddev_ms=%.3f\n",
-	       runs, median, t[0], t[runs - 1], mean, runs > 1 ? sqrt(sq / (double)(runs - 1)) : 0.0);
+	       runs, median, t[0], t[runs - 1], mean,
+	       runs > 1 ? sqrt(sq / (double)(runs - 1)) : 0.0);
 	free(t);
 	return 0;
 }

@@ -14,6 +14,10 @@ KERNEL_TARGET_aarch64 := aarch64-unknown-none-elf
 # Red zone kept on x86-64: no interrupts, and every exception switches to the
 # IST1 stack, so nothing writes below a live RSP.
 KERNEL_ARCH_CFLAGS_x86_64 := -mcmodel=small
+# No outline atomics: they call libgcc helpers that need Linux's getauxval
+# (docs/newlib.md). No -mstrict-align: the MMU is on and memory is Normal, so
+# unaligned accesses are allowed, as on x86-64.
+KERNEL_ARCH_CFLAGS_aarch64 := -mno-outline-atomics
 # Arch files run before the FPU is usable or under an instruction emulator
 # without x87/SSE (kernel/arch/x86_64/cpl0.c): general registers only.
 KERNEL_NOFPU_x86_64 := cpl0

@@ -27,6 +27,14 @@ struct arch_info {
 extern const struct arch_info arch__info;
 
 /*
+ * The machine type to pass to KVM_CREATE_VM, once vm->kvm_fd is open and
+ * vm->mem.size known (x86-64: 0; aarch64: the guest-physical address size,
+ * checked against what the host's KVM offers). Returns 0 or -errno with
+ * vm->error set.
+ */
+int arch__vm_type(struct hexo_vm *vm, unsigned long *type);
+
+/*
  * After the VM exists and guest memory holds the image: writes the page
  * tables for vm->map (and descriptor tables) into guest memory and sets
  * vm->boot->page_table.

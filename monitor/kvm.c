@@ -94,9 +94,13 @@ int kvm__create_vm(struct hexo_vm *vm)
 	    .memory_size = vm->mem.size,
 	    .userspace_addr = (uintptr_t)vm->mem.base,
 	};
+	unsigned long type;
 	int ret, mmap_size;
 
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	ret = arch__vm_type(vm, &type);
+	if (ret)
+		return ret;
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
 	if (vm->vm_fd < 0)
 		return vm__error(vm, -errno, "KVM_CREATE_VM: %s", strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
@@ -202,11 +206,27 @@ const char *kvm__exit_name(uint32_t reason)
 	    [KVM_EXIT_NMI] = "KVM_EXIT_NMI",
 	    [KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR",
 	    [KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
+	    [KVM_EXIT_ARM_NISV] = "KVM_EXIT_ARM_NISV",
 	};
 
 	if (reason < sizeof(names) / sizeof(names[0]) && names[reason])
 		return names[reason];
 	return "KVM_EXIT_?";
+}
+
+/* aarch64 PSCI SYSTEM_OFF / SYSTEM_RESET and friends. */
+static const char *system_event_name(uint32_t type)
+{
+	switch (type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		return "shutdown";
+	case KVM_SYSTEM_EVENT_RESET:
+		return "reset";
+	case KVM_SYSTEM_EVENT_CRASH:
+		return "crash";
+	default:
+		return "event";
+	}
 }
 
 /* An exit that is not a hypercall: the guest cannot go on. */
@@ -225,6 +245,10 @@ static int other_exit(struct hexo_vm *vm)
 	case KVM_EXIT_FAIL_ENTRY:
 		snprintf(what, sizeof(what), "VM entry failed, hardware reason 0x%llx",
 		         (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		return crash__vcpu(vm, what);
+	case KVM_EXIT_SYSTEM_EVENT:
+		snprintf(what, sizeof(what), "the guest asked for a system %s (KVM_EXIT_SYSTEM_EVENT %u)",
+		         system_event_name(run->system_event.type), run->system_event.type);
 		return crash__vcpu(vm, what);
 	case KVM_EXIT_HLT:
 		return crash__vcpu(vm, "halted with interrupts off (KVM_EXIT_HLT)");

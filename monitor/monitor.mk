@@ -9,9 +9,10 @@ MONITOR_PURE_SRCS := monitor/guest_mem.c monitor/memmap.c monitor/options.c \
                      monitor/args.c monitor/fs_conv.c
 MONITOR_ARCH_PURE_SRCS := $(wildcard monitor/arch/$(MONITOR_ARCH)/pagetable_*.c)
 
-MONITOR_SRCS := $(MONITOR_PURE_SRCS) monitor/main.c monitor/run.c monitor/loader.c \
-                monitor/kvm.c monitor/hypercall.c monitor/files.c monitor/crash.c \
-                monitor/stats.c $(wildcard monitor/arch/$(MONITOR_ARCH)/*.c)
+MONITOR_CORE_SRCS := $(MONITOR_PURE_SRCS) monitor/main.c monitor/run.c monitor/loader.c \
+                     monitor/kvm.c monitor/hypercall.c monitor/files.c monitor/crash.c \
+                     monitor/stats.c
+MONITOR_SRCS := $(MONITOR_CORE_SRCS) $(wildcard monitor/arch/$(MONITOR_ARCH)/*.c)
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OBJ)/%.o)
 MONITOR_PURE_OBJS := $(MONITOR_PURE_SRCS:%.c=$(OBJ)/%.o) \
                      $(MONITOR_ARCH_PURE_SRCS:%.c=$(OBJ)/%.o)
@@ -35,3 +36,40 @@ $(BIN)/hexo: $(MONITOR_OBJS) $(LIBHEXO) $(HEXOD_CLIENT) $(LIBHEXOBOARD)
 
 .PHONY: monitor
 monitor: $(BIN)/hexo
+
+# The aarch64 monitor for the boards, $(MONITOR_AARCH64) = build/aarch64/bin/hexo:
+# a static aarch64 Linux binary (clang --target=aarch64-linux-gnu against
+# Debian's arm64 multiarch -dev packages, see scripts/deps.sh) that the board
+# initramfs carries as /bin/hexo (board/board.mk). Everything it links is
+# compiled again for aarch64 under $(OBJ)/aarch64/monitor/: the monitor with
+# monitor/arch/aarch64/, lib/*.c, the hexod client and the board host side
+# (both part of the CLI). Stripped, to keep the initramfs small.
+MONITOR_AARCH64        := $(BUILD)/aarch64/bin/hexo
+MONITOR_AARCH64_CC     ?= $(HOST_CC) --target=aarch64-linux-gnu
+MONITOR_AARCH64_OBJDIR := $(OBJ)/aarch64/monitor
+MONITOR_AARCH64_CFLAGS := -Imonitor -Imonitor/arch/aarch64 -Ihexod -Iboard
+MONITOR_AARCH64_SRCS   := $(MONITOR_CORE_SRCS) $(wildcard monitor/arch/aarch64/*.c)
+MONITOR_AARCH64_OBJS   := $(MONITOR_AARCH64_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
+MONITOR_AARCH64_LIBS   := $(MONITOR_AARCH64_OBJDIR)/libhexoclient.a \
+                          $(MONITOR_AARCH64_OBJDIR)/libhexoboard.a \
+                          $(MONITOR_AARCH64_OBJDIR)/libhexohost.a
+
+$(MONITOR_AARCH64_OBJDIR)/%.o: %.c
+	@mkdir -p $(@D)
+	$(MONITOR_AARCH64_CC) $(HOST_CFLAGS) $(MONITOR_AARCH64_CFLAGS) -c -o $@ $<
+
+$(MONITOR_AARCH64_OBJDIR)/libhexoclient.a: $(HEXOD_CLIENT_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
+$(MONITOR_AARCH64_OBJDIR)/libhexoboard.a: $(BOARD_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
+$(MONITOR_AARCH64_OBJDIR)/libhexohost.a: $(LIB_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
+$(MONITOR_AARCH64_LIBS):
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(MONITOR_AARCH64): $(MONITOR_AARCH64_OBJS) $(MONITOR_AARCH64_LIBS)
+	@mkdir -p $(@D)
+	$(MONITOR_AARCH64_CC) -static -fuse-ld=lld -s -o $@ $(MONITOR_AARCH64_OBJS) \
+		$(MONITOR_AARCH64_LIBS) $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS) -lelf -lxxhash -lz
+
+.PHONY: monitor-aarch64
+monitor-aarch64: $(MONITOR_AARCH64)

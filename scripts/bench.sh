@@ -89,7 +89,7 @@ date_iso=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 ncpu=$(nproc)
 kvm_mods=$( (ls /sys/module 2>/dev/null || true) | grep '^kvm' | paste -sd, -)
-virt=$(grep -qw hypervisor /proc/cpuinfo && echo "yes (this host is itself a VM: nested KVM)" || echo "no (bare metal)")
+virt=$(grep -qw hypervisor /proc/cpuinfo && echo "yes (hypervisor CPUID flag: hexo guests are nested)" || echo "no (bare metal)")
 echo "bench: $date_iso, $ncpu CPUs, $cpu, KVM modules: ${kvm_mods:-?}, host is a VM: $virt"
 
 status=0
@@ -211,8 +211,8 @@ if [[ -z $only || $only == compute ]]; then
 	rm -rf "$job"
 	echo
 	echo "Compute: median of $reps runs each, seconds (timed inside the program; ratio = hexo / native)"
-	printf '| %-9s | %-40s | %10s | %10s | %7s | %-8s |\n' kernel "what (native run)" native hexo ratio checksum
-	printf '|%s|%s|%s|%s|%s|%s|\n' "-----------" "------------------------------------------" "------------" "------------" "---------" "----------"
+	printf '| %-9s | %-46s | %10s | %10s | %7s | %-8s |\n' kernel "what (native run)" native hexo ratio checksum
+	printf '|%s|%s|%s|%s|%s|%s|\n' "-----------" "------------------------------------------------" "------------" "------------" "---------" "----------"
 	json_k=()
 	ratios=()
 	for k in "${kernels[@]}"; do
@@ -222,13 +222,13 @@ if [[ -z $only || $only == compute ]]; then
 		ratios+=("$ratio")
 		same=yes
 		[[ ${csum_native[$k]} == "${csum_hexo[$k]}" ]] || same=NO
-		printf '| %-9s | %-40s | %10.4f | %10.4f | %7.3f | %-8s |\n' "$k" "${desc[$k]}" "$nm" "$hm" "$ratio" "$same"
+		printf '| %-9s | %-46s | %10.4f | %10.4f | %7.3f | %-8s |\n' "$k" "${desc[$k]}" "$nm" "$hm" "$ratio" "$same"
 		json_k+=("$(printf '{"name": "%s", "what": %s, "native_s": {"median": %s, "min": %s, "max": %s}, "hexo_s": {"median": %s, "min": %s, "max": %s}, "ratio": %s, "checksum": %s, "checksum_match": %s}' \
 			"$k" "$(json_str "${desc[$k]}")" "$nm" "$nmin" "$nmax" "$hm" "$hmin" "$hmax" "$ratio" \
 			"$(json_str "${csum_native[$k]}")" "$([[ $same == yes ]] && echo true || echo false)")")
 	done
 	geo=$(printf '%s\n' "${ratios[@]}" | awk '{ s += log($1) } END { printf "%.4f", exp(s / NR) }')
-	printf '| %-9s | %-40s | %10s | %10s | %7.3f | %-8s |\n' "geomean" "" "" "" "$geo" ""
+	printf '| %-9s | %-46s | %10s | %10s | %7.3f | %-8s |\n' "geomean" "" "" "" "$geo" ""
 	echo "target: ratio <= 1.02 per kernel: $(printf '%s\n' "${ratios[@]}" | awk '$1 > 1.02 { n++ } END { print (n ? n " kernel(s) MISSED" : "met") }')"
 	json_compute=$(
 		printf '{\n    "reps": %d,\n    "flags": "%s",\n    "guest_mem": "%s",\n    "kernels": [\n      %s\n    ],\n    "geomean_ratio": %s,\n    "target_ratio": 1.02\n  }' \
@@ -236,7 +236,8 @@ if [[ -z $only || $only == compute ]]; then
 	)
 fi
 
-cat >"$out/results.json" <<EOF
+# JSON numbers: no leading "+", and null for a measurement that gave none.
+sed -E 's/: \+([0-9])/: \1/g; s/: (-?nan|)([,}])/: null\2/g' >"$out/results.json" <<EOF
 {
   "date": "$date_iso",
   "command": "make bench",

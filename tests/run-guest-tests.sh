@@ -317,7 +317,7 @@ sources_of() {
 }
 
 cflags_of() { # prints the extra flags, one word per line
-	if [[ -f $1/cflags ]]; then tr -s ' \t' '\n\n' <"$1/cflags" | sed '/^$/d'; fi
+	if [[ -f $1/cflags ]]; then tr -s ' \t' '\n' <"$1/cflags" | sed '/^$/d'; fi
 }
 
 build_guest() { # build_guest NAME -> sets IMAGE; returns 1 (after a FAIL) on error

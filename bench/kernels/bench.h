@@ -3,6 +3,7 @@
 #ifndef HEXO_BENCH_H
 #define HEXO_BENCH_H
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -27,7 +28,8 @@ static inline void *bench_alloc(size_t bytes)
 	static unsigned nth;
 	size_t off = 64 + (size_t)(nth++ * 1344u) % 4032u;
 	size_t total = (bytes + off + 4095u) & ~(size_t)4095u;
-	char *base = aligned_alloc(4096, total);
+	/* memalign: hexo guests cannot link aligned_alloc yet (no posix_memalign) */
+	char *base = memalign(4096, total);
 	if (!base) {
 		fprintf(stderr, "out of memory (%zu bytes)\n", bytes);
 		exit(2);

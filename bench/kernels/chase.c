@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 	char cs[64], what[96];
 	snprintf(cs, sizeof cs, "%llu %llu", (unsigned long long)p, (unsigned long long)acc);
 	snprintf(what, sizeof what, "chase n=%zu steps=%ld (%.1f ns/load)", n, steps,
-		 (t1 - t0) * 1e9 / (double)steps);
+	         (t1 - t0) * 1e9 / (double)steps);
 	bench_report(what, cs, t1 - t0);
 	return 0;
 }

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	snprintf(cs, sizeof cs, "%.17g %.17g %.17g", sum, wsum, c[(size_t)n * n / 2 + n / 3]);
 	char what[64];
 	snprintf(what, sizeof what, "dgemm n=%d (%.2f GFLOP/s)", n,
-		 2.0 * n * n * (double)n / (t1 - t0) / 1e9);
+	         2.0 * n * n * (double)n / (t1 - t0) / 1e9);
 	bench_report(what, cs, t1 - t0);
 	return 0;
 }

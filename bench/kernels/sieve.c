@@ -18,7 +18,8 @@ int main(int argc, char **argv)
 		memset(composite, 0, half + 1);
 		for (uint64_t i = 1; (2 * i + 1) * (2 * i + 1) <= limit; i++)
 			if (!composite[i])
-				for (uint64_t j = (2 * i + 1) * (2 * i + 1) / 2; j < half; j += 2 * i + 1)
+				for (uint64_t j = (2 * i + 1) * (2 * i + 1) / 2; j < half;
+				     j += 2 * i + 1)
 					composite[j] = 1;
 		count = limit >= 2; /* the prime 2 */
 		sum = limit >= 2 ? 2 : 0;

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 	char cs[64], what[96];
 	snprintf(cs, sizeof cs, "%.17g", sum);
 	snprintf(what, sizeof what, "triad n=%zu reps=%d (%.2f GB/s)", n, reps,
-		 3.0 * sizeof(double) * (double)n * reps / (t1 - t0) / 1e9);
+	         3.0 * sizeof(double) * (double)n * reps / (t1 - t0) / 1e9);
 	bench_report(what, cs, t1 - t0);
 	return 0;
 }

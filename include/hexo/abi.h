@@ -121,6 +121,12 @@ struct hexo_hc_exit {
 #define HEXO_FAULT_X86_VECTOR 1u
 #define HEXO_FAULT_AARCH64_EC 2u
 #define HEXO_FAULT_STACK_OVERFLOW 0x100u /* flag: fault hit the stack guard */
+/*
+ * aarch64 `vector` values beyond the 6-bit exception class: an IRQ or FIQ
+ * (never expected, they stay masked) has no syndrome; error_code is 0 then.
+ */
+#define HEXO_AARCH64_FAULT_IRQ 0x40u
+#define HEXO_AARCH64_FAULT_FIQ 0x41u
 
 struct hexo_hc_fault {
 	uint32_t kind;       /* IN: HEXO_FAULT_* (| HEXO_FAULT_STACK_OVERFLOW) */
@@ -201,8 +207,10 @@ struct hexo_hc_wallclock {
  *    argv/envp block it points to,
  *  - set the stack pointer to boot_info.stack_top and jumped to the ELF entry
  *    with the boot info address as first argument (x86-64: RDI, aarch64: X0).
- * x86-64 starts in 64-bit long mode, paging on, interrupts off. aarch64
- * starts at EL1 with the MMU off; TTBR0_EL1 holds boot_info.page_table.
+ * x86-64 starts in 64-bit long mode, paging on, interrupts off (see
+ * docs/design.md: the kernel may drop to CPL3). aarch64 starts at EL1h with
+ * the MMU and caches already on (TTBR0_EL1 = boot_info.page_table), DAIF
+ * masked, SP_EL1 = the exception stack; docs/design.md gives the registers.
  */
 #define HEXO_BOOT_MAGIC 0x6f786568u /* "hexo" */
 

@@ -59,6 +59,22 @@ is_image() {
 		[ "$(le_u16 "$work/entry.elf" 18)" = 62 ]   # EM_X86_64
 }
 
+# has_aarch64 FILE: the image's second entry is an aarch64 static ELF executable.
+has_aarch64() {
+	local off size
+	[ "$(od -An -t u4 -j 12 -N 4 "$1" | tr -d ' ')" -ge 2 ] || return 1
+	[ "$(od -An -t u4 -j 96 -N 8 "$1" | tr -s ' ')" = ' 1 2' ] || return 1 # ELF, aarch64
+	off=$(le_u64 "$1" 104)
+	size=$(le_u64 "$1" 112)
+	tail -c +$((off + 1)) "$1" | head -c "$size" >"$work/entry.elf"
+	[ "$(head -c 4 "$work/entry.elf" | od -An -c | tr -d ' ')" = '177ELF' ] &&
+		[ "$(le_u16 "$work/entry.elf" 16)" = 2 ] && # ET_EXEC
+		[ "$(le_u16 "$work/entry.elf" 18)" = 183 ]  # EM_AARCH64
+}
+
+# carries_aarch64 FILE: a hexocc -c object with the aarch64 object inside.
+carries_aarch64() { grep -qa '\.hexo\.obj\.aarch64' "$1"; }
+
 # is_x86_object FILE: an x86-64 ELF relocatable object.
 is_x86_object() {
 	[ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ] &&
@@ -181,6 +197,7 @@ hx -O2 hello.c
 check "hello world builds a.hexo" eval 'ok && is_image a.hexo'
 hx -O2 -o hello.hexo hello.c
 check "-o names the image" eval 'ok && is_image hello.hexo'
+check "the image holds an aarch64 ELF too" has_aarch64 hello.hexo
 cp hello.hexo hello2.hexo
 hx -O2 -o hello.hexo hello.c
 check "images are reproducible" cmp -s hello.hexo hello2.hexo
@@ -188,7 +205,8 @@ check "images are reproducible" cmp -s hello.hexo hello2.hexo
 hx -c -Iinc -DSCALE=3 main.c sum.c
 check "-c compiles each source to NAME.o" eval 'ok && is_x86_object main.o && is_x86_object sum.o'
 hx -o multi.hexo main.o sum.o
-check "objects link into an image" eval 'ok && is_image multi.hexo'
+check "-c objects carry the aarch64 object" eval 'carries_aarch64 main.o && carries_aarch64 sum.o'
+check "objects link into an image" eval 'ok && is_image multi.hexo && has_aarch64 multi.hexo'
 hx -c -Iinc -DSCALE=3 -o renamed.o "$work/src/sum.c"
 check "-c -o names the object" eval 'ok && is_x86_object renamed.o'
 hx -O1 -I inc -D SCALE=3 -o multi2.hexo main.c sum.c
@@ -202,7 +220,22 @@ check "-L/-l link a static library" eval 'ok && is_image withlib.hexo'
 hx -Iinc -DSCALE=3 -o withlib.hexo main.c -lsum
 check "-l not found: clear error" failed_with "hexocc: -lsum: libsum.a not found"
 hx -o archive.hexo main.o libs/libsum.a
-check "an archive given as a file links" eval 'ok && is_image archive.hexo'
+check "an archive given as a file links" eval 'ok && is_image archive.hexo && has_aarch64 archive.hexo'
+cp sum.o plain.o
+objcopy_ok=0
+if command -v llvm-objcopy >/dev/null; then
+	llvm-objcopy --remove-section=.hexo.obj.aarch64 plain.o && objcopy_ok=1
+fi
+if [ $objcopy_ok -eq 1 ]; then
+	hx -o plain.hexo main.o plain.o
+	check "an object without aarch64 code is refused" \
+		eval 'failed_with "hexocc: plain.o: holds no aarch64 code" && [ ! -e plain.hexo ]'
+else
+	skip "an object without aarch64 code is refused: no llvm-objcopy"
+fi
+hx -c -MD -Iinc -o dep.o sum.c
+check "-c -MD: one dependency file naming the object" \
+	eval 'ok && grep -q "^dep.o: sum.c" dep.d'
 
 hx -O2 -o math.hexo math.c -lm
 check "-lm program builds" eval 'ok && is_image math.hexo'

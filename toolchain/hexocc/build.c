@@ -2,11 +2,11 @@
 /*
  * The build steps: compile each source for each guest ISA, link one static
  * ELF per ISA, package the ELFs into one .hexo image (lib/image_file.h).
- * -c, -S and -E stop after the compile step, for the first ISA only.
+ * -c compiles each source for every ISA into one object (multiobj.c); -S and
+ * -E stop after the compile step, for the first ISA only.
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +89,34 @@ static char *derived_name(const char *src, const char *ext)
 	return name;
 }
 
+/* Dependency-file options: -MD -MMD -MP, -MF/-MT/-MQ VALUE, -Wp,-M... */
+static size_t dep_option_len(char *const *v)
+{
+	if (!strcmp(v[0], "-MD") || !strcmp(v[0], "-MMD") || !strcmp(v[0], "-MP") ||
+	    !strncmp(v[0], "-Wp,-M", 6))
+		return 1;
+	if ((!strcmp(v[0], "-MF") || !strcmp(v[0], "-MT") || !strcmp(v[0], "-MQ")) && v[1])
+		return 2;
+	return 0;
+}
+
+/*
+ * The user's compiler flags for `t`. Only the primary ISA's compile writes
+ * the dependency file: the sources and headers are the same for every ISA,
+ * and a second compile would overwrite it naming a temporary object.
+ */
+static void push_user_cflags(struct strvec *cmd, const struct options *o,
+                             const struct isa_target *t)
+{
+	for (size_t i = 0; i < o->cflags.n;) {
+		size_t n = t == PRIMARY_TARGET ? 0 : dep_option_len(&o->cflags.v[i]);
+
+		if (!n)
+			sv_push(cmd, o->cflags.v[i++]);
+		i += n;
+	}
+}
+
 static int compile_one(const struct options *o, const struct isa_target *t, const char *src,
                        const char *mode_flag, const char *out)
 {
@@ -98,7 +126,7 @@ static int compile_one(const struct options *o, const struct isa_target *t, cons
 	ret = guest_cc_command(&cmd, t);
 	if (ret)
 		goto out_free;
-	sv_extend(&cmd, &o->cflags);
+	push_user_cflags(&cmd, o, t);
 	sv_push(&cmd, mode_flag);
 	sv_push(&cmd, src);
 	if (out) {
@@ -144,11 +172,42 @@ static char *separate_output(const struct options *o, const char *src)
 	return derived_name(src, o->mode == MODE_COMPILE ? ".o" : ".s");
 }
 
+/*
+ * -c: the object of source number `i` for every other ISA, added to the
+ * primary ISA's object `out` (multiobj.c). An output that is not a regular
+ * file (-o /dev/null) gets nothing added.
+ */
+static int add_other_isas(const struct options *o, size_t i, const char *out)
+{
+	const char *src = o->inputs[i].path;
+	struct stat st;
+	int ret = 0;
+
+	if (stat(out, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	for (size_t n = 1; n < hexo_n_targets && !ret; n++) {
+		const struct isa_target *t = &hexo_targets[n];
+		char *base = derived_name(src, "");
+		char *obj = xasprintf("%s/%zu-%s.%s.o", tmpdir_path(), i, base, t->name);
+
+		ret = compile_one(o, t, src, "-c", obj);
+		if (!ret)
+			ret = multiobj_add(out, t, obj);
+		free(obj);
+		free(base);
+	}
+	/* A half-made object must not pass for a good one in a later link. */
+	if (ret && ret != -EINTR)
+		unlink(out);
+	return ret;
+}
+
 /* -c, -S, -E: every source compiled on its own; carry on after a failure. */
 static int build_separately(const struct options *o)
 {
 	const struct isa_target *t = PRIMARY_TARGET;
 	const char *flag = mode_flag(o->mode);
+	bool all_isas = o->mode == MODE_COMPILE && hexo_n_targets > 1;
 	int ret, first = 0;
 
 	if (o->output && count_compiled(o) > 1) {
@@ -157,9 +216,16 @@ static int build_separately(const struct options *o)
 		return -EINVAL;
 	}
 	warn_unused_linker_inputs(o, flag);
-	ret = check_runtime(t, compile_runtime);
-	if (ret)
-		return ret;
+	for (size_t n = 0; n < (all_isas ? hexo_n_targets : 1); n++) {
+		ret = check_runtime(&hexo_targets[n], compile_runtime);
+		if (ret)
+			return ret;
+	}
+	if (all_isas && count_compiled(o)) {
+		ret = tmpdir_create(o->save_temps);
+		if (ret)
+			return ret;
+	}
 	for (size_t i = 0; i < o->n_inputs && first != -EINTR; i++) {
 		char *out;
 
@@ -167,6 +233,8 @@ static int build_separately(const struct options *o)
 			continue;
 		out = separate_output(o, o->inputs[i].path);
 		ret = compile_one(o, t, o->inputs[i].path, flag, out);
+		if (!ret && all_isas)
+			ret = add_other_isas(o, i, out);
 		free(out);
 		if (ret && (!first || ret == -EINTR))
 			first = ret;
@@ -220,7 +288,9 @@ static int compile_for_link(const struct options *o, const struct isa_target *t,
 		char *base, *obj;
 
 		if (!is_compiled(in)) {
-			sv_push(objs, in->path);
+			ret = multiobj_inputs(t, in->path, in->kind, i, objs);
+			if (ret && (!first || ret == -EINTR))
+				first = ret;
 			continue;
 		}
 		/* "<i>-<name>.<isa>.o": never ends in crt0.o, which hexo.ld matches. */
@@ -256,9 +326,14 @@ static void link_command(struct strvec *cmd, const struct options *o, const stru
 	sv_push(cmd, elf);
 	push_runtime(cmd, t, "crt0.o");
 	sv_extend(cmd, objs);
+	/*
+	 * The -l libraries come before the group: for other ISAs than the
+	 * primary they are --start-lib lists, which ld.lld refuses inside a
+	 * group. ld.lld resolves archives in any order, so this links the same.
+	 */
+	sv_extend(cmd, libs);
 	sv_push(cmd, "--start-group");
 	push_runtime(cmd, t, "libhexokernel.a");
-	sv_extend(cmd, libs);
 	push_runtime(cmd, t, "newlib/lib/libm.a");
 	push_runtime(cmd, t, "newlib/lib/libc.a");
 	push_runtime(cmd, t, "libbuiltins.a");
@@ -269,56 +344,40 @@ static void link_command(struct strvec *cmd, const struct options *o, const stru
 	sv_extend(cmd, &o->ldflags);
 }
 
+/* The -l archives for `t` (numbered after the inputs, for file names). */
+static int libs_for_isa(const struct options *o, const struct isa_target *t,
+                        const struct strvec *libs, struct strvec *out)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < libs->n && !ret; i++)
+		ret = multiobj_inputs(t, libs->v[i], IN_ARCHIVE, o->n_inputs + i, out);
+	return ret;
+}
+
 /* Builds <tmp>/app.<isa>.elf; its path goes to `elf`. */
 static int build_elf(const struct options *o, const struct isa_target *t, const struct strvec *libs,
                      char **elf)
 {
-	struct strvec objs = {0}, cmd = {0};
+	struct strvec objs = {0}, isa_libs = {0}, cmd = {0};
 	int ret;
 
 	*elf = xasprintf("%s/app.%s.elf", tmpdir_path(), t->name);
 	ret = compile_for_link(o, t, &objs);
+	if (!ret)
+		ret = libs_for_isa(o, t, libs, &isa_libs);
 	if (ret)
 		goto out_free;
-	link_command(&cmd, o, t, &objs, libs, *elf);
+	link_command(&cmd, o, t, &objs, &isa_libs, *elf);
 	ret = run_command(cmd.v);
 out_free:
 	sv_free(&cmd);
+	sv_free(&isa_libs);
 	sv_free(&objs);
 	if (ret) {
 		free(*elf);
 		*elf = NULL;
 	}
-	return ret;
-}
-
-static int read_whole(const char *path, void **data, size_t *size)
-{
-	struct stat st;
-	ssize_t n = 0;
-	size_t done = 0;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno_line(path);
-	if (fstat(fd, &st) < 0) {
-		ret = errno_line(path);
-		goto out_close;
-	}
-	*size = (size_t)st.st_size;
-	*data = xmalloc(*size);
-	while (done < *size && (n = read(fd, (char *)*data + done, *size - done)) > 0)
-		done += (size_t)n;
-	if (done != *size) {
-		ret = n < 0 ? errno_line(path) : -EIO;
-		if (!n)
-			fprintf(stderr, "hexocc: %s: file shrank while reading it\n", path);
-		free(*data);
-		*data = NULL;
-	}
-out_close:
-	close(fd);
 	return ret;
 }
 
@@ -354,7 +413,7 @@ static int load_part(const struct isa_target *t, const char *elf, struct hexo_im
 	size_t size;
 	int ret;
 
-	ret = read_whole(elf, &data, &size);
+	ret = read_file(elf, &data, &size);
 	if (ret)
 		return ret;
 	ret = check_elf(elf, data, size, t);

@@ -5,6 +5,7 @@
  *   options.c  command line -> struct options
  *   target.c   guest ISAs, the runtime folder (build/lib/hexo/<isa>), tools
  *   build.c    compile, link, package
+ *   multiobj.c objects holding code for every ISA (hexocc -c)
  *   run.c      running clang / ld.lld (-v, signals)
  *   tmpdir.c   the private temporary folder
  *   strvec.c   growable argument vectors
@@ -110,6 +111,20 @@ int check_runtime(const struct isa_target *t, const char *const *rel);
 
 /* Appends clang and its guest flags for `t`, without the user's flags. */
 int guest_cc_command(struct strvec *cmd, const struct isa_target *t);
+
+/* ---- multiobj.c ---- */
+
+/* Reads a whole file (newly allocated); 0, or -errno after one line. */
+int read_file(const char *path, void **data, size_t *size);
+/* Appends `t`'s object `isa_obj` to the primary ISA's object `obj`, in place. */
+int multiobj_add(const char *obj, const struct isa_target *t, const char *isa_obj);
+/*
+ * Appends to `out` what ld.lld gets for the object or archive `path` (input
+ * number `index`) when linking for `t`: the path itself for the primary ISA,
+ * else the `t` objects extracted into the temporary folder.
+ */
+int multiobj_inputs(const struct isa_target *t, const char *path, enum input_kind kind,
+                    size_t index, struct strvec *out);
 
 /* ---- run.c ---- */
 

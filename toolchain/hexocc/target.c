@@ -21,14 +21,21 @@
 #include "guest_flags.h" /* generated from GUEST_COMMON_CFLAGS (top Makefile) */
 
 static const char *const x86_64_cflags[] = {"-mcmodel=small", NULL};
-/* aarch64, when it lands: {"-mno-outline-atomics", NULL} (docs/newlib.md). */
+/*
+ * No outline atomics: they call libgcc helpers that need Linux's getauxval
+ * (docs/newlib.md). No -mstrict-align: guest memory is Normal memory with
+ * the MMU on, so unaligned accesses work as on x86-64.
+ */
+static const char *const aarch64_cflags[] = {"-mno-outline-atomics", NULL};
 
 /*
- * Every ISA an image carries. The first one is what -c, -S and -E produce
- * (for now; see docs/hexocc.md). Adding aarch64 is one more line here.
+ * Every ISA an image carries, in image order. The first one is the primary
+ * ISA: what -S and -E produce, and the ELF object -c writes, which carries
+ * the other ISAs' objects inside (multiobj.c, docs/hexocc.md).
  */
 const struct isa_target hexo_targets[] = {
     {HEXO_ISA_X86_64, "x86_64", "x86_64-unknown-none-elf", EM_X86_64, x86_64_cflags},
+    {HEXO_ISA_AARCH64, "aarch64", "aarch64-unknown-none-elf", EM_AARCH64, aarch64_cflags},
 };
 const size_t hexo_n_targets = sizeof(hexo_targets) / sizeof(hexo_targets[0]);
 

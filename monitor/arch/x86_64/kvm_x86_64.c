@@ -97,6 +97,13 @@ _Static_assert(HEXO_X86_GDT_GPA + GDT_SIZE <= HEXO_X86_TSS_GPA, "GDT overlaps th
 _Static_assert(HEXO_BOOTINFO_GPA + sizeof(struct hexo_boot_info) <= HEXO_X86_GDT_GPA,
                "boot info overlaps the GDT");
 
+int arch__vm_type(struct hexo_vm *vm, unsigned long *type)
+{
+	(void)vm;
+	*type = 0;
+	return 0;
+}
+
 static int get_supported_cpuid(struct hexo_vm *vm)
 {
 	for (uint32_t nent = 64; nent <= 4096; nent *= 2) {

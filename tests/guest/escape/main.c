@@ -108,10 +108,10 @@ int main(int argc, char **argv)
 
 	/* Reads that would leave the job directory. */
 	const char *reads[] = {
-		"../outside.txt", abs_outside,     "link-out",
-		"abslink-out",    "dirlink/outside.txt", "sub/../../outside.txt",
-		"/../outside.txt", "./../outside.txt", "../../../../../../../../etc/passwd",
-		"/etc/passwd",    "//etc//passwd", "/proc/self/environ",
+	    "../outside.txt",  abs_outside,           "link-out",
+	    "abslink-out",     "dirlink/outside.txt", "sub/../../outside.txt",
+	    "/../outside.txt", "./../outside.txt",    "../../../../../../../../etc/passwd",
+	    "/etc/passwd",     "//etc//passwd",       "/proc/self/environ",
 	};
 	for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
 		try_read(reads[i]);
@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 
 	/* Writes, creations and removals that would leave it. */
 	const char *writes[] = {
-		"../outside.txt", abs_outside, "link-out", "abslink-out", "dirlink/outside.txt",
+	    "../outside.txt", abs_outside, "link-out", "abslink-out", "dirlink/outside.txt",
 	};
 	for (size_t i = 0; i < sizeof writes / sizeof writes[0]; i++) {
 		try_write(writes[i], O_WRONLY);

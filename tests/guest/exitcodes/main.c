@@ -5,8 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
-static void bye(void) { printf("atexit handler ran\n"); }
-static void bye_first(void) { printf("registered last, runs first\n"); }
+static void bye(void)
+{
+	printf("atexit handler ran\n");
+}
+static void bye_first(void)
+{
+	printf("registered last, runs first\n");
+}
 
 int main(int argc, char **argv)
 {

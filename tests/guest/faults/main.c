@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int *volatile null_ptr;               /* 0 */
+static int *volatile null_ptr;                        /* 0 */
 static volatile uintptr_t far_addr = 0x7000000000ull; /* 448 GiB: no memory there */
 static const char rodata_text[] = "read-only data";
 static volatile int zero = 0, minus_one = -1, int_min = INT_MIN;

@@ -13,30 +13,41 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			printf("FAIL line %d: %s: ", __LINE__, #cond);                     \
-			printf(__VA_ARGS__);                                               \
-			printf("\n");                                                      \
-			failures++;                                                        \
-		}                                                                          \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("FAIL line %d: %s: ", __LINE__, #cond);                             \
+			printf(__VA_ARGS__);                                                       \
+			printf("\n");                                                              \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static const char *errname(int e)
 {
 	switch (e) {
-	case 0: return "0";
-	case ENOENT: return "ENOENT";
-	case EEXIST: return "EEXIST";
-	case EBADF: return "EBADF";
-	case EINVAL: return "EINVAL";
-	case EACCES: return "EACCES";
-	case EISDIR: return "EISDIR";
-	case ENOTDIR: return "ENOTDIR";
-	case EPERM: return "EPERM";
-	case ESPIPE: return "ESPIPE";
-	default: return "other";
+	case 0:
+		return "0";
+	case ENOENT:
+		return "ENOENT";
+	case EEXIST:
+		return "EEXIST";
+	case EBADF:
+		return "EBADF";
+	case EINVAL:
+		return "EINVAL";
+	case EACCES:
+		return "EACCES";
+	case EISDIR:
+		return "EISDIR";
+	case ENOTDIR:
+		return "ENOTDIR";
+	case EPERM:
+		return "EPERM";
+	case ESPIPE:
+		return "ESPIPE";
+	default:
+		return "other";
 	}
 }
 
@@ -137,8 +148,8 @@ static void posix_io(void)
 	lseek(fd, 15000, SEEK_SET);
 	char hole[4] = {1, 1, 1, 1};
 	read(fd, hole, 4);
-	printf("sparse: size %lld hole bytes %d %d %d %d\n", (long long)st.st_size, hole[0], hole[1],
-	       hole[2], hole[3]);
+	printf("sparse: size %lld hole bytes %d %d %d %d\n", (long long)st.st_size, hole[0],
+	       hole[1], hole[2], hole[3]);
 	close(fd);
 
 	/* O_EXCL on an existing file, O_TRUNC */

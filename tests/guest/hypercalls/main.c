@@ -1,6 +1,5 @@
-/* Raw hypercalls with bad arguments, bypassing the library OS (x86-64
- * transport: outl of the argument struct's 32-bit address to port
- * HEXO_X86_PIO_BASE + nr). The case comes from argv[1]; the guest runs with
+/* Raw hypercalls with bad arguments, bypassing the library OS (the
+ * transport is in hc() below). The case comes from argv[1]; the guest runs with
  * --mem 64M (check.sh), so memory ends at GUEST_MEM. Each case prints
  * "case NAME" first; a malformed call must make the monitor stop the guest
  * with status 125 and one line on stderr, so "returned" is never printed
@@ -13,12 +12,21 @@
 #include <hexo/abi.h>
 
 #define GUEST_MEM (64ull << 20)
-#define OUTSIDE 0x7000000000ull
+#define OUTSIDE   0x7000000000ull
 
+/* The transport (abi.h): x86-64 port I/O, aarch64 an MMIO store. */
 static inline void hc(unsigned nr, uint64_t addr)
 {
-	__asm__ volatile("outl %0, %w1" ::"a"((uint32_t)addr), "Nd"((uint16_t)(HEXO_X86_PIO_BASE + nr))
-			 : "memory");
+#if defined(__x86_64__)
+	__asm__ volatile("outl %0, %w1" ::"a"((uint32_t)addr),
+	                 "Nd"((uint16_t)(HEXO_X86_PIO_BASE + nr))
+	                 : "memory");
+#elif defined(__aarch64__)
+	*(volatile uint64_t *)(uintptr_t)(HEXO_AARCH64_MMIO_BASE + (uint64_t)nr * 8) = addr;
+	__asm__ volatile("" ::: "memory");
+#else
+#error "no hypercall transport for this ISA"
+#endif
 }
 
 static _Alignas(64) unsigned char arena[4096];
@@ -84,8 +92,8 @@ int main(int argc, char **argv)
 		hc(HEXO_HC_READ, (uintptr_t)&rw);
 		returned(rw.ret);
 	} else if (!strcmp(c, "read-len-wraps")) {
-		rw = (struct hexo_hc_rw){.fd = 0, .buf = (uintptr_t)arena,
-					 .len = (uint64_t)0 - (uintptr_t)arena + 64};
+		rw = (struct hexo_hc_rw){
+		    .fd = 0, .buf = (uintptr_t)arena, .len = (uint64_t)0 - (uintptr_t)arena + 64};
 		hc(HEXO_HC_READ, (uintptr_t)&rw);
 		returned(rw.ret);
 	} else if (!strcmp(c, "struct-outside-memory")) {
@@ -96,7 +104,8 @@ int main(int argc, char **argv)
 		returned(0);
 	} else if (!strcmp(c, "struct-misaligned")) {
 		struct hexo_hc_rw *m = (struct hexo_hc_rw *)(arena + 1);
-		memcpy(m, &(struct hexo_hc_rw){.fd = 1, .buf = (uintptr_t)msg, .len = 4}, sizeof *m);
+		memcpy(m, &(struct hexo_hc_rw){.fd = 1, .buf = (uintptr_t)msg, .len = 4},
+		       sizeof *m);
 		hc(HEXO_HC_WRITE, (uintptr_t)m);
 		returned(0);
 	} else if (!strcmp(c, "fstat-struct-straddles-end")) {

@@ -69,12 +69,14 @@ int main(int argc, char **argv)
 				if (parse(ta, &x) && parse(tb, &y)) {
 					long long du = llabs((long long)(ordered(x) - ordered(y)));
 					int fu = abs(orderedf((float)x) - orderedf((float)y));
-					printf("line %d: %s vs %s: %lld double ulps, %d float ulps\n", line, ta,
-					       tb, du, fu);
+					printf(
+					    "line %d: %s vs %s: %lld double ulps, %d float ulps\n",
+					    line, ta, tb, du, fu);
 					if (fu > worst)
 						worst = fu;
 				} else {
-					printf("line %d: words differ: [%s] vs [%s]\n", line, ta, tb);
+					printf("line %d: words differ: [%s] vs [%s]\n", line, ta,
+					       tb);
 					worst = 1 << 30;
 				}
 				diffs++;

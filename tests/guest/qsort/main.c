@@ -25,7 +25,10 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int cmp_int_desc(const void *a, const void *b) { return cmp_int(b, a); }
+static int cmp_int_desc(const void *a, const void *b)
+{
+	return cmp_int(b, a);
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -98,17 +101,37 @@ static int gen_random(size_t i, size_t n)
 	(void)n;
 	return (int)(rnd() % 2000001) * 2 - 2000000;
 }
-static int gen_sorted(size_t i, size_t n) { (void)n; return (int)i * 2; }
-static int gen_reversed(size_t i, size_t n) { return (int)(n - i) * 2; }
-static int gen_equal(size_t i, size_t n) { (void)i; (void)n; return 14; }
-static int gen_fewvals(size_t i, size_t n) { (void)i; (void)n; return (int)(rnd() % 5) * 2; }
-static int gen_organ(size_t i, size_t n) { return (int)(i < n / 2 ? i : n - i) * 2; }
+static int gen_sorted(size_t i, size_t n)
+{
+	(void)n;
+	return (int)i * 2;
+}
+static int gen_reversed(size_t i, size_t n)
+{
+	return (int)(n - i) * 2;
+}
+static int gen_equal(size_t i, size_t n)
+{
+	(void)i;
+	(void)n;
+	return 14;
+}
+static int gen_fewvals(size_t i, size_t n)
+{
+	(void)i;
+	(void)n;
+	return (int)(rnd() % 5) * 2;
+}
+static int gen_organ(size_t i, size_t n)
+{
+	return (int)(i < n / 2 ? i : n - i) * 2;
+}
 
 static void strings(void)
 {
 	static const char *const words[] = {
-		"pear", "apple", "fig", "banana", "cherry", "apple", "kiwi", "date", "elderberry",
-		"grape", "Apple", "", "zucchini", "appl", "apples", "melon", "lime", "lemon",
+	    "pear",  "apple", "fig", "banana",   "cherry", "apple",  "kiwi",  "date", "elderberry",
+	    "grape", "Apple", "",    "zucchini", "appl",   "apples", "melon", "lime", "lemon",
 	};
 	enum { N = sizeof words / sizeof words[0] };
 	const char *v[N];
@@ -157,8 +180,8 @@ int main(void)
 	struct {
 		const char *name;
 		int (*gen)(size_t, size_t);
-	} shapes[] = {{"random", gen_random}, {"sorted", gen_sorted}, {"reversed", gen_reversed},
-		      {"equal", gen_equal},   {"fewvals", gen_fewvals}, {"organ", gen_organ}};
+	} shapes[] = {{"random", gen_random}, {"sorted", gen_sorted},   {"reversed", gen_reversed},
+	              {"equal", gen_equal},   {"fewvals", gen_fewvals}, {"organ", gen_organ}};
 	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
 		for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
 			int_case(shapes[s].name, sizes[k], shapes[s].gen);

@@ -30,7 +30,8 @@ int main(void)
 		}
 		n += got;
 	}
-	printf("rest: %llu bytes, %u lines, checksum %llu, eof %d\n", n, lines, sum, feof(stdin) != 0);
+	printf("rest: %llu bytes, %u lines, checksum %llu, eof %d\n", n, lines, sum,
+	       feof(stdin) != 0);
 	printf("getchar at eof: %d\n", getchar());
 	return 0;
 }

@@ -18,9 +18,9 @@ static void ints(void)
 		int v = vals[i];
 		printf("d[%d] i[%i] 5d[%5d] -5d[%-5d] 05d[%05d] +d[%+d] sp[% d] .3d[%.3d]\n", v, v,
 		       v, v, v, v, v, v);
-		printf("u[%u] x[%x] X[%X] #x[%#x] o[%o] #o[%#o] 08x[%08x] -8x[%-8x]\n",
-		       (unsigned)v, (unsigned)v, (unsigned)v, (unsigned)v, (unsigned)v,
-		       (unsigned)v, (unsigned)v, (unsigned)v);
+		printf("u[%u] x[%x] X[%X] #x[%#x] o[%o] #o[%#o] 08x[%08x] -8x[%-8x]\n", (unsigned)v,
+		       (unsigned)v, (unsigned)v, (unsigned)v, (unsigned)v, (unsigned)v, (unsigned)v,
+		       (unsigned)v);
 	}
 	printf("ld %ld %ld %ld\n", 0L, LONG_MAX, LONG_MIN);
 	printf("lu %lu %lx\n", ULONG_MAX, ULONG_MAX);
@@ -29,8 +29,8 @@ static void ints(void)
 	       0x0123456789abcdefULL, 01777777777777777777777ULL);
 	printf("lld widths [%20lld] [%-20lld] [%020lld] [%+lld]\n", -5LL, 5LL, -5LL, 5LL);
 	printf("hd %hd %hd %hu\n", (short)-32768, (short)32767, (unsigned short)65535);
-	printf("hhd %hhd %hhd %hhu %hhx\n", (signed char)-128, (signed char)127,
-	       (unsigned char)255, (unsigned char)0xab);
+	printf("hhd %hhd %hhd %hhu %hhx\n", (signed char)-128, (signed char)127, (unsigned char)255,
+	       (unsigned char)0xab);
 	printf("zu %zu zd %zd jd %jd ju %ju td %td\n", (size_t)123456789, (ptrdiff_t)-5,
 	       (intmax_t)INTMAX_MIN, (uintmax_t)UINTMAX_MAX, (ptrdiff_t)-77);
 	printf("star [%*d] [%-*d] [%.*d] [%*.*d]\n", 6, 42, 6, 42, 4, 42, 8, 5, -42);
@@ -41,13 +41,56 @@ static void ints(void)
 static void floats(void)
 {
 	static const double vals[] = {
-		0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, 2.5, -2.5, 3.0, 0.125, 1.0 / 3.0,
-		2.0 / 3.0, 3.141592653589793, 2.718281828459045, 1e-5, 1e-4, 9.9999e-5,
-		0.00123456789, 123456.0, 1234567.0, 999999.5, 9.5, 99.95, 1e10, 1.5e15,
-		1e16, 12345678901234567890.0, 1e21, 1e22, 1e23, 1e100, 1e300, -1e-300,
-		1e-310, 4.9406564584124654e-324, DBL_MIN, DBL_MAX, DBL_EPSILON,
-		123.456, -0.000001234, 6.02214076e23, 1.602176634e-19, 0.3, 0.7, 1e-7,
-		5e-324 * 3, 0x1.fffffffffffffp-1, 1.0000000000000002, 4503599627370496.5,
+	    0.0,
+	    -0.0,
+	    1.0,
+	    -1.0,
+	    0.1,
+	    0.5,
+	    1.5,
+	    2.5,
+	    -2.5,
+	    3.0,
+	    0.125,
+	    1.0 / 3.0,
+	    2.0 / 3.0,
+	    3.141592653589793,
+	    2.718281828459045,
+	    1e-5,
+	    1e-4,
+	    9.9999e-5,
+	    0.00123456789,
+	    123456.0,
+	    1234567.0,
+	    999999.5,
+	    9.5,
+	    99.95,
+	    1e10,
+	    1.5e15,
+	    1e16,
+	    12345678901234567890.0,
+	    1e21,
+	    1e22,
+	    1e23,
+	    1e100,
+	    1e300,
+	    -1e-300,
+	    1e-310,
+	    4.9406564584124654e-324,
+	    DBL_MIN,
+	    DBL_MAX,
+	    DBL_EPSILON,
+	    123.456,
+	    -0.000001234,
+	    6.02214076e23,
+	    1.602176634e-19,
+	    0.3,
+	    0.7,
+	    1e-7,
+	    5e-324 * 3,
+	    0x1.fffffffffffffp-1,
+	    1.0000000000000002,
+	    4503599627370496.5,
 	};
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
 		double v = vals[i];
@@ -61,8 +104,8 @@ static void floats(void)
 			printf("%2zu (no %%f: %.0e has more than 40 digits)\n", i, v);
 		}
 		printf("%2zu e[%e] .0e[%.0e] .10e[%.10e] g[%g]\n", i, v, v, v, v);
-		printf("%2zu .1g[%.1g] .3g[%.3g] .10g[%.10g] .17g[%.17g] #g[%#g] E[%E] G[%G]\n",
-		       i, v, v, v, v, v, v, v);
+		printf("%2zu .1g[%.1g] .3g[%.3g] .10g[%.10g] .17g[%.17g] #g[%#g] E[%E] G[%G]\n", i,
+		       v, v, v, v, v, v, v);
 		printf("%2zu -12.2e[%-12.2e] +g[%+g] sp[% g] #.0e[%#.0e]\n", i, v, v, v, v);
 	}
 	/* Every digit of exact binary values, up to 40 significant digits. */
@@ -90,8 +133,9 @@ static void floats(void)
 static void long_doubles(void)
 {
 	static const long double vals[] = {
-		0.0L, 1.0L, -1.5L, 0.1L, 1.0L / 3.0L, 3.14159265358979323846L, 1e10L,
-		123456789.125L, 1e-10L, 1e30L, -2.5e-20L, 65536.0L, 0x1p100L,
+	    0.0L,     1.0L,           -1.5L,  0.1L,  1.0L / 3.0L, 3.14159265358979323846L,
+	    1e10L,    123456789.125L, 1e-10L, 1e30L, -2.5e-20L,   65536.0L,
+	    0x1p100L,
 	};
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
 		long double v = vals[i];

@@ -7,7 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-static int sign(int v) { return (v > 0) - (v < 0); }
+static int sign(int v)
+{
+	return (v > 0) - (v < 0);
+}
 
 static void basics(void)
 {
@@ -101,18 +104,29 @@ static void moves(void)
 
 static void conversions(void)
 {
-	static const char *const ints[] = {"0", "42", "-17", "  +99", "0x1f", "0X1F", "017",
-					   "1234567890123", "9223372036854775807",
-					   "9223372036854775808", "-9223372036854775809", "12abc",
-					   "abc", "", "  -0"};
+	static const char *const ints[] = {"0",
+	                                   "42",
+	                                   "-17",
+	                                   "  +99",
+	                                   "0x1f",
+	                                   "0X1F",
+	                                   "017",
+	                                   "1234567890123",
+	                                   "9223372036854775807",
+	                                   "9223372036854775808",
+	                                   "-9223372036854775809",
+	                                   "12abc",
+	                                   "abc",
+	                                   "",
+	                                   "  -0"};
 	static const int bases[] = {0, 10, 16, 8};
 	for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
 		for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
 			char *end;
 			errno = 0;
 			long long v = strtoll(ints[i], &end, bases[b]);
-			printf("strtoll(\"%s\", %d) = %lld rest [%s] erange %d\n", ints[i], bases[b], v,
-			       end, errno == ERANGE);
+			printf("strtoll(\"%s\", %d) = %lld rest [%s] erange %d\n", ints[i],
+			       bases[b], v, end, errno == ERANGE);
 		}
 	char *end;
 	errno = 0;
@@ -132,11 +146,26 @@ static void conversions(void)
 	printf("atoi %d %d atol %ld atoll %lld\n", atoi("123"), atoi("-45xyz"), atol(" 77"),
 	       atoll("-9000000000"));
 
-	static const char *const dbls[] = {"0",     "1.5",     "-2.25e3", "  .5",    "1e308",
-					   "1e309", "1e-320", "4.9e-324", "2e-400", "3.14159abc",
-					   "inf",   "-Infinity", "0.1",  "123456789012345678901234567890",
-					   "0x1.8p1", "1.7976931348623157e308", "2.2250738585072011e-308",
-					   "", "x", "5e"};
+	static const char *const dbls[] = {"0",
+	                                   "1.5",
+	                                   "-2.25e3",
+	                                   "  .5",
+	                                   "1e308",
+	                                   "1e309",
+	                                   "1e-320",
+	                                   "4.9e-324",
+	                                   "2e-400",
+	                                   "3.14159abc",
+	                                   "inf",
+	                                   "-Infinity",
+	                                   "0.1",
+	                                   "123456789012345678901234567890",
+	                                   "0x1.8p1",
+	                                   "1.7976931348623157e308",
+	                                   "2.2250738585072011e-308",
+	                                   "",
+	                                   "x",
+	                                   "5e"};
 	for (size_t i = 0; i < sizeof dbls / sizeof dbls[0]; i++) {
 		errno = 0;
 		double v = strtod(dbls[i], &end);
@@ -170,8 +199,8 @@ static void ctype(void)
 	}
 	printf("ctype counts alpha %lu digit %lu space %lu punct %lu upper %lu xdigit %lu "
 	       "print %lu cntrl %lu\n",
-	       classes[0], classes[1], classes[2], classes[3], classes[4], classes[5],
-	       classes[6], classes[7]);
+	       classes[0], classes[1], classes[2], classes[3], classes[4], classes[5], classes[6],
+	       classes[7]);
 }
 
 static void scanning(void)
@@ -182,7 +211,7 @@ static void scanning(void)
 	unsigned hx = 0;
 	long long big = 0;
 	int n = sscanf("12 -34 2.5e2 word tail of it", "%d %d %lf %15s %31[^\n]", &a, &b, &x, word,
-		       rest);
+	               rest);
 	printf("sscanf %d: %d %d %.17g [%s] [%s]\n", n, a, b, x, word, rest);
 	n = sscanf("ff:1234567890123", "%x:%lld", &hx, &big);
 	printf("sscanf %d: %u %lld\n", n, hx, big);
