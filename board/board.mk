@@ -4,9 +4,7 @@
 #   $(LIBHEXOBOARD)    build/libhexoboard.a: the host side (board_main() in
 #                      board/board.h); the hexo CLI links it with
 #                        $(LIBHEXOBOARD) $(LIBHEXO) $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS)
-#   $(BOARD_DRIVER)    build/board/hexo-board: board_main() alone, for
-#                      tests/board/test_board.sh until `hexo board` is wired
-# `make board` builds all three, `make board-test` boots a board and checks it.
+# `make board` builds both, `make board-test` boots a board and checks it.
 
 BOARD_AARCH64_BIN    := $(BUILD)/aarch64/bin
 BOARD_AARCH64_CC     ?= $(HOST_CC) --target=aarch64-linux-gnu
@@ -21,7 +19,6 @@ LIBHEXOBOARD := $(BUILD)/libhexoboard.a
 # libarchive (with the xz, zstd and gzip codecs it uses, for a static link):
 # the kernel .deb and the cpio initramfs; libelf: the modules' .modinfo.
 LIBHEXOBOARD_LDLIBS := -larchive -llzma -lzstd -lelf -lz
-BOARD_DRIVER := $(BUILD)/board/hexo-board
 
 $(BOARD_INIT): board/init.c
 	@mkdir -p $(@D) $(OBJ)/board
@@ -37,16 +34,8 @@ $(LIBHEXOBOARD): $(BOARD_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(OBJ)/tests/board/driver.o: tests/board/driver.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Iboard -c -o $@ $<
-
-$(BOARD_DRIVER): $(OBJ)/tests/board/driver.o $(LIBHEXOBOARD) $(LIBHEXO)
-	@mkdir -p $(@D)
-	$(HOST_CC) -o $@ $^ $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS)
-
 .PHONY: board board-test
-board: $(BOARD_INIT) $(LIBHEXOBOARD) $(BOARD_DRIVER)
+board: $(BOARD_INIT) $(LIBHEXOBOARD)
 
-board-test: board $(HEXOD_AARCH64)
+board-test: board $(HEXOD_AARCH64) $(BIN)/hexo
 	@tests/board/test_board.sh

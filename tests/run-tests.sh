@@ -8,12 +8,13 @@
 #     prints no cmocka summary counts as one failure;
 #   - tests/hexocc/test_driver.sh when present: its last
 #     "N passed, N failed, N skipped" line (else 1 test, by exit status);
+#   - tests/hexod/test_agent.sh and tests/board/test_board.sh, the same way;
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
 # Exit status 0 only when nothing failed.
 #
-# usage: tests/run-tests.sh [--only unit|hexocc|guest] [UNIT_TEST_BINARY...]
+# usage: tests/run-tests.sh [--only unit|hexocc|hexod|board|guest] [UNIT_TEST_BINARY...]
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -91,26 +92,37 @@ if want unit; then
 	done
 fi
 
-# ----------------------------------------------------------------- hexocc --
-if want hexocc && [[ -x tests/hexocc/test_driver.sh ]]; then
-	banner "hexocc driver: tests/hexocc/test_driver.sh"
-	log=$out/hexocc-driver.log
-	st=0
-	timeout -k 5 1800 tests/hexocc/test_driver.sh 2>&1 | tee "$log" || st=${PIPESTATUS[0]}
+# --------------------------------------------------------- script suites --
+# run_suite NAME SCRIPT TIMEOUT: runs a test script that ends with its own
+# "N passed, N failed, N skipped" line and adds its counts.
+run_suite() {
+	local name=$1 script=$2 limit=$3 log=$out/$1.log st=0 res p f s
+	banner "$name: $script"
+	timeout -k 5 "$limit" "$script" 2>&1 | tee "$log" || st=${PIPESTATUS[0]}
 	res=$(summary_of "$log")
 	if [[ -n $res ]]; then
 		read -r p f s <<<"$res"
 		if [[ $st -ne 0 && $f -eq 0 ]]; then
-			echo "FAIL: test_driver.sh exited with status $st but reported no failure"
+			echo "FAIL: $script exited with status $st but reported no failure"
 			f=1
 		fi
-		add hexocc-driver "$p" "$f" "$s"
+		add "$name" "$p" "$f" "$s"
 	elif [[ $st -eq 0 ]]; then
-		add hexocc-driver 1 0 0
+		add "$name" 1 0 0
 	else
-		echo "FAIL: test_driver.sh exited with status $st (no summary line)"
-		add hexocc-driver 0 1 0
+		echo "FAIL: $script exited with status $st (no summary line)"
+		add "$name" 0 1 0
 	fi
+}
+
+if want hexocc && [[ -x tests/hexocc/test_driver.sh ]]; then
+	run_suite hexocc-driver tests/hexocc/test_driver.sh 1800
+fi
+if want hexod && [[ -x tests/hexod/test_agent.sh ]]; then
+	run_suite hexod-agent tests/hexod/test_agent.sh 600
+fi
+if want board && [[ -x tests/board/test_board.sh ]]; then
+	run_suite board tests/board/test_board.sh 900
 fi
 
 # ------------------------------------------------------------------ guest --

@@ -4,8 +4,7 @@
 #
 #   tests/board/test_board.sh          (after `make board`)
 #
-# Uses `build/bin/hexo board` when the CLI has it, else build/board/hexo-board;
-# HEXO_BOARD_CMD overrides. The board's state goes to a temporary HEXO_STATE;
+# Uses `build/bin/hexo board`; HEXO_BOARD_CMD overrides. The board's state goes to a temporary HEXO_STATE;
 # the kernel cache (~/.cache/hexo/board-kernel, or HEXO_CACHE) is shared.
 # Prints "SKIP: <reason>" when QEMU or the arm64 kernel cannot be had, and
 # ends with "N passed, N failed, N skipped".
@@ -31,10 +30,8 @@ finish() {
 pick_cmd() {
 	if [[ -n "${HEXO_BOARD_CMD:-}" ]]; then
 		read -r -a BOARD <<<"$HEXO_BOARD_CMD"
-	elif [[ -x build/bin/hexo ]] && build/bin/hexo board --help >/dev/null 2>&1; then
-		BOARD=("$ROOT/build/bin/hexo" board)
 	else
-		BOARD=("$ROOT/build/board/hexo-board")
+		BOARD=("$ROOT/build/bin/hexo" board)
 	fi
 }
 

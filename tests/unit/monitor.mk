@@ -16,3 +16,4 @@ $(OBJ)/tests/unit/test_monitor_%.o: tests/unit/test_monitor_%.c
 $(BUILD)/tests/unit/test_monitor_%: $(OBJ)/tests/unit/test_monitor_%.o $(MONITOR_PURE_OBJS)
 	@mkdir -p $(@D)
 	$(HOST_CC) -o $@ $^ -lcmocka
+$(BUILD)/tests/unit/test_monitor_pagetable_aarch64: $(addprefix $(OBJ)/monitor/arch/aarch64/,pagetable_aarch64.o fault_aarch64.o)

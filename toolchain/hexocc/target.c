@@ -25,8 +25,18 @@ static const char *const x86_64_cflags[] = {"-mcmodel=small", NULL};
  * No outline atomics: they call libgcc helpers that need Linux's getauxval
  * (docs/newlib.md). No -mstrict-align: guest memory is Normal memory with
  * the MMU on, so unaligned accesses work as on x86-64.
+ *
+ * An integer division by zero faults on x86-64 (#DE) but gives 0 on aarch64;
+ * a job must not carry on with made-up values on one ISA only, so on aarch64
+ * it traps too: a zero test before each division, `brk #0x5503` when it is
+ * zero (the crash report's BRK comment; 3 = clang's DivremOverflow check).
  */
-static const char *const aarch64_cflags[] = {"-mno-outline-atomics", NULL};
+static const char *const aarch64_cflags[] = {
+    "-mno-outline-atomics",
+    "-fsanitize=integer-divide-by-zero",
+    "-fsanitize-trap=integer-divide-by-zero",
+    NULL,
+};
 
 /*
  * Every ISA an image carries, in image order. The first one is the primary

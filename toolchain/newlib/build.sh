@@ -99,19 +99,33 @@ patch_source() {
 		cp "$here/fma.c" "$src/newlib/$d/s_fma.c"
 		cp "$here/fmaf.c" "$src/newlib/$d/sf_fma.c"
 	done
+	# calloc(n, size) must fail when n * size overflows; newlib 3.3 lets
+	# the product wrap and returns a block that is far too small.
+	local m=$src/newlib/libc/stdlib/mallocr.c
+	sed -i 's|^  INTERNAL_SIZE_T sz = n \* elem_size;$|&\
+  if (elem_size != 0 \&\& n > (size_t)-1 / elem_size) { RERRNO = ENOMEM; return 0; }|' "$m"
+	grep -q 'n > (size_t)-1 / elem_size' "$m" ||
+		{ echo "mallocr.c: calloc overflow patch did not apply"; return 1; }
+	# newlib declares posix_memalign, and aligned_alloc calls it, but there
+	# is no definition: add ours to the file that needs it.
+	cat "$here/posix_memalign.c" >>"$src/newlib/libc/stdlib/aligned_alloc.c"
 }
 
 # Lets the library OS's POSIX clocks and nanosleep be declared by <time.h>.
 patch_headers() {
 	cat >>"$1/newlib.h" <<'EOF'
 
-/* hexo: <time.h> declares clock_gettime (CLOCK_REALTIME, CLOCK_MONOTONIC)
+/* hexo: <time.h> declares clock_gettime (CLOCK_REALTIME, CLOCK_MONOTONIC,
+   CLOCK_PROCESS_CPUTIME_ID)
    and nanosleep, which the library OS provides. */
 #ifndef _POSIX_TIMERS
 #define _POSIX_TIMERS 1
 #endif
 #ifndef _POSIX_MONOTONIC_CLOCK
 #define _POSIX_MONOTONIC_CLOCK 200112L
+#endif
+#ifndef _POSIX_CPUTIME
+#define _POSIX_CPUTIME 200112L
 #endif
 EOF
 }
