@@ -185,7 +185,7 @@ static int boards_root(char *buf, size_t len, char *err, size_t errlen)
 		ret = -ENAMETOOLONG;
 	if (ret || !realpath(tmp, buf)) {
 		ret = ret ? ret : -errno;
-		board_err(err, errlen, "cannot create %s: %s", tmp, strerror(-ret));
+		hexo_seterr(err, errlen, "cannot create %s: %s", tmp, strerror(-ret));
 		return ret;
 	}
 	return 0;
@@ -201,14 +201,14 @@ static int lock_name(const char *root, const char *name, int *fd, char *err, siz
 	*fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*fd < 0) {
 		e = errno;
-		board_err(err, errlen, "cannot open %s: %s", p, strerror(e));
+		hexo_seterr(err, errlen, "cannot open %s: %s", p, strerror(e));
 		return -e;
 	}
 	if (!flock(*fd, LOCK_EX | LOCK_NB))
 		return 0;
 	close(*fd);
 	*fd = -1;
-	board_err(err, errlen, "board %s is in use: another 'hexo board' command is working on it",
+	hexo_seterr(err, errlen, "board %s is in use: another 'hexo board' command is working on it",
 	          name);
 	return -EBUSY;
 }
@@ -301,7 +301,7 @@ static int find_bins(struct board_rootfs *fs, char *err, size_t errlen)
 	    board_path(fs->hexo, sizeof(fs->hexo), dir, "hexo"))
 		return -ENAMETOOLONG;
 	if (access(fs->init, R_OK)) {
-		board_err(err, errlen,
+		hexo_seterr(err, errlen,
 		          "%s is missing: build it with make board (or set "
 		          "HEXO_AARCH64_BIN)",
 		          fs->init);
@@ -330,16 +330,16 @@ static int check_free(const char *name, char *err, size_t errlen)
 	if (ret == -ENOENT)
 		return 0;
 	if (ret) {
-		board_err(err, errlen, "%s", lerr);
+		hexo_seterr(err, errlen, "%s", lerr);
 		return ret;
 	}
 	if (strcmp(n.kind, "board")) {
-		board_err(err, errlen, "the name %s is taken by a %s node: choose another --name",
+		hexo_seterr(err, errlen, "the name %s is taken by a %s node: choose another --name",
 		          name, n.kind);
 		return -EEXIST;
 	}
 	if (board_qemu_alive(n.pid, n.dir)) {
-		board_err(err, errlen,
+		hexo_seterr(err, errlen,
 		          "board %s is already running (QEMU pid %d, agent at %s:%u): "
 		          "run hexo board down --name %s first",
 		          name, (int)n.pid, n.host, (unsigned)n.port, name);
@@ -393,7 +393,7 @@ static int console_state(const char *dir, char *err, size_t errlen)
 	panic = strstr(text, "Kernel panic");
 	if (panic) {
 		snprintf(line, sizeof(line), "%.*s", (int)strcspn(panic, "\r\n"), panic);
-		board_err(err, errlen, "the board's kernel panicked: %s", line);
+		hexo_seterr(err, errlen, "the board's kernel panicked: %s", line);
 		ready = -EIO;
 	}
 	free(text);
@@ -418,7 +418,7 @@ struct wait {
 static int wait_step(struct wait *w, int *marked, char *err, size_t errlen)
 {
 	if (!board_qemu_alive(w->vm->pid, w->vm->dir)) {
-		board_err(err, errlen, "QEMU exited while board %s was booting", w->vm->name);
+		hexo_seterr(err, errlen, "QEMU exited while board %s was booting", w->vm->name);
 		return -ECHILD;
 	}
 	if (!*marked)
@@ -445,11 +445,11 @@ static int wait_ready(struct wait *w, char *err, size_t errlen)
 		ret = wait_step(w, &marked, last, sizeof(last));
 		if (ret != -EAGAIN) {
 			if (ret)
-				board_err(err, errlen, "%s", last);
+				hexo_seterr(err, errlen, "%s", last);
 			return ret;
 		}
 		if (board_now() - w->t0 > timeout) {
-			board_err(err, errlen,
+			hexo_seterr(err, errlen,
 			          "board %s was not ready within %.0f s%s%s (set "
 			          "HEXO_BOARD_TIMEOUT to wait longer)",
 			          w->vm->name, timeout, last[0] ? ": " : "", last);
@@ -486,14 +486,14 @@ static int up_prepare(struct up *u, const struct opts *o)
 		return -ENAMETOOLONG;
 	ret = board_mkdirs(u->vm.dir, 0700);
 	if (ret) {
-		board_err(u->err, sizeof(u->err), "cannot create %s: %s", u->vm.dir,
+		hexo_seterr(u->err, sizeof(u->err), "cannot create %s: %s", u->vm.dir,
 		          strerror(-ret));
 		return ret;
 	}
 	dir_clean(u->vm.dir);
 	ret = hexo_secret_new(u->node.secret);
 	if (ret) {
-		board_err(u->err, sizeof(u->err), "cannot get random bytes: %s", strerror(-ret));
+		hexo_seterr(u->err, sizeof(u->err), "cannot get random bytes: %s", strerror(-ret));
 		return ret;
 	}
 	u->fs.kernel = &u->kernel;
@@ -600,9 +600,9 @@ static int load_board(const char *name, struct hexo_node *n, char *err, size_t e
 	int ret = hexo_node_load(name, n, err, errlen);
 
 	if (ret == -ENOENT)
-		board_err(err, errlen, "no board named %s (hexo board status lists them)", name);
+		hexo_seterr(err, errlen, "no board named %s (hexo board status lists them)", name);
 	else if (!ret && strcmp(n->kind, "board")) {
-		board_err(err, errlen, "%s is a %s node, not a board", name, n->kind);
+		hexo_seterr(err, errlen, "%s is a %s node, not a board", name, n->kind);
 		ret = -EINVAL;
 	}
 	return ret;

@@ -6,6 +6,7 @@
 #ifndef HEXO_BOARD_INT_H
 #define HEXO_BOARD_INT_H
 
+#include "err.h"
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,8 +46,6 @@ struct board_vm {
 };
 
 /* util.c */
-void board_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 void board_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double board_now(void); /* CLOCK_MONOTONIC seconds */
 int board_mkdirs(const char *path, mode_t mode);

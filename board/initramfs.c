@@ -44,7 +44,7 @@ static int cpio_header(struct cpio *c, const char *path, mode_t mode, int64_t si
 	if (S_ISCHR(mode))
 		archive_entry_set_rdev(c->e, makedev(5, 1));
 	if (archive_write_header(c->a, c->e) != ARCHIVE_OK) {
-		board_err(c->err, c->errlen, "cannot add %s to the initramfs: %s", path,
+		hexo_seterr(c->err, c->errlen, "cannot add %s to the initramfs: %s", path,
 		          archive_error_string(c->a));
 		return -EIO;
 	}
@@ -58,7 +58,7 @@ static int cpio_data(struct cpio *c, const char *path, const void *data, size_t 
 	if (ret)
 		return ret;
 	if (len && archive_write_data(c->a, data, len) != (la_ssize_t)len) {
-		board_err(c->err, c->errlen, "cannot write %s into the initramfs: %s", path,
+		hexo_seterr(c->err, c->errlen, "cannot write %s into the initramfs: %s", path,
 		          archive_error_string(c->a));
 		return -EIO;
 	}
@@ -73,7 +73,7 @@ static int cpio_file(struct cpio *c, const char *path, const char *src, mode_t m
 
 	ret = board_read_file(src, &data, &len);
 	if (ret) {
-		board_err(c->err, c->errlen, "cannot read %s: %s", src, strerror(-ret));
+		hexo_seterr(c->err, c->errlen, "cannot read %s: %s", src, strerror(-ret));
 		return ret;
 	}
 	ret = cpio_data(c, path, data, len, mode);
@@ -105,7 +105,7 @@ static int cpio_modules(struct cpio *c, const struct board_kernel *k)
 	if (!ret)
 		ret = board_read_file(order_path, &order, NULL);
 	if (ret) {
-		board_err(c->err, c->errlen, "cannot read %s: %s (remove %s to fetch it again)",
+		hexo_seterr(c->err, c->errlen, "cannot read %s: %s (remove %s to fetch it again)",
 		          order_path, strerror(-ret), k->dir);
 		return ret;
 	}
@@ -151,7 +151,7 @@ static int cpio_open(struct cpio *c, const char *tmp)
 	    archive_write_add_filter_none(c->a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(c->a, 1) != ARCHIVE_OK ||
 	    archive_write_open_filename(c->a, tmp) != ARCHIVE_OK) {
-		board_err(c->err, c->errlen, "cannot create %s: %s", tmp,
+		hexo_seterr(c->err, c->errlen, "cannot create %s: %s", tmp,
 		          archive_error_string(c->a));
 		return -EIO;
 	}
@@ -173,7 +173,7 @@ int board_initramfs_write(const char *path, const struct board_rootfs *fs, char 
 	if (!ret)
 		ret = cpio_contents(&c, fs);
 	if (c.a && archive_write_close(c.a) != ARCHIVE_OK && !ret) {
-		board_err(err, errlen, "cannot write %s: %s", tmp, archive_error_string(c.a));
+		hexo_seterr(err, errlen, "cannot write %s: %s", tmp, archive_error_string(c.a));
 		ret = -EIO;
 	}
 	if (c.a)
@@ -182,7 +182,7 @@ int board_initramfs_write(const char *path, const struct board_rootfs *fs, char 
 		archive_entry_free(c.e);
 	if (!ret && rename(tmp, path)) {
 		ret = -errno;
-		board_err(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
+		hexo_seterr(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
 	}
 	if (ret)
 		unlink(tmp);

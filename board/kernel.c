@@ -135,7 +135,7 @@ static int arm64_enabled(char *err, size_t errlen)
 		ret = -ENOPKG;
 	free(out);
 	if (ret)
-		board_err(err, errlen,
+		hexo_seterr(err, errlen,
 		          "apt has no arm64 packages: run as root: dpkg --add-architecture arm64 "
 		          "&& apt-get update");
 	return ret;
@@ -153,7 +153,7 @@ static int apt_resolve(const char *meta, char *pkg, size_t plen, char *err, size
 	p = out ? strstr(out, "Depends: linux-image-") : NULL;
 	if (ret || !p) {
 		apt_error(out, line, sizeof(line));
-		board_err(err, errlen, "cannot resolve %s with apt-cache (%s): run apt-get update",
+		hexo_seterr(err, errlen, "cannot resolve %s with apt-cache (%s): run apt-get update",
 		          spec, line);
 		free(out);
 		return -ENOPKG;
@@ -175,7 +175,7 @@ static int apt_candidate(const char *pkg, char *ver, size_t vlen, char *err, siz
 	p = out ? strstr(out, "Candidate: ") : NULL;
 	if (ret || !p || !strncmp(p, "Candidate: (none)", 17)) {
 		apt_error(out, line, sizeof(line));
-		board_err(err, errlen, "apt has no installable %s (%s): run apt-get update", spec,
+		hexo_seterr(err, errlen, "apt has no installable %s (%s): run apt-get update", spec,
 		          line);
 		free(out);
 		return -ENOPKG;
@@ -199,7 +199,7 @@ static int apt_download(const char *pkg, const char *ver, const char *dir, char 
 	ret = board_run(argv, dir, &out);
 	if (ret) {
 		apt_error(out, line, sizeof(line));
-		board_err(err, errlen, "apt-get download %s failed: %s", spec, line);
+		hexo_seterr(err, errlen, "apt-get download %s failed: %s", spec, line);
 		free(out);
 		return ret;
 	}
@@ -216,7 +216,7 @@ static int apt_download(const char *pkg, const char *ver, const char *dir, char 
 	}
 	closedir(d);
 	if (ret)
-		board_err(err, errlen, "apt-get download %s left no .deb in %s", spec, dir);
+		hexo_seterr(err, errlen, "apt-get download %s left no .deb in %s", spec, dir);
 	return ret;
 }
 
@@ -535,21 +535,21 @@ static int unpack_data(struct unpack *u, struct archive *outer, char *err, size_
 	archive_read_support_format_tar(a);
 	ret = -EIO;
 	if (archive_read_open(a, n, NULL, nested_read, NULL)) {
-		board_err(err, errlen, "cannot read the kernel package: %s",
+		hexo_seterr(err, errlen, "cannot read the kernel package: %s",
 		          archive_error_string(a));
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		ret = unpack_entry(u, a, e);
 		if (ret) {
-			board_err(err, errlen, "cannot unpack %s from the kernel package: %s",
+			hexo_seterr(err, errlen, "cannot unpack %s from the kernel package: %s",
 			          archive_entry_pathname(e), strerror(-ret));
 			goto out;
 		}
 	}
 	ret = r == ARCHIVE_EOF ? 0 : -EIO;
 	if (ret)
-		board_err(err, errlen, "the kernel package is damaged: %s",
+		hexo_seterr(err, errlen, "the kernel package is damaged: %s",
 		          archive_error_string(a));
 out:
 	if (a)
@@ -568,7 +568,7 @@ static int unpack_pass(struct unpack *u, const char *deb, char *err, size_t errl
 		return -ENOMEM;
 	archive_read_support_format_ar(a);
 	if (archive_read_open_filename(a, deb, 64 << 10)) {
-		board_err(err, errlen, "cannot open %s: %s", deb, archive_error_string(a));
+		hexo_seterr(err, errlen, "cannot open %s: %s", deb, archive_error_string(a));
 		archive_read_free(a);
 		return -EIO;
 	}
@@ -579,7 +579,7 @@ static int unpack_pass(struct unpack *u, const char *deb, char *err, size_t errl
 		break;
 	}
 	if (ret == -ENOENT)
-		board_err(err, errlen, "%s holds no data.tar member", deb);
+		hexo_seterr(err, errlen, "%s holds no data.tar member", deb);
 	archive_read_free(a);
 	return ret;
 }
@@ -632,11 +632,11 @@ static int unpack_deb(struct unpack *u, const char *deb, char *err, size_t errle
 			break;
 	}
 	if (!u->have_vmlinuz) {
-		board_err(err, errlen, "%s holds no boot/vmlinuz-*", deb);
+		hexo_seterr(err, errlen, "%s holds no boot/vmlinuz-*", deb);
 		return -ENOENT;
 	}
 	if (missing_mods(u, miss, sizeof(miss))) {
-		board_err(err, errlen, "%s lacks the kernel module %s", deb, miss);
+		hexo_seterr(err, errlen, "%s lacks the kernel module %s", deb, miss);
 		return -ENOENT;
 	}
 	return 0;
@@ -687,7 +687,7 @@ static int write_order(struct unpack *u, char *err, size_t errlen)
 	}
 	for (i = 0; i < u->nmods; i++) {
 		if (u->mods[i].done && !u->mods[i].ordered) {
-			board_err(err, errlen, "kernel module %s has a dependency loop",
+			hexo_seterr(err, errlen, "kernel module %s has a dependency loop",
 			          u->mods[i].name);
 			return -ELOOP;
 		}
@@ -727,7 +727,7 @@ static int unpack_into(const char *tmp, const char *deb, const char *debver, cha
 	if (!ret && (ret = board_path(p, sizeof(p), tmp, "ok")) == 0)
 		ret = board_write_file(p, "", 0, 0644);
 	if (ret && !err[0])
-		board_err(err, errlen, "cannot unpack the kernel into %s: %s", tmp, strerror(-ret));
+		hexo_seterr(err, errlen, "cannot unpack the kernel into %s: %s", tmp, strerror(-ret));
 	free(u.builtin);
 	return ret;
 }
@@ -744,7 +744,7 @@ static int fetch(const char *root, const char *pkg, const char *ver, const char 
 	board_rmtree(tmp);
 	ret = board_mkdirs(tmp, 0755);
 	if (ret) {
-		board_err(err, errlen, "cannot create %s: %s", tmp, strerror(-ret));
+		hexo_seterr(err, errlen, "cannot create %s: %s", tmp, strerror(-ret));
 		return ret;
 	}
 	if (local) {
@@ -764,7 +764,7 @@ static int fetch(const char *root, const char *pkg, const char *ver, const char 
 			e = errno;
 			if (!cached_ok(k->dir)) {
 				ret = -e;
-				board_err(err, errlen, "cannot move %s to %s: %s", tmp, k->dir,
+				hexo_seterr(err, errlen, "cannot move %s to %s: %s", tmp, k->dir,
 				          strerror(e));
 			}
 		}
@@ -783,7 +783,7 @@ static int local_kernel(const char *root, const char *deb, struct board_kernel *
 	size_t i;
 
 	if (stat(deb, &st)) {
-		board_err(err, errlen, "HEXO_BOARD_KERNEL_DEB=%s: %s", deb, strerror(errno));
+		hexo_seterr(err, errlen, "HEXO_BOARD_KERNEL_DEB=%s: %s", deb, strerror(errno));
 		return -errno;
 	}
 	base = base ? base + 1 : deb;
@@ -827,7 +827,7 @@ int board_kernel_get(struct board_kernel *k, char *err, size_t errlen)
 	if (!ret)
 		ret = board_mkdirs(root, 0755);
 	if (ret) {
-		board_err(err, errlen, "cannot create the kernel cache %s: %s (set HEXO_CACHE)",
+		hexo_seterr(err, errlen, "cannot create the kernel cache %s: %s (set HEXO_CACHE)",
 		          root, strerror(-ret));
 		return ret;
 	}

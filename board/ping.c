@@ -60,11 +60,11 @@ static int ping_exchange(int fd, const uint8_t *key, char *agent, size_t alen, c
 		return ret;
 	if (h.type == HEXO_F_ERROR) {
 		hexo_msg_error_decode(buf, h.len, &e);
-		board_err(err, errlen, "the agent refused PING: %s", e.msg);
+		hexo_seterr(err, errlen, "the agent refused PING: %s", e.msg);
 		return -EPROTO;
 	}
 	if (h.type != HEXO_F_PONG) {
-		board_err(err, errlen, "the agent answered PING with %s",
+		hexo_seterr(err, errlen, "the agent answered PING with %s",
 		          hexo_frame_type_name(h.type));
 		return -EPROTO;
 	}
@@ -81,12 +81,12 @@ int board_agent_ping(uint16_t port, const char *secret, char *agent, size_t alen
 	int fd, ret;
 
 	if (hexo_secret_parse(secret, key)) {
-		board_err(err, errlen, "the board's secret is not 64 hex characters");
+		hexo_seterr(err, errlen, "the board's secret is not 64 hex characters");
 		return -EINVAL;
 	}
 	ret = ping_connect(port, &fd);
 	if (ret) {
-		board_err(err, errlen, "cannot connect to 127.0.0.1:%u: %s", (unsigned)port,
+		hexo_seterr(err, errlen, "cannot connect to 127.0.0.1:%u: %s", (unsigned)port,
 		          strerror(-ret));
 		return ret;
 	}

@@ -35,13 +35,13 @@ int board_qemu_find(char *buf, size_t len, char *err, size_t errlen)
 		snprintf(buf, len, "%s", env);
 		if (!access(buf, X_OK))
 			return 0;
-		board_err(err, errlen, "HEXO_QEMU=%s is not an executable: unset it or fix it",
+		hexo_seterr(err, errlen, "HEXO_QEMU=%s is not an executable: unset it or fix it",
 		          env);
 		return -ENOENT;
 	}
 	if (!board_find_exe(QEMU_BIN, buf, len))
 		return 0;
-	board_err(err, errlen,
+	hexo_seterr(err, errlen,
 	          QEMU_BIN " not found: install the Debian package qemu-system-arm "
 	                   "(apt-get install qemu-system-arm)");
 	return -ENOENT;
@@ -195,7 +195,7 @@ static int start_once(struct board_vm *vm, const char *qemu, const char *initrd,
 		ret = -EADDRINUSE;
 	else if (out && strstr(out, "pauth-impdef") && !vm->plain_cpu)
 		ret = -ENOTSUP; /* an older QEMU: retry with plain "-cpu max" */
-	board_err(err, errlen, "QEMU did not start: %s (see %s)", line[0] ? line : "no message",
+	hexo_seterr(err, errlen, "QEMU did not start: %s (see %s)", line[0] ? line : "no message",
 	          errpath);
 	free(out);
 	return ret;
@@ -207,7 +207,7 @@ int board_qemu_start(struct board_vm *vm, const char *qemu, const char *initrd, 
 	int i, ret = -EADDRINUSE;
 
 	if (strchr(vm->dir, ',')) {
-		board_err(err, errlen,
+		hexo_seterr(err, errlen,
 		          "the state folder %s holds a ',' that QEMU options cannot "
 		          "take: set HEXO_STATE to another folder",
 		          vm->dir);
@@ -218,7 +218,7 @@ int board_qemu_start(struct board_vm *vm, const char *qemu, const char *initrd, 
 			vm->plain_cpu = 1;
 		ret = free_port(&vm->port);
 		if (ret) {
-			board_err(err, errlen,
+			hexo_seterr(err, errlen,
 			          "no free loopback TCP port for the board's agent: %s",
 			          strerror(-ret));
 			return ret;
@@ -351,6 +351,6 @@ int board_qemu_stop(pid_t pid, const char *dir, double timeout, char *err, size_
 	kill(pid, SIGKILL);
 	if (!wait_gone(pid, dir, STOP_SIG_WAIT, 0))
 		return 0;
-	board_err(err, errlen, "QEMU (pid %d) survived SIGKILL: check it with ps", (int)pid);
+	hexo_seterr(err, errlen, "QEMU (pid %d) survived SIGKILL: check it with ps", (int)pid);
 	return -ETIMEDOUT;
 }

@@ -14,16 +14,6 @@
 
 #include "board_int.h"
 
-void board_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void board_progress(const char *fmt, ...)
 {

@@ -25,6 +25,7 @@
 
 #include <xxhash.h>
 
+#include "err.h"
 #include "image_file.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -41,17 +42,6 @@ _Static_assert(sizeof(HEXO_IMAGE_MAGIC) - 1 == MAGIC_LEN, "magic is 8 bytes");
 
 static const uint8_t zero_page[HEXO_IMAGE_ALIGN];
 
-__attribute__((format(printf, 3, 4))) static void fail(char *err, size_t errlen, const char *fmt,
-                                                       ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t align_up(uint64_t v)
 {
@@ -140,15 +130,15 @@ static int check_magic(const uint8_t *data, size_t size, const char *name, char 
 	size_t n = size < MAGIC_LEN ? size : MAGIC_LEN;
 
 	if (size == 0) {
-		fail(err, errlen, "%s: empty file: not a hexo image", name);
+		hexo_seterr(err, errlen, "%s: empty file: not a hexo image", name);
 		return -EINVAL;
 	}
 	if (memcmp(data, HEXO_IMAGE_MAGIC, n) != 0) {
-		fail(err, errlen, "%s: not a hexo image (bad magic)", name);
+		hexo_seterr(err, errlen, "%s: not a hexo image (bad magic)", name);
 		return -EINVAL;
 	}
 	if (size < HDR_SIZE) {
-		fail(err, errlen,
+		hexo_seterr(err, errlen,
 		     "%s: truncated: %zu bytes, shorter than the %zu-byte image header: "
 		     "rebuild it with hexocc",
 		     name, size, HDR_SIZE);
@@ -161,21 +151,21 @@ static int check_header(const struct hexo_image_header *h, size_t size, const ch
                         size_t errlen)
 {
 	if (h->version != HEXO_IMAGE_VERSION) {
-		fail(err, errlen,
+		hexo_seterr(err, errlen,
 		     "%s: image format version %u is not supported (this hexo reads version %u): "
 		     "rebuild with this hexocc",
 		     name, h->version, HEXO_IMAGE_VERSION);
 		return -EINVAL;
 	}
 	if (h->file_size > size) {
-		fail(err, errlen,
+		hexo_seterr(err, errlen,
 		     "%s: truncated: file is %zu bytes, its header says %llu: rebuild it with "
 		     "hexocc",
 		     name, size, (unsigned long long)h->file_size);
 		return -EINVAL;
 	}
 	if (h->file_size < size) {
-		fail(err, errlen,
+		hexo_seterr(err, errlen,
 		     "%s: file is %zu bytes but its header says %llu (trailing data or damaged "
 		     "header): rebuild it with hexocc",
 		     name, size, (unsigned long long)h->file_size);
@@ -193,11 +183,11 @@ static int check_checksum(const uint8_t *data, size_t size, const char *name, ch
 	memcpy(&want, data + CSUM_OFF, sizeof(want));
 	ret = image_checksum(data, size, &sum);
 	if (ret) {
-		fail(err, errlen, "%s: out of memory while checking the checksum", name);
+		hexo_seterr(err, errlen, "%s: out of memory while checking the checksum", name);
 		return ret;
 	}
 	if (sum != want) {
-		fail(err, errlen, "%s: checksum mismatch (file damaged?): rebuild it with hexocc",
+		hexo_seterr(err, errlen, "%s: checksum mismatch (file damaged?): rebuild it with hexocc",
 		     name);
 		return -EINVAL;
 	}
@@ -208,16 +198,16 @@ static int check_table(const struct hexo_image_header *h, size_t size, const cha
                        size_t errlen)
 {
 	if (h->n_entries < 1 || h->n_entries > HEXO_IMAGE_MAX_ENTRIES) {
-		fail(err, errlen, "%s: bad entry count %u (must be 1..%u): rebuild it with hexocc",
+		hexo_seterr(err, errlen, "%s: bad entry count %u (must be 1..%u): rebuild it with hexocc",
 		     name, h->n_entries, HEXO_IMAGE_MAX_ENTRIES);
 		return -EINVAL;
 	}
 	if (table_end(h->n_entries) > size) {
-		fail(err, errlen, "%s: entry table runs past the end of the file", name);
+		hexo_seterr(err, errlen, "%s: entry table runs past the end of the file", name);
 		return -EINVAL;
 	}
 	if (h->flags != 0) {
-		fail(err, errlen,
+		hexo_seterr(err, errlen,
 		     "%s: unknown image flags 0x%x (made by a newer hexocc?): rebuild with this "
 		     "hexocc",
 		     name, h->flags);
@@ -230,23 +220,23 @@ static int check_entry(const struct hexo_image_entry *e, unsigned int i, uint64_
                        size_t size, const char *name, char *err, size_t errlen)
 {
 	if (!part_known(e->kind, e->isa)) {
-		fail(err, errlen,
+		hexo_seterr(err, errlen,
 		     "%s: entry %u has unknown kind %u / isa %u (made by a newer hexocc?): "
 		     "rebuild with this hexocc",
 		     name, i, e->kind, e->isa);
 		return -EINVAL;
 	}
 	if (e->offset % HEXO_IMAGE_ALIGN != 0 || e->offset < tbl_end) {
-		fail(err, errlen, "%s: entry %u has a bad offset %llu (damaged?)", name, i,
+		hexo_seterr(err, errlen, "%s: entry %u has a bad offset %llu (damaged?)", name, i,
 		     (unsigned long long)e->offset);
 		return -EINVAL;
 	}
 	if (e->size == 0) {
-		fail(err, errlen, "%s: entry %u (%s) is empty", name, i, kind_name(e->kind));
+		hexo_seterr(err, errlen, "%s: entry %u (%s) is empty", name, i, kind_name(e->kind));
 		return -EINVAL;
 	}
 	if (e->offset > size || e->size > size - e->offset) {
-		fail(err, errlen,
+		hexo_seterr(err, errlen,
 		     "%s: entry %u (offset %llu, %llu bytes) runs past the end of the file "
 		     "(%zu bytes)",
 		     name, i, (unsigned long long)e->offset, (unsigned long long)e->size, size);
@@ -267,12 +257,12 @@ static int check_pairs(const struct hexo_image_entry *e, uint32_t n, const char 
 	for (uint32_t i = 0; i < n; i++) {
 		for (uint32_t j = i + 1; j < n; j++) {
 			if (entries_overlap(&e[i], &e[j])) {
-				fail(err, errlen, "%s: entries %u and %u overlap (damaged?)", name,
+				hexo_seterr(err, errlen, "%s: entries %u and %u overlap (damaged?)", name,
 				     i, j);
 				return -EINVAL;
 			}
 			if (e[i].kind == e[j].kind && e[i].isa == e[j].isa) {
-				fail(err, errlen, "%s: entries %u and %u are both the %s for %s",
+				hexo_seterr(err, errlen, "%s: entries %u and %u are both the %s for %s",
 				     name, i, j, kind_name(e[i].kind), hexo_isa_name(e[i].isa));
 				return -EINVAL;
 			}
@@ -327,11 +317,11 @@ static int map_file(int fd, const char *path, const uint8_t **data, size_t *size
 	void *p;
 
 	if (fstat(fd, &st) < 0) {
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		hexo_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fail(err, errlen, "%s: not a regular file: give the path of a .hexo image", path);
+		hexo_seterr(err, errlen, "%s: not a regular file: give the path of a .hexo image", path);
 		return -EINVAL;
 	}
 	*data = NULL;
@@ -340,7 +330,7 @@ static int map_file(int fd, const char *path, const uint8_t **data, size_t *size
 		return 0;
 	p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED) {
-		fail(err, errlen, "%s: cannot map the file: %s", path, strerror(errno));
+		hexo_seterr(err, errlen, "%s: cannot map the file: %s", path, strerror(errno));
 		return -errno;
 	}
 	*data = p;
@@ -358,7 +348,7 @@ int hexo_image_open(const char *path, struct hexo_image *img, char *err, size_t 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		hexo_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return ret;
 	}
 	ret = map_file(fd, path, &data, &size, err, errlen);
@@ -411,24 +401,24 @@ static int check_parts(const struct hexo_image_part *parts, size_t n, const char
                        size_t errlen)
 {
 	if (n < 1 || n > HEXO_IMAGE_MAX_ENTRIES) {
-		fail(err, errlen, "%s: an image holds 1..%u parts, not %zu", path,
+		hexo_seterr(err, errlen, "%s: an image holds 1..%u parts, not %zu", path,
 		     HEXO_IMAGE_MAX_ENTRIES, n);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!part_known(parts[i].kind, parts[i].isa)) {
-			fail(err, errlen, "%s: part %zu has unknown kind %u / isa %u", path, i,
+			hexo_seterr(err, errlen, "%s: part %zu has unknown kind %u / isa %u", path, i,
 			     parts[i].kind, parts[i].isa);
 			return -EINVAL;
 		}
 		if (!parts[i].size || !parts[i].data) {
-			fail(err, errlen, "%s: part %zu (%s) is empty", path, i,
+			hexo_seterr(err, errlen, "%s: part %zu (%s) is empty", path, i,
 			     kind_name(parts[i].kind));
 			return -EINVAL;
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (parts[j].kind == parts[i].kind && parts[j].isa == parts[i].isa) {
-				fail(err, errlen, "%s: parts %zu and %zu are both the %s for %s",
+				hexo_seterr(err, errlen, "%s: parts %zu and %zu are both the %s for %s",
 				     path, j, i, kind_name(parts[i].kind),
 				     hexo_isa_name(parts[i].isa));
 				return -EINVAL;
@@ -578,7 +568,7 @@ static int write_file(const char *path, const struct hexo_image_part *parts, siz
 
 	fd = create_temp(path, &tmp);
 	if (fd < 0) {
-		fail(err, errlen, "%s: cannot create a file next to it: %s", path, strerror(-fd));
+		hexo_seterr(err, errlen, "%s: cannot create a file next to it: %s", path, strerror(-fd));
 		return fd;
 	}
 	ret = write_body(fd, parts, n, h, tbl);
@@ -587,12 +577,12 @@ static int write_file(const char *path, const struct hexo_image_part *parts, siz
 	if (close(fd) < 0 && !ret)
 		ret = -errno;
 	if (ret) {
-		fail(err, errlen, "%s: write failed: %s", path, strerror(-ret));
+		hexo_seterr(err, errlen, "%s: write failed: %s", path, strerror(-ret));
 		goto out_unlink;
 	}
 	if (rename(tmp, path) < 0) {
 		ret = -errno;
-		fail(err, errlen, "%s: %s", path, strerror(errno));
+		hexo_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		goto out_unlink;
 	}
 	free(tmp);
@@ -616,7 +606,7 @@ int hexo_image_write(const char *path, const struct hexo_image_part *parts, size
 		return ret;
 	ret = build_head(parts, n, &h, tbl);
 	if (ret) {
-		fail(err, errlen, "%s: out of memory", path);
+		hexo_seterr(err, errlen, "%s: out of memory", path);
 		return ret;
 	}
 	return write_file(path, parts, n, &h, tbl, err, errlen);

@@ -17,24 +17,11 @@
 
 #include <json-c/json.h>
 
+#include "err.h"
 #include "nodes.h"
 
 #define NODE_FILE_MAX (64 * 1024)
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* mkdir -p with mode 0700 for the folders it creates. */
 static int mkdir_p(const char *path)
@@ -70,12 +57,12 @@ static int state_base(char *buf, size_t len, char *err, size_t errlen)
 	} else {
 		home = getenv("HOME");
 		if (!home || !*home)
-			return fail(err, errlen, -ENOENT,
+			return hexo_fail(err, errlen, -ENOENT,
 			            "HOME is not set: set HEXO_STATE to a folder for hexo's state");
 		n = snprintf(buf, len, "%s/.local/state/hexo", home);
 	}
 	if (n < 0 || (size_t)n >= len)
-		return fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
+		return hexo_fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
 	return 0;
 }
 
@@ -87,7 +74,7 @@ int hexo_state_dir(char *buf, size_t len, char *err, size_t errlen)
 		return ret;
 	ret = mkdir_p(buf);
 	if (ret)
-		return fail(err, errlen, ret,
+		return hexo_fail(err, errlen, ret,
 		            "state folder '%s': %s: set HEXO_STATE to a "
 		            "writable folder",
 		            buf, strerror(-ret));
@@ -106,9 +93,9 @@ static int nodes_dir(char *buf, size_t len, int create, char *err, size_t errlen
 		return ret;
 	n = snprintf(buf, len, "%s/nodes", base);
 	if (n < 0 || (size_t)n >= len)
-		return fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
+		return hexo_fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
 	if (create && mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return fail(err, errlen, -errno, "'%s': %s: set HEXO_STATE to a writable folder",
+		return hexo_fail(err, errlen, -errno, "'%s': %s: set HEXO_STATE to a writable folder",
 		            buf, strerror(errno));
 	return 0;
 }
@@ -140,7 +127,7 @@ static int name_check(const char *name, char *err, size_t errlen)
 {
 	if (hexo_node_name_valid(name))
 		return 0;
-	return fail(err, errlen, -EINVAL,
+	return hexo_fail(err, errlen, -EINVAL,
 	            "node name '%.80s' is not valid: use 1 to %d letters, digits, '_', '.' or "
 	            "'-', not starting with '.' or '-'",
 	            name ? name : "", HEXO_NODE_NAME_MAX - 1);
@@ -158,7 +145,7 @@ static int node_file(const char *name, char *buf, size_t len, int create, char *
 		return ret;
 	n = snprintf(buf, len, "%s/%s.json", dir, name);
 	if (n < 0 || (size_t)n >= len)
-		return fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
+		return hexo_fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
 	return 0;
 }
 
@@ -212,7 +199,7 @@ static int node_check(const struct hexo_node *n, const char *file, char *err, si
 		what = "'pid' is negative";
 	if (!what)
 		return 0;
-	return fail(err, errlen, -EINVAL, "node '%s'%s%s: %s", n->name, file ? " in " : "",
+	return hexo_fail(err, errlen, -EINVAL, "node '%s'%s%s: %s", n->name, file ? " in " : "",
 	            file ? file : "", what);
 }
 
@@ -259,7 +246,7 @@ static int write_atomic(const char *path, const char *text, char *err, size_t er
 	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
+		return hexo_fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
 	ret = fchmod(fd, 0600) < 0 ? -errno : 0;
 	if (!ret)
 		ret = write_all(fd, text, strlen(text));
@@ -271,7 +258,7 @@ static int write_atomic(const char *path, const char *text, char *err, size_t er
 		ret = -errno;
 	if (ret) {
 		unlink(tmp);
-		return fail(err, errlen, ret, "'%s': %s", path, strerror(-ret));
+		return hexo_fail(err, errlen, ret, "'%s': %s", path, strerror(-ret));
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
@@ -300,7 +287,7 @@ int hexo_node_save(const struct hexo_node *n, char *err, size_t errlen)
 		return ret;
 	o = node_to_json(n);
 	if (!o)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return hexo_fail(err, errlen, -ENOMEM, "out of memory");
 	ret = write_atomic(path,
 	                   json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 	                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
@@ -427,16 +414,16 @@ int hexo_node_load(const char *name, struct hexo_node *n, char *err, size_t errl
 		return ret;
 	ret = read_small(path, &text);
 	if (ret == -ENOENT)
-		return fail(err, errlen, ret,
+		return hexo_fail(err, errlen, ret,
 		            "no node named '%s': see 'hexo node list', add one with 'hexo node "
 		            "add' or 'hexo board up'",
 		            name);
 	if (ret)
-		return fail(err, errlen, ret, "'%s': %s", path, strerror(-ret));
+		return hexo_fail(err, errlen, ret, "'%s': %s", path, strerror(-ret));
 	o = json_tokener_parse_verbose(text, &jerr);
 	free(text);
 	if (!o)
-		return fail(err, errlen, -EINVAL,
+		return hexo_fail(err, errlen, -EINVAL,
 		            "'%s': not valid JSON (%s): fix it or remove it "
 		            "with 'hexo node rm %s'",
 		            path, json_tokener_error_desc(jerr), name);
@@ -444,12 +431,12 @@ int hexo_node_load(const char *name, struct hexo_node *n, char *err, size_t errl
 	ret = node_from_json(o, n, &bad);
 	json_object_put(o);
 	if (ret)
-		return fail(err, errlen, ret,
+		return hexo_fail(err, errlen, ret,
 		            "'%s': missing or bad '%s': fix it or remove it with "
 		            "'hexo node rm %s'",
 		            path, bad, name);
 	if (strcmp(n->name, name))
-		return fail(err, errlen, -EINVAL,
+		return hexo_fail(err, errlen, -EINVAL,
 		            "'%s': holds node '%s', not '%s': remove it with "
 		            "'hexo node rm %s'",
 		            path, n->name, name, name);
@@ -466,9 +453,9 @@ int hexo_node_remove(const char *name, char *err, size_t errlen)
 		return ret;
 	if (unlink(path) < 0) {
 		if (errno == ENOENT)
-			return fail(err, errlen, -ENOENT,
+			return hexo_fail(err, errlen, -ENOENT,
 			            "no node named '%s': see 'hexo node list'", name);
-		return fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
+		return hexo_fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -538,7 +525,7 @@ int hexo_node_foreach(int (*fn)(const struct hexo_node *n, void *arg), void *arg
 		return ret;
 	ret = list_names(dir, &names, &count);
 	if (ret)
-		return fail(err, errlen, ret, "'%s': %s", dir, strerror(-ret));
+		return hexo_fail(err, errlen, ret, "'%s': %s", dir, strerror(-ret));
 	for (i = 0; i < count && !ret; i++) {
 		ret = hexo_node_load(names[i], &node, err, errlen);
 		if (ret == -ENOENT)

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "err.h"
 #include "proto.h"
 
 static const char *const type_names[] = {
@@ -31,20 +32,6 @@ const char *hexo_frame_type_name(unsigned type)
 	return type_names[type];
 }
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* --- little-endian helpers ----------------------------------------------- */
 
@@ -83,20 +70,20 @@ int hexo_frame_hdr_decode(const uint8_t in[HEXO_PROTO_HDR_SIZE], struct hexo_fra
 	h->stream = in[6];
 	h->flags = in[7];
 	if (h->type == 0 || h->type > HEXO_F_MAX_TYPE)
-		return fail(err, errlen, -EPROTO, "unknown frame type %u", h->type);
+		return hexo_fail(err, errlen, -EPROTO, "unknown frame type %u", h->type);
 	if (h->len > HEXO_PROTO_MAX_FRAME)
-		return fail(err, errlen, -EMSGSIZE,
+		return hexo_fail(err, errlen, -EMSGSIZE,
 		            "%s frame of %u bytes exceeds the %u-byte limit",
 		            hexo_frame_type_name(h->type), h->len, HEXO_PROTO_MAX_FRAME);
 	if (h->flags)
-		return fail(err, errlen, -EPROTO, "%s frame with unknown flags 0x%x",
+		return hexo_fail(err, errlen, -EPROTO, "%s frame with unknown flags 0x%x",
 		            hexo_frame_type_name(h->type), h->flags);
 	if (h->type == HEXO_F_OUTPUT) {
 		if (h->stream != HEXO_STREAM_STDOUT && h->stream != HEXO_STREAM_STDERR)
-			return fail(err, errlen, -EPROTO, "OUTPUT frame for unknown stream %u",
+			return hexo_fail(err, errlen, -EPROTO, "OUTPUT frame for unknown stream %u",
 			            h->stream);
 	} else if (h->stream) {
-		return fail(err, errlen, -EPROTO, "%s frame with a stream id",
+		return hexo_fail(err, errlen, -EPROTO, "%s frame with a stream id",
 		            hexo_frame_type_name(h->type));
 	}
 	return 0;
@@ -312,9 +299,9 @@ static const char *cur_str(struct cur *c)
 static int cur_done(const struct cur *c, const char *what, char *err, size_t errlen)
 {
 	if (c->bad)
-		return fail(err, errlen, -EPROTO, "malformed %s message (truncated)", what);
+		return hexo_fail(err, errlen, -EPROTO, "malformed %s message (truncated)", what);
 	if (c->left)
-		return fail(err, errlen, -EPROTO, "malformed %s message (%zu trailing bytes)", what,
+		return hexo_fail(err, errlen, -EPROTO, "malformed %s message (%zu trailing bytes)", what,
 		            c->left);
 	return 0;
 }
@@ -329,12 +316,12 @@ int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m
 	m->version = cur_u32(&c);
 	cur_bytes(&c, m->nonce, sizeof(m->nonce));
 	if (!c.bad && magic != HEXO_PROTO_MAGIC)
-		return fail(err, errlen, -EPROTO, "not a hexo client (bad magic 0x%08x)", magic);
+		return hexo_fail(err, errlen, -EPROTO, "not a hexo client (bad magic 0x%08x)", magic);
 	ret = cur_done(&c, "HELLO", err, errlen);
 	if (ret)
 		return ret;
 	if (m->version != HEXO_PROTO_VERSION)
-		return fail(err, errlen, -EPROTONOSUPPORT,
+		return hexo_fail(err, errlen, -EPROTONOSUPPORT,
 		            "client speaks protocol version %u, this agent speaks %u: use the "
 		            "same hexo release on both sides",
 		            m->version, HEXO_PROTO_VERSION);
@@ -354,7 +341,7 @@ int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_chal
 	if (ret)
 		return ret;
 	if (m->version != HEXO_PROTO_VERSION)
-		return fail(err, errlen, -EPROTONOSUPPORT,
+		return hexo_fail(err, errlen, -EPROTONOSUPPORT,
 		            "agent speaks protocol version %u, this client speaks %u: use the "
 		            "same hexo release on both sides",
 		            m->version, HEXO_PROTO_VERSION);
@@ -405,17 +392,17 @@ static const char **cur_strv(struct cur *c, uint32_t n)
 static int run_check(const struct hexo_msg_run *m, char *err, size_t errlen)
 {
 	if (m->kind != HEXO_RUN_IMAGE)
-		return fail(err, errlen, -EPROTO, "RUN of unknown kind %u", m->kind);
+		return hexo_fail(err, errlen, -EPROTO, "RUN of unknown kind %u", m->kind);
 	if (m->flags & ~HEXO_RUN_F_STATS)
-		return fail(err, errlen, -EPROTO, "RUN with unknown flags 0x%x", m->flags);
+		return hexo_fail(err, errlen, -EPROTO, "RUN with unknown flags 0x%x", m->flags);
 	if (m->argc < 1 || m->argc > HEXO_PROTO_MAX_ARGS || m->n_env > HEXO_PROTO_MAX_ARGS)
-		return fail(err, errlen, -EPROTO, "RUN with %u arguments and %u variables", m->argc,
+		return hexo_fail(err, errlen, -EPROTO, "RUN with %u arguments and %u variables", m->argc,
 		            m->n_env);
 	if (m->n_files > HEXO_PROTO_MAX_FILES)
-		return fail(err, errlen, -EPROTO, "RUN with %u files (at most %u)", m->n_files,
+		return hexo_fail(err, errlen, -EPROTO, "RUN with %u files (at most %u)", m->n_files,
 		            HEXO_PROTO_MAX_FILES);
 	if (m->image_size == 0 || m->image_size > (UINT64_C(1) << 40))
-		return fail(err, errlen, -EPROTO, "RUN with an image of %llu bytes",
+		return hexo_fail(err, errlen, -EPROTO, "RUN with an image of %llu bytes",
 		            (unsigned long long)m->image_size);
 	return 0;
 }
@@ -434,7 +421,7 @@ int hexo_msg_run_decode(const uint8_t *p, size_t len, struct hexo_msg_run *m, ch
 	m->argc = cur_u32(&c);
 	m->n_env = cur_u32(&c);
 	if (cur_u32(&c) != 0 && !c.bad)
-		return fail(err, errlen, -EPROTO, "RUN with a non-zero reserved field");
+		return hexo_fail(err, errlen, -EPROTO, "RUN with a non-zero reserved field");
 	if (c.bad)
 		return cur_done(&c, "RUN", err, errlen);
 	ret = run_check(m, err, errlen);
@@ -472,12 +459,12 @@ int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, 
 	if (ret)
 		return ret;
 	if (reserved || (m->mode & ~0777u))
-		return fail(err, errlen, -EPROTO, "FILE with bad mode 0%o", m->mode);
+		return hexo_fail(err, errlen, -EPROTO, "FILE with bad mode 0%o", m->mode);
 	if (m->size > (UINT64_C(1) << 40))
-		return fail(err, errlen, -EPROTO, "FILE of %llu bytes",
+		return hexo_fail(err, errlen, -EPROTO, "FILE of %llu bytes",
 		            (unsigned long long)m->size);
 	if (!hexo_proto_path_valid(m->path))
-		return fail(err, errlen, -EPROTO,
+		return hexo_fail(err, errlen, -EPROTO,
 		            "bad file name '%.200s' (relative paths only, "
 		            "no '..')",
 		            m->path);
@@ -494,7 +481,7 @@ int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *
 	if (ret)
 		return ret;
 	if (!hexo_proto_path_valid(*path))
-		return fail(err, errlen, -EPROTO,
+		return hexo_fail(err, errlen, -EPROTO,
 		            "bad file name '%.200s' (relative paths only, "
 		            "no '..')",
 		            *path);
@@ -513,7 +500,7 @@ int hexo_msg_exit_decode(const uint8_t *p, size_t len, uint32_t *status, char *e
 	if (ret)
 		return ret;
 	if (reserved || *status > 255)
-		return fail(err, errlen, -EPROTO, "EXIT with bad status %u", *status);
+		return hexo_fail(err, errlen, -EPROTO, "EXIT with bad status %u", *status);
 	return 0;
 }
 
@@ -608,15 +595,15 @@ int hexo_secret_read(const char *path, uint8_t key[HEXO_PROTO_KEY],
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "secret file '%s': %s", path, strerror(errno));
+		return hexo_fail(err, errlen, -errno, "secret file '%s': %s", path, strerror(errno));
 	n = read(fd, text, sizeof(text) - 1);
 	ret = n < 0 ? -errno : 0;
 	close(fd);
 	if (ret)
-		return fail(err, errlen, ret, "secret file '%s': %s", path, strerror(-ret));
+		return hexo_fail(err, errlen, ret, "secret file '%s': %s", path, strerror(-ret));
 	text[n] = '\0';
 	if (strlen(text) != (size_t)n || hexo_secret_parse(text, key))
-		return fail(err, errlen, -EINVAL,
+		return hexo_fail(err, errlen, -EINVAL,
 		            "secret file '%s': expected 64 hex characters (make one with "
 		            "'hexod --new-secret FILE')",
 		            path);

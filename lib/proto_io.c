@@ -18,26 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "err.h"
 #include "proto.h"
 
 volatile sig_atomic_t hexo_io_stop;
 sigset_t hexo_io_waitmask;
 bool hexo_io_use_waitmask;
 
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 int64_t hexo_now_ms(void)
 {
@@ -182,18 +169,18 @@ int hexo_frame_recv(int fd, struct hexo_frame_hdr *h, uint8_t *buf, size_t cap, 
 
 	ret = hexo_io_read_all(fd, hb, sizeof(hb), deadline);
 	if (ret)
-		return fail(err, errlen, ret, "%s", io_what(ret));
+		return hexo_fail(err, errlen, ret, "%s", io_what(ret));
 	ret = hexo_frame_hdr_decode(hb, h, err, errlen);
 	if (ret)
 		return ret;
 	if (h->len > cap)
-		return fail(err, errlen, -EMSGSIZE, "%s frame of %u bytes is too large here",
+		return hexo_fail(err, errlen, -EMSGSIZE, "%s frame of %u bytes is too large here",
 		            hexo_frame_type_name(h->type), h->len);
 	ret = hexo_io_read_all(fd, buf, h->len, deadline);
 	if (ret == -EPIPE)
 		ret = -ECONNRESET;
 	if (ret)
-		return fail(err, errlen, ret, "%s", io_what(ret));
+		return hexo_fail(err, errlen, ret, "%s", io_what(ret));
 	return 0;
 }
 
@@ -243,10 +230,10 @@ static int recv_expect(int fd, unsigned type, uint8_t *buf, size_t cap, size_t *
 		return ret;
 	if (h.type == HEXO_F_ERROR) {
 		hexo_msg_error_decode(buf, h.len, &e);
-		return fail(err, errlen, e.code ? -(int)e.code : -EPROTO, "%s", e.msg);
+		return hexo_fail(err, errlen, e.code ? -(int)e.code : -EPROTO, "%s", e.msg);
 	}
 	if (h.type != type)
-		return fail(err, errlen, -EPROTO, "expected a %s frame, got %s",
+		return hexo_fail(err, errlen, -EPROTO, "expected a %s frame, got %s",
 		            hexo_frame_type_name(type), hexo_frame_type_name(h.type));
 	*len = h.len;
 	return 0;
@@ -264,13 +251,13 @@ int hexo_handshake_client(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 
 	ret = hexo_random(hello.nonce, sizeof(hello.nonce));
 	if (ret)
-		return fail(err, errlen, ret, "no random numbers (libsodium failed)");
+		return hexo_fail(err, errlen, ret, "no random numbers (libsodium failed)");
 	ret = hexo_msg_hello_encode(&b, &hello);
 	if (!ret)
 		ret = hexo_frame_send(fd, HEXO_F_HELLO, 0, b.p, b.len, deadline);
 	hexo_buf_free(&b);
 	if (ret)
-		return fail(err, errlen, ret, "sending HELLO: %s", io_what(ret));
+		return hexo_fail(err, errlen, ret, "sending HELLO: %s", io_what(ret));
 	ret = recv_expect(fd, HEXO_F_CHALLENGE, buf, sizeof(buf), &len, deadline, err, errlen);
 	if (ret)
 		return ret;
@@ -278,13 +265,13 @@ int hexo_handshake_client(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 	if (ret)
 		return ret;
 	if (hexo_auth_check(key, true, hello.nonce, ch.nonce, ch.mac))
-		return fail(err, errlen, -EACCES,
+		return hexo_fail(err, errlen, -EACCES,
 		            "the agent does not know our secret (wrong secret file?)");
 	ret = hexo_auth_proof(key, false, hello.nonce, ch.nonce, mac);
 	if (!ret)
 		ret = hexo_frame_send(fd, HEXO_F_AUTH, 0, mac, sizeof(mac), deadline);
 	if (ret)
-		return fail(err, errlen, ret, "sending AUTH: %s", io_what(ret));
+		return hexo_fail(err, errlen, ret, "sending AUTH: %s", io_what(ret));
 	return recv_expect(fd, HEXO_F_AUTH_OK, buf, sizeof(buf), &len, deadline, err, errlen);
 }
 
@@ -298,9 +285,9 @@ static int server_hello(int fd, struct hexo_msg_hello *hello, int64_t deadline, 
 
 	ret = hexo_frame_recv(fd, &h, buf, sizeof(buf), deadline, err, errlen);
 	if (ret == -ETIMEDOUT)
-		fail(err, errlen, ret, "handshake timed out: no HELLO from the client");
+		hexo_fail(err, errlen, ret, "handshake timed out: no HELLO from the client");
 	if (!ret && h.type != HEXO_F_HELLO)
-		ret = fail(err, errlen, -EPROTO, "expected HELLO, got %s before authentication",
+		ret = hexo_fail(err, errlen, -EPROTO, "expected HELLO, got %s before authentication",
 		           hexo_frame_type_name(h.type));
 	if (!ret)
 		ret = hexo_msg_hello_decode(buf, h.len, hello, err, errlen);
@@ -331,17 +318,17 @@ int hexo_handshake_server(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 		ret = hexo_frame_send(fd, HEXO_F_CHALLENGE, 0, b.p, b.len, deadline);
 	hexo_buf_free(&b);
 	if (ret)
-		return fail(err, errlen, ret, "sending CHALLENGE: %s", io_what(ret));
+		return hexo_fail(err, errlen, ret, "sending CHALLENGE: %s", io_what(ret));
 	ret = hexo_frame_recv(fd, &h, buf, sizeof(buf), deadline, err, errlen);
 	if (ret == -ETIMEDOUT)
-		fail(err, errlen, ret, "handshake timed out: no AUTH from the client");
+		hexo_fail(err, errlen, ret, "handshake timed out: no AUTH from the client");
 	if (!ret && h.type != HEXO_F_AUTH)
-		ret = fail(err, errlen, -EPROTO, "expected AUTH, got %s",
+		ret = hexo_fail(err, errlen, -EPROTO, "expected AUTH, got %s",
 		           hexo_frame_type_name(h.type));
 	if (!ret)
 		ret = hexo_msg_auth_decode(buf, h.len, mac, err, errlen);
 	if (!ret && hexo_auth_check(key, false, hello.nonce, ch.nonce, mac))
-		ret = fail(err, errlen, -EACCES,
+		ret = hexo_fail(err, errlen, -EACCES,
 		           "authentication failed: the client's secret differs from the agent's");
 	if (ret) {
 		if (ret != -EPIPE && ret != -ECONNRESET)
