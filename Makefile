@@ -46,7 +46,7 @@ include toolchain/hexocc/hexocc.mk
 include tests/tests.mk
 include bench/bench.mk
 
-hexo-tools: $(BIN)/hexo $(BIN)/hexocc $(BIN)/hexod guest-runtime $(BOARD_INIT) $(HEXOD_AARCH64)
+hexo-tools: $(BIN)/hexo $(BIN)/hexocc $(BIN)/hexod guest-runtime $(BOARD_INIT) $(HEXOD_AARCH64) $(MONITOR_AARCH64)
 .PHONY: hexo-tools guest-runtime
 
 demo: deps

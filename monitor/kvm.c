@@ -247,7 +247,8 @@ static int other_exit(struct hexo_vm *vm)
 		         (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return crash__vcpu(vm, what);
 	case KVM_EXIT_SYSTEM_EVENT:
-		snprintf(what, sizeof(what), "the guest asked for a system %s (KVM_EXIT_SYSTEM_EVENT %u)",
+		snprintf(what, sizeof(what),
+		         "the guest asked for a system %s (KVM_EXIT_SYSTEM_EVENT %u)",
 		         system_event_name(run->system_event.type), run->system_event.type);
 		return crash__vcpu(vm, what);
 	case KVM_EXIT_HLT:

@@ -73,3 +73,9 @@ $(MONITOR_AARCH64): $(MONITOR_AARCH64_OBJS) $(MONITOR_AARCH64_LIBS)
 
 .PHONY: monitor-aarch64
 monitor-aarch64: $(MONITOR_AARCH64)
+
+# Every tests/guest program on an emulated board, under this monitor
+# (tests/board/test_guests_on_board.sh: one board boot, ~1 minute).
+.PHONY: board-guest-test
+board-guest-test: hexo-tools
+	@tests/board/test_guests_on_board.sh

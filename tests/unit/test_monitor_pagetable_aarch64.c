@@ -28,15 +28,16 @@ static _Alignas(4096) uint64_t area[A64_TABLES_SIZE / 8];
 static size_t area_used;
 
 /* Bits every RAM leaf has, whatever its permission. */
-#define RAM_COMMON (A64_DESC_ATTRIDX(A64_ATTR_NORMAL) | A64_DESC_SH_INNER | A64_DESC_AF | \
-                    A64_DESC_UXN)
-#define RW_DATA    (RAM_COMMON | A64_DESC_PXN)
-#define RO_DATA    (RAM_COMMON | A64_DESC_PXN | A64_DESC_AP_RO)
-#define RO_CODE    (RAM_COMMON | A64_DESC_AP_RO)
-#define RW_CODE    (RAM_COMMON)
-#define DEVICE     (A64_DESC_ATTRIDX(A64_ATTR_DEVICE) | A64_DESC_SH_INNER | A64_DESC_AF | \
-                    A64_DESC_UXN | A64_DESC_PXN)
-#define ATTR_MASK  (~A64_DESC_ADDR & ~A64_DESC_TYPE)
+#define RAM_COMMON                                                                                 \
+	(A64_DESC_ATTRIDX(A64_ATTR_NORMAL) | A64_DESC_SH_INNER | A64_DESC_AF | A64_DESC_UXN)
+#define RW_DATA (RAM_COMMON | A64_DESC_PXN)
+#define RO_DATA (RAM_COMMON | A64_DESC_PXN | A64_DESC_AP_RO)
+#define RO_CODE (RAM_COMMON | A64_DESC_AP_RO)
+#define RW_CODE (RAM_COMMON)
+#define DEVICE                                                                                     \
+	(A64_DESC_ATTRIDX(A64_ATTR_DEVICE) | A64_DESC_SH_INNER | A64_DESC_AF | A64_DESC_UXN |      \
+	 A64_DESC_PXN)
+#define ATTR_MASK (~A64_DESC_ADDR & ~A64_DESC_TYPE)
 
 /* kernel text, kernel data+bss, app text, app data. */
 static const struct guest_segment small_segs[] = {
@@ -257,9 +258,9 @@ static void test_no_space(void **state)
 	assert_int_equal(a64_pagetable__build(area, AREA_GPA, 8 * 4096, &map, A64_MMIO_PAGE,
 	                                      A64_VECTORS_GPA, &used),
 	                 -ENOSPC);
-	assert_int_equal(a64_pagetable__build(area, AREA_GPA, 0, &map, A64_MMIO_PAGE,
-	                                      A64_VECTORS_GPA, &used),
-	                 -ENOSPC);
+	assert_int_equal(
+	    a64_pagetable__build(area, AREA_GPA, 0, &map, A64_MMIO_PAGE, A64_VECTORS_GPA, &used),
+	    -ENOSPC);
 }
 
 /* Without fallback vectors the page is as the map says (read-only data). */
@@ -349,7 +350,8 @@ static void test_fault_instruction_aborts(void **state)
 	/* Execute from a PXN page (the data-abort WnR bit means nothing here). */
 	t = describe(A64_EC_IABT_CUR, 0x0e);
 	assert_string_equal(t.name, "instruction abort (page fault)");
-	assert_has(t.error, "(instruction fetch, permission fault (protection violation) at level 2)");
+	assert_has(t.error,
+	           "(instruction fetch, permission fault (protection violation) at level 2)");
 	assert_true(t.has_addr);
 
 	t = describe(A64_EC_IABT_CUR, 0x04);
@@ -367,10 +369,25 @@ static void test_fault_other_classes(void **state)
 	struct arch_fault_text t;
 
 	(void)state;
-	t = describe(A64_EC_BRK64, 0x3e8); /* __builtin_trap() */
-	assert_has(t.name, "BRK instruction");
-	assert_has(t.error, "brk #0x3e8");
+	t = describe(A64_EC_BRK64, 0x3e8);
+	assert_string_equal(t.name, "BRK instruction (trap: __builtin_trap())");
+	assert_string_equal(t.error, "ESR 0xf20003e8 (brk #0x3e8)");
 	assert_false(t.has_addr);
+	t = describe(A64_EC_BRK64, 0x5503); /* hexocc's division-by-zero check */
+	assert_has(t.name, "integer divide by zero");
+	t = describe(A64_EC_BRK64, 0x5516);
+	assert_has(t.name, "undefined-behaviour check");
+	t = describe(A64_EC_BRK64, 0x1);
+	assert_string_equal(t.name, "BRK instruction (breakpoint)");
+	assert_has(t.error, "brk #0x1");
+
+	/* Interrupts have no syndrome: the kernel's pseudo-classes. */
+	t = describe(HEXO_AARCH64_FAULT_IRQ, 0);
+	assert_string_equal(t.name, "unexpected IRQ (interrupts are masked)");
+	assert_string_equal(t.error, "");
+	assert_false(t.has_addr);
+	t = describe(HEXO_AARCH64_FAULT_FIQ, 0);
+	assert_has(t.name, "FIQ");
 
 	t = describe(A64_EC_UNKNOWN, 0);
 	assert_has(t.name, "undefined instruction");

@@ -140,8 +140,8 @@ static int elf_open(struct elf_view *v, const void *d, size_t size)
 	    v->d[EI_CLASS] != ELFCLASS64 || v->d[EI_DATA] != ELFDATA2LSB)
 		return -EINVAL;
 	memcpy(&v->eh, d, sizeof(v->eh));
-	if (v->eh.e_type != ET_REL || v->eh.e_shentsize != sizeof(Elf64_Shdr) ||
-	    !v->eh.e_shoff || !range_ok(size, v->eh.e_shoff, sizeof(Elf64_Shdr)))
+	if (v->eh.e_type != ET_REL || v->eh.e_shentsize != sizeof(Elf64_Shdr) || !v->eh.e_shoff ||
+	    !range_ok(size, v->eh.e_shoff, sizeof(Elf64_Shdr)))
 		return -EINVAL;
 	v->sh = (const void *)(v->d + v->eh.e_shoff);
 	s0 = shdr_at(v, 0);
@@ -155,8 +155,7 @@ static int elf_open(struct elf_view *v, const void *d, size_t size)
 }
 
 /* Section `name`'s contents, or -ENOENT. */
-static int elf_find(const struct elf_view *v, const char *name, const uint8_t **data,
-                    size_t *size)
+static int elf_find(const struct elf_view *v, const char *name, const uint8_t **data, size_t *size)
 {
 	Elf64_Shdr strs = shdr_at(v, v->shstrndx);
 	size_t len = strlen(name);
@@ -239,8 +238,7 @@ static char *section_name(const struct isa_target *t)
 	return xasprintf("%s%s", HEXO_OBJ_SECTION, t->name);
 }
 
-static int check_object(const char *what, const uint8_t *d, size_t size,
-                        const struct isa_target *t)
+static int check_object(const char *what, const uint8_t *d, size_t size, const struct isa_target *t)
 {
 	struct elf_view v;
 
@@ -339,8 +337,8 @@ static uint64_t ar_number(const uint8_t *field, size_t len)
 }
 
 /* A GNU long name "/123" from the "//" table, or a short "name/". */
-static void ar_name(const uint8_t *hdr, const uint8_t *longnames, size_t longnames_size,
-                    char *out, size_t out_size)
+static void ar_name(const uint8_t *hdr, const uint8_t *longnames, size_t longnames_size, char *out,
+                    size_t out_size)
 {
 	const uint8_t *src = hdr;
 	size_t max = 16, n = 0;
@@ -361,8 +359,9 @@ static void ar_name(const uint8_t *hdr, const uint8_t *longnames, size_t longnam
 }
 
 /*
- * Calls `fn` for each object member of the archive `d`. Index members ("/",
- * "/SYM64/", "__.SYMDEF...") and the long-name table ("//") are skipped.
+ * Calls `fn` for each member of the archive `d` (GNU or BSD format). Index
+ * members ("/", "/SYM64/", "__.SYMDEF...") and the long-name table ("//") are
+ * skipped.
  */
 static int ar_each(const char *path, const uint8_t *d, size_t size,
                    int (*fn)(const struct ar_member *m, void *ctx), void *ctx)
@@ -398,8 +397,7 @@ static int ar_each(const char *path, const uint8_t *d, size_t size,
 			longnames_size = m.size;
 			continue;
 		}
-		if (!memcmp(hdr, "/ ", 2) || !memcmp(hdr, "/SYM64/ ", 8) ||
-		    !memcmp(hdr, "__.SYMDEF", 9))
+		if (!memcmp(hdr, "/ ", 2) || !memcmp(hdr, "/SYM64/ ", 8))
 			continue;
 		if (!memcmp(hdr, "#1/", 3)) {
 			/* BSD: the name's length is in the header, the name starts the data. */
@@ -413,6 +411,8 @@ static int ar_each(const char *path, const uint8_t *d, size_t size,
 		} else {
 			ar_name(hdr, longnames, longnames_size, m.name, sizeof(m.name));
 		}
+		if (!strncmp(m.name, "__.SYMDEF", 9))
+			continue;
 		ret = fn(&m, ctx);
 		if (ret)
 			return ret;
@@ -431,14 +431,19 @@ struct archive_ctx {
 	struct strvec *out;
 };
 
+/* Members that are not ELF files (notes, ...) are left out, as ld.lld never
+ * loads them: they define no symbols. */
 static int extract_member(const struct ar_member *m, void *ctx)
 {
 	struct archive_ctx *a = ctx;
-	char *what = xasprintf("%s(%s)", a->path, m->name);
-	char *out = xasprintf("%s/%zu-%zu.%s.o", tmpdir_path(), a->index, a->member++,
-	                      a->t->name);
-	int ret = extract(what, m->data, m->size, a->t, out);
+	char *what, *out;
+	int ret;
 
+	if (m->size < SELFMAG || memcmp(m->data, ELFMAG, SELFMAG) != 0)
+		return 0;
+	what = xasprintf("%s(%s)", a->path, m->name);
+	out = xasprintf("%s/%zu-%zu.%s.o", tmpdir_path(), a->index, a->member++, a->t->name);
+	ret = extract(what, m->data, m->size, a->t, out);
 	if (!ret)
 		sv_push(a->out, out);
 	free(out);

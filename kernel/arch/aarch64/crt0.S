@@ -4,8 +4,8 @@
  * caches on, DAIF masked, X0 = boot info address and SP_EL1 = the exception
  * stack (docs/design.md, "Boot (aarch64)"). _start reads the virtual counter,
  * makes FP/SIMD usable with default controls, installs the vector table,
- * moves normal execution to SP_EL0 = boot_info.stack_top (exceptions keep
- * SP_EL1, so they always have a good stack) and calls
+ * unmasks SError, moves normal execution to SP_EL0 = boot_info.stack_top
+ * (exceptions keep SP_EL1, so they always have a good stack) and calls
  * kernel_main(boot info, t_entry). Nothing here touches the MMU set-up.
  */
 #include "aarch64.h"
@@ -27,6 +27,11 @@ _start:
 	add	x1, x1, :lo12:aarch64_vectors
 	msr	vbar_el1, x1
 	isb
+	/*
+	 * Unmask SError: one the hypervisor injects is reported as a fault
+	 * instead of staying pending for ever. IRQ, FIQ and debug stay masked.
+	 */
+	msr	daifclr, #4
 	/* Round to nearest, no flush-to-zero, default NaN off, no traps. */
 	msr	fpcr, xzr
 	msr	fpsr, xzr

@@ -36,7 +36,6 @@ static const char *const ec_names[64] = {
     [A64_EC_SOFTSTP_CUR] = "software step",
     [A64_EC_WATCHPT_LOW] = "watchpoint from EL0",
     [A64_EC_WATCHPT_CUR] = "watchpoint",
-    [A64_EC_BRK64] = "BRK instruction (trap, e.g. __builtin_trap)",
 };
 
 static bool is_abort(uint32_t ec)
@@ -121,6 +120,36 @@ static void describe_abort(uint32_t ec, uint64_t esr, char *buf, size_t len)
 	         (iss & A64_ISS_FNV) ? ", fault address not valid" : "");
 }
 
+/*
+ * BRK comments worth a name: clang's __builtin_trap() and its
+ * -fsanitize-trap checks (0x5500 + the check's number; hexocc traps integer
+ * division by zero on aarch64 this way, as x86-64 raises #DE).
+ */
+static const char *brk_text(uint32_t comment)
+{
+	switch (comment) {
+	case 0x3e8:
+		return "trap: __builtin_trap()";
+	case 0x5503:
+		return "integer divide by zero or overflow (-fsanitize-trap)";
+	default:
+		return (comment & 0xff00) == 0x5500 ? "undefined-behaviour check (-fsanitize-trap)"
+		                                    : NULL;
+	}
+}
+
+static void describe_brk(uint64_t esr, struct arch_fault_text *t)
+{
+	uint32_t comment = A64_ESR_ISS(esr) & 0xffff;
+	const char *what = brk_text(comment);
+
+	if (what)
+		snprintf(t->name, sizeof(t->name), "BRK instruction (%s)", what);
+	else
+		snprintf(t->name, sizeof(t->name), "BRK instruction (breakpoint)");
+	snprintf(t->error, sizeof(t->error), "ESR 0x%08" PRIx64 " (brk #0x%x)", esr, comment);
+}
+
 void arch__describe_fault(const struct hexo_hc_fault *f, struct arch_fault_text *t)
 {
 	uint32_t kind = f->kind & ~HEXO_FAULT_STACK_OVERFLOW;
@@ -135,6 +164,15 @@ void arch__describe_fault(const struct hexo_hc_fault *f, struct arch_fault_text 
 		t->has_addr = true;
 		return;
 	}
+	if (ec == HEXO_AARCH64_FAULT_IRQ || ec == HEXO_AARCH64_FAULT_FIQ) {
+		snprintf(t->name, sizeof(t->name), "unexpected %s (interrupts are masked)",
+		         ec == HEXO_AARCH64_FAULT_IRQ ? "IRQ" : "FIQ");
+		return;
+	}
+	if (ec == A64_EC_BRK64) {
+		describe_brk(f->error_code, t);
+		return;
+	}
 	if (ec < 64 && ec_names[ec])
 		snprintf(t->name, sizeof(t->name), "%s%s", ec_names[ec],
 		         is_abort(ec) && is_mmu_fault(A64_ISS_FSC(iss)) ? " (page fault)" : "");
@@ -144,13 +182,10 @@ void arch__describe_fault(const struct hexo_hc_fault *f, struct arch_fault_text 
 	if (is_abort(ec)) {
 		describe_abort(ec, f->error_code, t->error, sizeof(t->error));
 		t->has_addr = !(iss & A64_ISS_FNV);
-	} else if (ec == A64_EC_BRK64) {
-		snprintf(t->error, sizeof(t->error), "ESR 0x%08" PRIx64 " (brk #0x%x)", f->error_code,
-		         iss & 0xffff);
 	} else {
 		snprintf(t->error, sizeof(t->error), "ESR 0x%08" PRIx64, f->error_code);
 		/* FAR_EL1 holds the faulting address for these. */
-		t->has_addr = ec == A64_EC_PC_ALIGN || ec == A64_EC_WATCHPT_LOW ||
-		              ec == A64_EC_WATCHPT_CUR;
+		t->has_addr =
+		    ec == A64_EC_PC_ALIGN || ec == A64_EC_WATCHPT_LOW || ec == A64_EC_WATCHPT_CUR;
 	}
 }

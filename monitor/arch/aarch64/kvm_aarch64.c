@@ -44,7 +44,7 @@ const struct arch_info arch__info = {
 };
 
 /* KVM_{GET,SET}_ONE_REG ids. */
-#define CORE_REG(field) \
+#define CORE_REG(field)                                                                            \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | KVM_REG_ARM_CORE_REG(field))
 #define REG_PC     CORE_REG(regs.pc)
 #define REG_X0     CORE_REG(regs.regs[0])
@@ -67,24 +67,24 @@ const struct arch_info arch__info = {
 
 /* SCTLR_EL1: MMU, data and instruction caches on; RES1 bits of ARMv8.0
  * (11, 20, 22, 23, 28, 29: the v8.0 behaviour of later features). */
-#define SCTLR_M    (1ull << 0)
-#define SCTLR_C    (1ull << 2)
-#define SCTLR_I    (1ull << 12)
-#define SCTLR_RES1 ((1ull << 11) | (1ull << 20) | (1ull << 22) | (1ull << 23) | \
-                    (1ull << 28) | (1ull << 29))
+#define SCTLR_M (1ull << 0)
+#define SCTLR_C (1ull << 2)
+#define SCTLR_I (1ull << 12)
+#define SCTLR_RES1                                                                                 \
+	((1ull << 11) | (1ull << 20) | (1ull << 22) | (1ull << 23) | (1ull << 28) | (1ull << 29))
 
 /* TCR_EL1: TTBR0 walks of a 48-bit VA space, 4 KiB granule, write-back
  * inner shareable walks; TTBR1 walks disabled. */
-#define TCR_T0SZ(n)       ((uint64_t)(n) << 0)
-#define TCR_IRGN0_WBWA    (1ull << 8)
-#define TCR_ORGN0_WBWA    (1ull << 10)
-#define TCR_SH0_INNER     (3ull << 12)
-#define TCR_TG0_4K        (0ull << 14)
-#define TCR_T1SZ(n)       ((uint64_t)(n) << 16)
-#define TCR_EPD1          (1ull << 23)
-#define TCR_TG1_4K        (2ull << 30)
-#define TCR_IPS(n)        ((uint64_t)(n) << 32)
-#define TCR_IPS_48BIT     5u /* largest IPS a 4 KiB granule can use (without LPA2) */
+#define TCR_T0SZ(n)    ((uint64_t)(n) << 0)
+#define TCR_IRGN0_WBWA (1ull << 8)
+#define TCR_ORGN0_WBWA (1ull << 10)
+#define TCR_SH0_INNER  (3ull << 12)
+#define TCR_TG0_4K     (0ull << 14)
+#define TCR_T1SZ(n)    ((uint64_t)(n) << 16)
+#define TCR_EPD1       (1ull << 23)
+#define TCR_TG1_4K     (2ull << 30)
+#define TCR_IPS(n)     ((uint64_t)(n) << 32)
+#define TCR_IPS_48BIT  5u /* largest IPS a 4 KiB granule can use (without LPA2) */
 
 #define CPACR_FPEN_ALL (3ull << 20) /* no FP/SIMD traps at EL1 or EL0 */
 
@@ -92,6 +92,7 @@ const struct arch_info arch__info = {
 #define MIN_IPA_BITS         32
 
 _Static_assert(HEXO_MEM_MAX <= HEXO_AARCH64_MMIO_BASE, "RAM below the hypercall page");
+_Static_assert(HEXO_HC_MAX <= A64_MMIO_SLOTS, "every hypercall has a slot");
 
 int arch__vm_type(struct hexo_vm *vm, unsigned long *type)
 {
@@ -246,8 +247,9 @@ int arch__clock_hz(struct hexo_vm *vm, uint64_t *hz)
 
 	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
 	if (!freq)
-		return vm__error(vm, -ENODEV, "CNTFRQ_EL0 is 0: the firmware did not set the "
-		                              "generic timer's frequency");
+		return vm__error(vm, -ENODEV,
+		                 "CNTFRQ_EL0 is 0: the firmware did not set the "
+		                 "generic timer's frequency");
 	*hz = freq;
 	return 0;
 }
@@ -267,9 +269,10 @@ int arch__decode_hypercall(struct hexo_vm *vm, uint64_t *nr, hexo_gpa_t *arg)
 	if (run->exit_reason != KVM_EXIT_MMIO)
 		return 0;
 	if (!run->mmio.is_write || run->mmio.len != 8 || addr < A64_MMIO_PAGE ||
-	    off >= HEXO_PAGE_SIZE || off % 8)
+	    off >= A64_MMIO_SLOTS * 8 || off % 8)
 		return vm__error(vm, -EINVAL,
-		                 "MMIO %s of %u bytes at 0x%" PRIx64 " is not a hypercall (a 64-bit "
+		                 "MMIO %s of %u bytes at 0x%" PRIx64
+		                 " is not a hypercall (a 64-bit "
 		                 "store to 0x%llx + number * 8)",
 		                 run->mmio.is_write ? "write" : "read", run->mmio.len, addr,
 		                 HEXO_AARCH64_MMIO_BASE);

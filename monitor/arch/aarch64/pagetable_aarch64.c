@@ -40,8 +40,8 @@ static uint64_t *pt_new(struct pt_alloc *a, hexo_gpa_t *gpa)
 
 uint64_t a64_pagetable__ram_attrs(unsigned perm)
 {
-	uint64_t d = A64_DESC_ATTRIDX(A64_ATTR_NORMAL) | A64_DESC_SH_INNER | A64_DESC_AF |
-	             A64_DESC_UXN;
+	uint64_t d =
+	    A64_DESC_ATTRIDX(A64_ATTR_NORMAL) | A64_DESC_SH_INNER | A64_DESC_AF | A64_DESC_UXN;
 
 	if (!(perm & MEM_W))
 		d |= A64_DESC_AP_RO;
@@ -99,7 +99,8 @@ static int pt_fill(struct pt_alloc *a, uint64_t *table, uint64_t base, int level
 		if (!contains(start, end, sp->mmio) &&
 		    !(sp->vectors && contains(start, end, sp->vectors)) &&
 		    memmap__uniform(map, start, end, &perm) && (perm == 0 || level >= 1)) {
-			table[i] = perm ? start | a64_pagetable__ram_attrs(perm) | A64_DESC_BLOCK : 0;
+			table[i] =
+			    perm ? start | a64_pagetable__ram_attrs(perm) | A64_DESC_BLOCK : 0;
 			continue;
 		}
 		child = pt_new(a, &child_gpa);

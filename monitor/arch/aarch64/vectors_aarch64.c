@@ -25,6 +25,7 @@ _Static_assert(A64_VECTORS_FAULT_GPA < (1u << 32), "two 16-bit halves");
 _Static_assert(HEXO_AARCH64_MMIO_BASE == 0x80ull << 32, "movz #0x80, lsl #32");
 _Static_assert(A64_VECTORS_GPA % 2048 == 0, "VBAR_EL1 needs 2 KiB alignment");
 
+/* clang-format off */
 __asm__(".pushsection .rodata.a64_early_vectors, \"a\"\n"
         ".balign 2048\n"
         ".global a64_early_vectors\n"
@@ -36,22 +37,23 @@ __asm__(".pushsection .rodata.a64_early_vectors, \"a\"\n"
         ".org a64_early_vectors + 0x800\n"
         "1:	movz x1, #(" XSTR(A64_VECTORS_FAULT_GPA) ") & 0xffff\n"
         "	movk x1, #(" XSTR(A64_VECTORS_FAULT_GPA) ") >> 16, lsl #16\n"
-        "	mov w2, #2\n"       /* kind = HEXO_FAULT_AARCH64_EC */
+        "	mov w2, #2\n"             /* kind = HEXO_FAULT_AARCH64_EC */
         "	mrs x3, esr_el1\n"
-        "	ubfx x4, x3, #26, #6\n" /* vector = EC */
+        "	ubfx x4, x3, #26, #6\n"   /* vector = EC */
         "	stp w2, w4, [x1]\n"
-        "	mrs x5, elr_el1\n"  /* pc */
-        "	mrs x6, far_el1\n"  /* addr */
+        "	mrs x5, elr_el1\n"        /* pc */
+        "	mrs x6, far_el1\n"        /* addr */
         "	stp x5, x6, [x1, #8]\n"
-        "	mrs x7, spsr_el1\n" /* flags */
-        "	mov x5, sp\n"       /* sp: SP_EL1 if the fault came from EL1h, */
+        "	mrs x7, spsr_el1\n"       /* flags */
+        "	mov x5, sp\n"             /* sp: SP_EL1 if the fault came from EL1h, */
         "	tbnz x7, #0, 2f\n"
-        "	mrs x5, sp_el0\n"   /* else SP_EL0 */
-        "2:	stp x3, x5, [x1, #24]\n" /* error_code = ESR, sp */
+        "	mrs x5, sp_el0\n"         /* else SP_EL0 */
+        "2:	stp x3, x5, [x1, #24]\n"  /* error_code = ESR, sp */
         "	str x7, [x1, #40]\n"
         "	movz x8, #0x80, lsl #32\n"
-        "	str x1, [x8, #16]\n" /* HEXO_HC_FAULT: the monitor stops the guest */
+        "	str x1, [x8, #16]\n"      /* HEXO_HC_FAULT: the monitor stops the guest */
         "3:	b 3b\n"
         ".global a64_early_vectors_end\n"
         "a64_early_vectors_end:\n"
         ".popsection\n");
+/* clang-format on */
