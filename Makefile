@@ -25,8 +25,15 @@ GUEST_CC    ?= clang
 GUEST_AR    ?= llvm-ar
 GUEST_LD    ?= ld.lld
 # Flags every guest object gets, on every ISA (kernel, runtime, newlib, app).
+# -fsigned-char: char is signed on x86-64 but unsigned on aarch64 by default.
 GUEST_COMMON_CFLAGS := -ffunction-sections -fdata-sections -ffp-contract=off \
-                       -fno-pic -fno-pie -fno-stack-protector -fno-plt
+                       -fno-pic -fno-pie -fno-stack-protector -fsigned-char
+# ... and per ISA. long double is IEEE quad on both (x86-64's default is the
+# 80-bit x87 format), so its values and their bytes in memory are the same.
+# No outline atomics on aarch64: they call libgcc helpers that need Linux's
+# getauxval.
+GUEST_ISA_CFLAGS_x86_64  := -mcmodel=small -mlong-double-128
+GUEST_ISA_CFLAGS_aarch64 := -mno-outline-atomics
 
 GUEST_ISAS := x86_64 aarch64
 

@@ -13,11 +13,8 @@ KERNEL_TARGET_x86_64 := x86_64-unknown-none-elf
 KERNEL_TARGET_aarch64 := aarch64-unknown-none-elf
 # Red zone kept on x86-64: no interrupts, and every exception switches to the
 # IST1 stack, so nothing writes below a live RSP.
-KERNEL_ARCH_CFLAGS_x86_64 := -mcmodel=small
-# No outline atomics: they call libgcc helpers that need Linux's getauxval
-# (docs/newlib.md). No -mstrict-align: the MMU is on and memory is Normal, so
+# No -mstrict-align on aarch64: the MMU is on and memory is Normal, so
 # unaligned accesses are allowed, as on x86-64.
-KERNEL_ARCH_CFLAGS_aarch64 := -mno-outline-atomics
 # Arch files run before the FPU is usable or under an instruction emulator
 # without x87/SSE (kernel/arch/x86_64/cpl0.c): general registers only.
 KERNEL_NOFPU_x86_64 := cpl0
@@ -32,7 +29,7 @@ guest-runtime: kernel
 # $(1) = ISA
 define KERNEL_RULES
 KERNEL_CC_$(1) := $(GUEST_CC) --target=$(KERNEL_TARGET_$(1)) $(KERNEL_CFLAGS) \
-                  $(KERNEL_ARCH_CFLAGS_$(1))
+                  $(GUEST_ISA_CFLAGS_$(1))
 KERNEL_CORE_OBJS_$(1) := $(KERNEL_CORE_SRCS:kernel/%.c=$(OBJ)/kernel/$(1)/core/%.o)
 KERNEL_ARCH_SRCS_$(1) := $(filter-out %/crt0.S %.ld.S,$(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S))
 KERNEL_ARCH_OBJS_$(1) := $$(patsubst kernel/arch/$(1)/%,$(OBJ)/kernel/$(1)/arch/%.o, \

@@ -12,7 +12,7 @@ packages=(
 	libjson-c-dev                  # --json output
 	libcmocka-dev                  # host-side unit tests
 	xz-utils                       # to unpack newlib's source tarball
-	libclang-rt-14-dev             # x86-64 guest compiler runtime (builtins)
+	libgcc-12-dev                  # x86-64 guest compiler runtime (libgcc.a)
 	libgcc-12-dev-arm64-cross      # aarch64 guest compiler runtime (libgcc.a)
 	libsodium-dev                  # hexod: HMAC handshake, nonces, hashes
 	gcc-aarch64-linux-gnu          # hexod: aarch64 libc/crt for the static board agent

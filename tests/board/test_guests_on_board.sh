@@ -29,7 +29,7 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$root"
+cd "$root" || exit 2
 
 HEXO=${HEXO:-$root/build/bin/hexo}
 HEXOCC=${HEXOCC:-$root/build/bin/hexocc}
@@ -148,10 +148,6 @@ done
 
 boot_board() {
 	local out err t0 t1
-	if ! command -v "${HEXO_QEMU:-qemu-system-aarch64}" >/dev/null; then
-		record SKIP "board guests: qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)"
-		finish
-	fi
 	STATE=$(mktemp -d /tmp/hexo-board-guests.XXXXXX)
 	export HEXO_STATE=$STATE
 	NODE=bg$$
@@ -179,7 +175,6 @@ boot_board() {
 CASE_NAME=
 CASE_FAILS=()
 CASE_KEEP=()
-needs_kvm=1
 RUN_STATUS=
 RUN_OUT=
 RUN_ERR=
@@ -340,7 +335,6 @@ case_end() {
 		case_details
 	fi
 	CASE_NAME=
-	needs_kvm=1
 }
 
 # ------------------------------------------------------------ the tests --
@@ -405,9 +399,9 @@ default_case() {
 
 # Boot-to-main and start-to-exit of a trivial guest on the board (--stats).
 board_timing() {
-	local img=$TEST_OUT/argv/argv.hexo err=$TEST_OUT/timing.err i main=() wall=()
+	local img=$TEST_OUT/argv/argv.hexo err=$TEST_OUT/timing.err main=() wall=()
 	[[ -f $img ]] || return 0
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		(cd "$EMPTY_CWD" && "$HEXO" run --on "$NODE" --stats "$img") >/dev/null 2>"$err" || return 0
 		main+=("$(awk '/guest boot to main\(\)/ { print $(NF-1) }' "$err")")
 		wall+=("$(awk '/total wall time/ { print $(NF-1) }' "$err")")
@@ -415,6 +409,11 @@ board_timing() {
 	say "board timing (argv test, 5 runs, ms): guest boot to main() ${main[*]};" \
 		"start to exit (monitor wall time) ${wall[*]}"
 }
+
+if [[ -z $NODE ]] && ! command -v "${HEXO_QEMU:-qemu-system-aarch64}" >/dev/null; then
+	record SKIP "board guests: qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)"
+	finish
+fi
 
 EMPTY_CWD=$TEST_OUT/.cwd.$$
 rm -rf "$EMPTY_CWD"

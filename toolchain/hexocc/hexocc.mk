@@ -8,8 +8,10 @@ HEXOCC_GEN  := $(OBJ)/toolchain/hexocc/gen/guest_flags.h
 
 $(HEXOCC_GEN): Makefile toolchain/hexocc/hexocc.mk
 	@mkdir -p $(@D)
-	@printf '%s\n' '/* Generated from GUEST_COMMON_CFLAGS in the top Makefile. */' \
+	@printf '%s\n' '/* Generated from GUEST_COMMON_CFLAGS and GUEST_ISA_CFLAGS_* in the top Makefile. */' \
 		'#define HEXOCC_GUEST_COMMON_CFLAGS $(foreach f,$(GUEST_COMMON_CFLAGS),"$(f)",)' \
+		'#define HEXOCC_GUEST_CFLAGS_x86_64 $(foreach f,$(GUEST_ISA_CFLAGS_x86_64),"$(f)",)' \
+		'#define HEXOCC_GUEST_CFLAGS_aarch64 $(foreach f,$(GUEST_ISA_CFLAGS_aarch64),"$(f)",)' \
 		> $@.tmp && mv $@.tmp $@
 
 $(OBJ)/toolchain/hexocc/target.o: $(HEXOCC_GEN)

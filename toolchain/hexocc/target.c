@@ -20,19 +20,18 @@
 #include "hexocc.h"
 #include "guest_flags.h" /* generated from GUEST_COMMON_CFLAGS (top Makefile) */
 
-static const char *const x86_64_cflags[] = {"-mcmodel=small", NULL};
 /*
- * No outline atomics: they call libgcc helpers that need Linux's getauxval
- * (docs/newlib.md). No -mstrict-align: guest memory is Normal memory with
- * the MMU on, so unaligned accesses work as on x86-64.
+ * Per-ISA flags: those every guest object gets (GUEST_ISA_CFLAGS_<isa> in the
+ * top Makefile, shared with the kernel and newlib), then app-only ones.
  *
  * An integer division by zero faults on x86-64 (#DE) but gives 0 on aarch64;
  * a job must not carry on with made-up values on one ISA only, so on aarch64
  * it traps too: a zero test before each division, `brk #0x5503` when it is
  * zero (the crash report's BRK comment; 3 = clang's DivremOverflow check).
  */
+static const char *const x86_64_cflags[] = {HEXOCC_GUEST_CFLAGS_x86_64 NULL};
 static const char *const aarch64_cflags[] = {
-    "-mno-outline-atomics",
+    HEXOCC_GUEST_CFLAGS_aarch64
     "-fsanitize=integer-divide-by-zero",
     "-fsanitize-trap=integer-divide-by-zero",
     NULL,
@@ -50,20 +49,6 @@ const struct isa_target hexo_targets[] = {
 const size_t hexo_n_targets = sizeof(hexo_targets) / sizeof(hexo_targets[0]);
 
 static const char *const guest_common_cflags[] = {HEXOCC_GUEST_COMMON_CFLAGS NULL};
-
-/*
- * char is signed on x86-64 and unsigned on aarch64 by default: every guest
- * object gets -fsigned-char, as newlib does (docs/newlib.md), unless
- * GUEST_COMMON_CFLAGS already picks a signedness.
- */
-static bool common_flags_pick_char_sign(void)
-{
-	for (const char *const *f = guest_common_cflags; *f; f++) {
-		if (!strcmp(*f, "-fsigned-char") || !strcmp(*f, "-funsigned-char"))
-			return true;
-	}
-	return false;
-}
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -171,8 +156,6 @@ int guest_cc_command(struct strvec *cmd, const struct isa_target *t)
 	sv_pushf(cmd, "%s/include", res);
 	for (const char *const *f = guest_common_cflags; *f; f++)
 		sv_push(cmd, *f);
-	if (!common_flags_pick_char_sign())
-		sv_push(cmd, "-fsigned-char");
 	for (const char *const *f = t->cflags; *f; f++)
 		sv_push(cmd, *f);
 	sv_push(cmd, "-D__hexo__");

@@ -20,6 +20,9 @@ cc=${NEWLIB_CC:-clang}
 ar=${NEWLIB_AR:-llvm-ar}
 ranlib=${NEWLIB_RANLIB:-llvm-ranlib}
 cflags=${NEWLIB_CFLAGS:--O2 -g0}
+# Per-ISA additions (the top Makefile's GUEST_ISA_CFLAGS_<isa>).
+isa_cflags_x86_64=${NEWLIB_CFLAGS_x86_64:-}
+isa_cflags_aarch64=${NEWLIB_CFLAGS_aarch64:-}
 tarball=${NEWLIB_TARBALL:-/usr/src/newlib/newlib-3.3.0.tar.xz}
 cache_root=${HEXO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hexo}
 
@@ -36,6 +39,11 @@ config_opts=(
 	--enable-newlib-io-long-double
 	--enable-newlib-io-c99-formats
 )
+
+isa_cflags() {
+	local v="isa_cflags_$1"
+	echo "${!v:-}"
+}
 
 die() {
 	echo "newlib: $*" >&2
@@ -68,6 +76,7 @@ cache_dir() {
 		"${cc%% *}" --version | head -n 1
 		"$ar" --version 2>/dev/null | head -n 2
 		echo "cflags=$cflags"
+		echo "x86_64=$isa_cflags_x86_64 aarch64=$isa_cflags_aarch64"
 		echo "math=$math_defs"
 		echo "config=${config_opts[*]}"
 		(cd "$here" && find . -type f | LC_ALL=C sort | xargs sha256sum)
@@ -220,7 +229,7 @@ build_isa() {
 		--target="$triple" --prefix=/hexo \
 		"${config_opts[@]}" \
 		CC_FOR_TARGET="$tcc" \
-		CFLAGS_FOR_TARGET="$cflags $math_defs" \
+		CFLAGS_FOR_TARGET="$cflags $(isa_cflags "$isa") $math_defs" \
 		AR_FOR_TARGET="$ar" \
 		RANLIB_FOR_TARGET="$ranlib" \
 		AS_FOR_TARGET="$tcc -c" \
