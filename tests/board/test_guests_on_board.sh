@@ -39,10 +39,7 @@ GUEST_DIR=$root/tests/guest
 BOARD_MEM=${HEXO_BOARD_MEM:-2G}
 
 declare -A KNOWN=(
-	[faults/div-zero]="ISA: integer division by zero does not trap on aarch64 (x86-64: #DE); C leaves it undefined"
-	[faults/mod-zero]="ISA: integer division by zero does not trap on aarch64 (x86-64: #DE); C leaves it undefined"
 	[faults/div-overflow]="ISA: INT_MIN / -1 does not trap on aarch64 (x86-64: #DE); C leaves it undefined"
-	[faults/trap]="ISA: check.sh wants the x86-64 exception name (#UD, invalid opcode); aarch64 reports a BRK instruction"
 	[env/with-env]="run --on: --env NAME (no value) is looked up in the node's environment, not in hexo's"
 	[escape/escape]="run --on: warns on stderr about the job directory's symlinks, which it does not send"
 	[escape/escape-fake-passwd]="run --on: warns on stderr about the job directory's symlinks, which it does not send"

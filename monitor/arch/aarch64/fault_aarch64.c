@@ -128,7 +128,8 @@ static void describe_abort(uint32_t ec, uint64_t esr, char *buf, size_t len)
 static const char *brk_text(uint32_t comment)
 {
 	switch (comment) {
-	case 0x3e8:
+	case 0x1:   /* clang */
+	case 0x3e8: /* gcc */
 		return "trap: __builtin_trap()";
 	case 0x5503:
 		return "integer divide by zero or overflow (-fsanitize-trap)";

@@ -33,7 +33,7 @@ fault_case exec-data "$pf" addr 'instruction fetch|execute'
 fault_case outside-read "$pf" addr
 fault_case outside-write "$pf" addr
 fault_case stack-overflow 'stack overflow'
-fault_case trap 'invalid opcode|#UD|vector 6'
+fault_case trap 'invalid opcode|#UD|vector 6|BRK instruction'
 fault_case div-zero 'divide|#DE|vector 0'
 fault_case div-overflow 'divide|#DE|vector 0'
 fault_case mod-zero 'divide|#DE|vector 0'
