@@ -1,9 +1,12 @@
 # make bench: start-up time of a trivial guest and compute speed of the
-# kernels in bench/kernels/, hexo against native Linux, in one run
-# (scripts/bench.sh). Prints the tables and writes build/bench/results.json;
-# docs/PERFORMANCE.md records a run. Needs /dev/kvm.
+# kernels in bench/kernels/, hexo against native Linux, then the same on one
+# emulated ARM64 board (boot, start-to-exit through `hexo run --on`, slowdown
+# per kernel; skipped with the reason without qemu-system-aarch64 or the
+# arm64 kernel), in one run (scripts/bench.sh). Prints the tables and writes
+# build/bench/results.json; docs/PERFORMANCE.md records a run. Needs /dev/kvm.
 #   make bench BENCH_ARGS="--reps 9"     more repetitions
 #   make bench BENCH_ARGS=--quick         a fast smoke test of the harness
+#   make bench BENCH_ARGS="--only board"  one section (startup|compute|board)
 
 BENCH_OUT := $(BUILD)/bench
 BENCH_TIMER := $(BENCH_OUT)/hexo-time
