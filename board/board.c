@@ -415,6 +415,28 @@ struct wait {
 	char agent[128]; /* what the agent's PONG said */
 };
 
+/*
+ * A PING that failed in transport (nothing listens yet, the connection was
+ * dropped, no answer in time) is tried again; an answer from the agent that
+ * refuses us (wrong secret, another protocol version) is final.
+ */
+static int ping_verdict(int ret)
+{
+	switch (ret) {
+	case 0:
+		return 0;
+	case -ECONNREFUSED:
+	case -ECONNRESET:
+	case -EPIPE:
+	case -ETIMEDOUT:
+	case -EINTR:
+	case -EAGAIN:
+		return -EAGAIN;
+	default:
+		return ret;
+	}
+}
+
 static int wait_step(struct wait *w, int *marked, char *err, size_t errlen)
 {
 	if (!board_qemu_alive(w->vm->pid, w->vm->dir)) {
@@ -429,9 +451,8 @@ static int wait_step(struct wait *w, int *marked, char *err, size_t errlen)
 		return -EAGAIN;
 	if (!w->secret)
 		return 0;
-	return board_agent_ping(w->vm->port, w->secret, w->agent, sizeof(w->agent), err, errlen)
-	           ? -EAGAIN
-	           : 0;
+	return ping_verdict(board_agent_ping(w->vm->port, w->secret, w->agent, sizeof(w->agent),
+					     err, errlen));
 }
 
 /* Returns 0 once the agent answers a PING (without one: hexo-init is ready). */
