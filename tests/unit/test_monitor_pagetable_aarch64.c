@@ -377,9 +377,11 @@ static void test_fault_other_classes(void **state)
 	assert_has(t.name, "integer divide by zero");
 	t = describe(A64_EC_BRK64, 0x5516);
 	assert_has(t.name, "undefined-behaviour check");
-	t = describe(A64_EC_BRK64, 0x1);
+	t = describe(A64_EC_BRK64, 0x1); /* clang's __builtin_trap() */
+	assert_has(t.name, "__builtin_trap()");
+	t = describe(A64_EC_BRK64, 0x7);
 	assert_string_equal(t.name, "BRK instruction (breakpoint)");
-	assert_has(t.error, "brk #0x1");
+	assert_has(t.error, "brk #0x7");
 
 	/* Interrupts have no syndrome: the kernel's pseudo-classes. */
 	t = describe(HEXO_AARCH64_FAULT_IRQ, 0);
