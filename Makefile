@@ -3,7 +3,8 @@
 #   kernel/kernel.mk          library OS (per ISA)
 #   lib/lib.mk                host library shared by hexo and hexocc
 #   monitor/monitor.mk        the `hexo` command (monitor)
-#   toolchain/hexocc/hexocc.mk  the `hexocc` compiler driver
+#   toolchain/hexocc/hexocc.mk  the `hexocc` compiler driver (with toolchain/align)
+#   toolchain/irsect/irsect.mk  hexo-irsect, the IR section tool hexocc runs
 #   tests/tests.mk            make test
 #   bench/bench.mk            make bench
 # User-facing programs go to build/bin/, guest runtime files that hexocc
@@ -50,6 +51,7 @@ include hexod/hexod.mk
 include board/board.mk
 include monitor/monitor.mk
 include toolchain/hexocc/hexocc.mk
+include toolchain/irsect/irsect.mk
 include tests/tests.mk
 include bench/bench.mk
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * Client side of the hexod protocol (lib/proto.h): connect, authenticate,
- * upload a job, stream its output, download what it changed.
+ * Client side of the hexod protocol (lib/proto.h): check the job locally,
+ * connect, authenticate, upload the job, stream its output and our stdin,
+ * download what it changed.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -14,16 +16,22 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "image_file.h"
 #include "proto.h"
 #include "proto_fs.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
+#define STDIN_CHUNK        65536
+#define BACKGROUND_POLL_MS 250
 
 struct upfile {
 	char *path;
+	unsigned kind; /* enum hexo_file_kind */
+	unsigned mode; /* folders */
 };
 
 struct client {
@@ -37,12 +45,22 @@ struct client {
 	/* upload */
 	struct upfile *files;
 	size_t n_files, cap_files;
+	uint64_t bytes;
 	const char *dir;
+	const struct hexo_remote_opts *o;
 	/* download */
 	int dirfd, outfd, tmpdir;
 	char tmp[64];
 	char cur[HEXO_PROTO_PATH_MAX];
 	uint64_t left;
+	mode_t umask;
+	/* while the job runs: our stdin forwarded, CLOSED when our output is */
+	uint32_t closed_fds; /* HEXO_RUN_F_NO_*: fds we were started without */
+	bool in_open, in_tty;
+	bool out_closed[3];
+	uint8_t *q; /* frames being sent (non-blocking): a STDIN, CLOSED ones */
+	size_t q_len, q_off;
+	bool q_dead; /* sending failed: nothing more is sent */
 };
 
 static int fail(struct client *c, int ret, const char *fmt, ...)
@@ -123,20 +141,48 @@ static int client_connect(struct client *c)
 	return 0;
 }
 
-static int client_open(struct client *c, const struct hexo_node *n, int timeout_ms, char *err,
+/*
+ * fds 0, 1 and 2 we were started without get /dev/null, so no socket or
+ * file of ours lands on them (and gets the job's output); stdin is then
+ * not forwarded.
+ */
+static void std_fds(struct client *c)
+{
+	static const uint32_t none[3] = {HEXO_RUN_F_NO_STDIN, HEXO_RUN_F_NO_STDOUT,
+	                                 HEXO_RUN_F_NO_STDERR};
+
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		c->closed_fds |= none[fd];
+		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+			break;
+	}
+	c->in_open = !(c->closed_fds & HEXO_RUN_F_NO_STDIN);
+	c->in_tty = c->in_open && isatty(0);
+}
+
+static int client_init(struct client *c, const struct hexo_node *n, int timeout_ms, char *err,
                        size_t errlen)
 {
-	char herr[512];
-	int ret;
-
 	*c = (struct client){
 	    .n = n, .fd = -1, .dirfd = -1, .outfd = -1, .tmpdir = -1, .err = err, .errlen = errlen};
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+	c->umask = umask(0);
+	umask(c->umask);
 	if (hexo_secret_parse(n->secret, c->key))
 		return fail(c, -EINVAL, "bad secret in the node registry: add the node again");
 	c->buf = malloc(HEXO_PROTO_MAX_FRAME);
 	if (!c->buf)
 		return fail(c, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static int client_auth(struct client *c)
+{
+	char herr[512];
+	int ret;
+
 	ret = client_connect(c);
 	if (ret)
 		return ret;
@@ -161,6 +207,7 @@ static void client_close(struct client *c)
 		free(c->files[i].path);
 	free(c->files);
 	free(c->buf);
+	free(c->q);
 	memset(c->key, 0, sizeof(c->key));
 }
 
@@ -194,7 +241,9 @@ int hexo_remote_ping(const struct hexo_node *n, struct hexo_remote_info *info, i
 	char derr[256];
 	int ret;
 
-	ret = client_open(&c, n, timeout_ms, err, errlen);
+	ret = client_init(&c, n, timeout_ms, err, errlen);
+	if (!ret)
+		ret = client_auth(&c);
 	if (!ret)
 		ret = hexo_frame_send(c.fd, HEXO_F_PING, 0, NULL, 0, hexo_deadline(c.timeout_ms));
 	if (!ret)
@@ -214,20 +263,65 @@ int hexo_remote_ping(const struct hexo_node *n, struct hexo_remote_info *info, i
 
 /* --- upload -------------------------------------------------------------- */
 
+static void not_sending(struct client *c, const char *rel, const char *why)
+{
+	fprintf(stderr, "hexo: warning: not sending '%s/%s' to node '%s': %s\n", c->dir, rel,
+	        c->n->name, why);
+}
+
+/* Too much for the job directory the user did not choose. */
+static int dot_too_big(struct client *c, const char *what)
+{
+	snprintf(c->err, c->errlen,
+	         "the current directory (the job directory without --dir) has more than %s to "
+	         "send to node '%s': give the job its own folder with --dir DIR",
+	         what, c->n->name);
+	return -E2BIG;
+}
+
+/* hexo_tree_walk() callback: the files, folders and symlinks to upload. */
 static int list_file(const char *rel, const struct stat *st, void *arg)
 {
 	struct client *c = arg;
+	bool dot = c->o && c->o->default_dir;
 	struct upfile *nf;
+	unsigned kind;
+	char what[64];
 
-	if (!S_ISREG(st->st_mode) || !hexo_proto_path_valid(rel)) {
-		fprintf(stderr, "hexo: warning: not sending '%s/%s' to node '%s': %s\n", c->dir,
-		        rel, c->n->name,
-		        S_ISREG(st->st_mode) ? "file name not allowed" : "not a regular file");
+	if (S_ISREG(st->st_mode)) {
+		kind = HEXO_FILE_REG;
+	} else if (S_ISDIR(st->st_mode)) {
+		kind = HEXO_FILE_DIR;
+	} else if (S_ISLNK(st->st_mode)) {
+		kind = HEXO_FILE_SYMLINK;
+	} else {
+		/* sockets, fifos, devices: nothing a job can use on another machine */
+		if (c->o && c->o->verbose)
+			not_sending(c, rel, "not a regular file, folder or symlink");
 		return 0;
+	}
+	if (!hexo_proto_path_valid(rel)) {
+		not_sending(c, rel, "file name not allowed");
+		return 0;
+	}
+	if (dot && c->n_files >= HEXO_REMOTE_DOT_MAX_FILES) {
+		snprintf(what, sizeof(what), "%u files and folders", HEXO_REMOTE_DOT_MAX_FILES);
+		return dot_too_big(c, what);
 	}
 	if (c->n_files >= HEXO_PROTO_MAX_FILES)
 		return fail(c, -E2BIG, "job folder '%s' has more than %u files", c->dir,
 		            HEXO_PROTO_MAX_FILES);
+	if (kind == HEXO_FILE_REG && faccessat(c->dirfd, rel, R_OK, AT_EACCESS) < 0 &&
+	    (errno == EACCES || errno == EPERM)) {
+		/* the job could not read it locally either; it does not stop the job */
+		not_sending(c, rel, strerror(errno));
+		return 0;
+	}
+	if (kind == HEXO_FILE_REG) {
+		c->bytes += (uint64_t)st->st_size;
+		if (dot && c->bytes > HEXO_REMOTE_DOT_MAX_BYTES)
+			return dot_too_big(c, "1 GiB");
+	}
 	if (c->n_files == c->cap_files) {
 		c->cap_files = c->cap_files ? 2 * c->cap_files : 32;
 		nf = realloc(c->files, c->cap_files * sizeof(*nf));
@@ -235,6 +329,7 @@ static int list_file(const char *rel, const struct stat *st, void *arg)
 			return fail(c, -ENOMEM, "out of memory");
 		c->files = nf;
 	}
+	c->files[c->n_files] = (struct upfile){.kind = kind, .mode = st->st_mode & 0777};
 	c->files[c->n_files].path = strdup(rel);
 	if (!c->files[c->n_files].path)
 		return fail(c, -ENOMEM, "out of memory");
@@ -290,30 +385,112 @@ static int send_data(struct client *c, int fd, uint64_t size, const char *what)
 	return 0;
 }
 
-static int send_one_file(struct client *c, int rootfd, const char *path)
+/* A symlink's target, read without following anything. */
+static int read_link(struct client *c, int rootfd, const char *path, char *buf, size_t size)
 {
-	struct hexo_msg_file f = {.path = path};
+	const char *base;
+	ssize_t n;
+	int dfd;
+
+	dfd = hexo_tree_parent(rootfd, path, 0, &base);
+	n = dfd < 0 ? dfd : readlinkat(dfd, base, buf, size);
+	if (n < 0 && dfd >= 0)
+		n = -errno;
+	if (dfd >= 0)
+		close(dfd);
+	if (n >= 0 && (n == 0 || (size_t)n >= size || memchr(buf, 0, (size_t)n)))
+		n = -ENAMETOOLONG;
+	if (n < 0)
+		return fail(c, (int)n, "'%s/%s': %s", c->dir, path, strerror((int)-n));
+	return (int)n;
+}
+
+static int send_one_file(struct client *c, int rootfd, const struct upfile *u)
+{
+	struct hexo_msg_file f = {.path = u->path, .mode = u->mode, .kind = u->kind};
+	char target[HEXO_PROTO_PATH_MAX];
 	struct hexo_buf b = {0};
 	struct stat st;
-	int fd, ret;
+	int fd = -1, ret;
 
-	fd = hexo_tree_open_read(rootfd, path);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		ret = fd < 0 ? fd : -errno;
-		if (fd >= 0)
-			close(fd);
-		return fail(c, ret, "'%s/%s': %s", c->dir, path, strerror(-ret));
+	if (u->kind == HEXO_FILE_REG) {
+		fd = hexo_tree_open_read(rootfd, u->path);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			ret = fd < 0 ? fd : -errno;
+			if (fd >= 0)
+				close(fd);
+			return fail(c, ret, "'%s/%s': %s", c->dir, u->path, strerror(-ret));
+		}
+		f.size = (uint64_t)st.st_size;
+		f.mode = st.st_mode & 0777;
+	} else if (u->kind == HEXO_FILE_SYMLINK) {
+		ret = read_link(c, rootfd, u->path, target, sizeof(target));
+		if (ret < 0)
+			return ret;
+		f.size = (uint64_t)ret;
 	}
-	f.size = (uint64_t)st.st_size;
-	f.mode = st.st_mode & 0777;
 	ret = hexo_msg_file_encode(&b, &f);
 	if (!ret)
 		ret = send_frame(c, HEXO_F_FILE, b.p, b.len);
 	hexo_buf_free(&b);
-	if (!ret)
-		ret = send_data(c, fd, f.size, path);
-	close(fd);
+	if (!ret && fd >= 0)
+		ret = send_data(c, fd, f.size, u->path);
+	if (!ret && u->kind == HEXO_FILE_SYMLINK)
+		ret = send_frame(c, HEXO_F_DATA, target, f.size);
+	if (fd >= 0)
+		close(fd);
 	return ret;
+}
+
+/* True when our stdout and stderr are one open file (2>&1): the job then
+ * writes both into one pipe, so their order is kept. */
+static bool output_merged(void)
+{
+	struct stat a, b;
+	pid_t me = getpid();
+	long r;
+
+	r = syscall(SYS_kcmp, me, me, KCMP_FILE, 1, 2);
+	if (r >= 0)
+		return r == 0;
+	/* No kcmp: the same terminal, pipe or socket (no file offset to share). */
+	if (fstat(1, &a) < 0 || fstat(2, &b) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino &&
+	       (S_ISCHR(a.st_mode) || S_ISFIFO(a.st_mode) || S_ISSOCK(a.st_mode));
+}
+
+/* --env values as a local run sees them: NAME takes our value of NAME. */
+static char **resolve_env(struct client *c, const struct hexo_remote_opts *o, uint32_t *n)
+{
+	char **env = calloc((o ? o->n_env : 0) + 1, sizeof(*env));
+	const char *val;
+
+	*n = 0;
+	if (!env)
+		return NULL;
+	for (size_t i = 0; o && i < o->n_env; i++) {
+		if (strchr(o->env[i], '=')) {
+			env[*n] = strdup(o->env[i]);
+		} else {
+			val = getenv(o->env[i]);
+			if (!val)
+				continue; /* unset here: left out, as locally */
+			if (asprintf(&env[*n], "%s=%s", o->env[i], val) < 0)
+				env[*n] = NULL;
+		}
+		if (!env[*n]) {
+			fail(c, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		++*n;
+	}
+	return env;
+fail:
+	for (uint32_t i = 0; i < *n; i++)
+		free(env[i]);
+	free(env);
+	return NULL;
 }
 
 static int send_run(struct client *c, const char *const *argv, uint32_t argc, uint64_t size,
@@ -321,18 +498,22 @@ static int send_run(struct client *c, const char *const *argv, uint32_t argc, ui
 {
 	struct hexo_msg_run m = {
 	    .kind = HEXO_RUN_IMAGE,
-	    .flags = o && o->stats ? HEXO_RUN_F_STATS : 0,
+	    .flags = (o && o->stats ? HEXO_RUN_F_STATS : 0) |
+	             (output_merged() ? HEXO_RUN_F_MERGED : 0) | c->closed_fds,
 	    .image_size = size,
 	    .n_files = (uint32_t)c->n_files,
 	    .argc = argc,
-	    .n_env = o ? (uint32_t)o->n_env : 0,
 	    .mem = o && o->mem ? o->mem : "",
 	    .argv = (const char **)argv,
-	    .env = o ? (const char **)o->env : NULL,
 	};
 	struct hexo_buf b = {0};
+	char **env;
 	int ret;
 
+	env = resolve_env(c, o, &m.n_env);
+	if (!env)
+		return fail(c, -ENOMEM, "out of memory");
+	m.env = (const char **)env;
 	ret = hexo_msg_run_encode(&b, &m);
 	if (ret == -EMSGSIZE)
 		ret = fail(c, ret, "arguments and environment too long (%u bytes at most)",
@@ -342,30 +523,25 @@ static int send_run(struct client *c, const char *const *argv, uint32_t argc, ui
 	else
 		ret = send_frame(c, HEXO_F_RUN, b.p, b.len);
 	hexo_buf_free(&b);
+	for (uint32_t i = 0; i < m.n_env; i++)
+		free(env[i]);
+	free(env);
 	return ret;
 }
 
-static int upload(struct client *c, const char *image, char *const argv[],
+/* RUN, the image, the job directory, END. */
+static int upload(struct client *c, const char *image, const char *const *av, uint32_t argc,
                   const struct hexo_remote_opts *o)
 {
-	const char *one[2] = {image, NULL};
-	const char *const *av = argv && argv[0] ? (const char *const *)argv : one;
 	struct stat st;
-	uint32_t argc = 0;
 	int fd, ret;
 
-	while (av[argc])
-		if (++argc > HEXO_PROTO_MAX_ARGS)
-			return fail(c, -E2BIG, "more than %u arguments", HEXO_PROTO_MAX_ARGS);
-	if (o && o->n_env > HEXO_PROTO_MAX_ARGS)
-		return fail(c, -E2BIG, "more than %u --env values", HEXO_PROTO_MAX_ARGS);
 	fd = open(image, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-		ret = fd < 0 ? -errno : -EINVAL;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		ret = -errno;
 		if (fd >= 0)
 			close(fd);
-		snprintf(c->err, c->errlen, "image '%s': %s", image,
-		         ret == -EINVAL ? "not a regular, non-empty file" : strerror(-ret));
+		snprintf(c->err, c->errlen, "%s: %s", image, strerror(-ret));
 		return ret;
 	}
 	ret = send_run(c, av, argc, (uint64_t)st.st_size, o);
@@ -373,7 +549,7 @@ static int upload(struct client *c, const char *image, char *const argv[],
 		ret = send_data(c, fd, (uint64_t)st.st_size, image);
 	close(fd);
 	for (size_t i = 0; !ret && i < c->n_files; i++)
-		ret = send_one_file(c, c->dirfd, c->files[i].path);
+		ret = send_one_file(c, c->dirfd, &c->files[i]);
 	if (!ret)
 		ret = send_frame(c, HEXO_F_END, NULL, 0);
 	return ret;
@@ -381,11 +557,20 @@ static int upload(struct client *c, const char *image, char *const argv[],
 
 /* --- results ------------------------------------------------------------- */
 
-static int out_write(int fd, const uint8_t *p, size_t len)
+/*
+ * The mode for a file the job wrote. The job runs with umask 0, so a new
+ * file comes with the mode the guest asked for: it gets our umask, as it
+ * would in a local run. A file we sent keeps its mode (the guest cannot
+ * change modes: a different one means it created the file anew).
+ */
+static unsigned result_mode(struct client *c, const struct hexo_msg_file *f)
 {
-	/* A closed stdout must not lose the job's files: ignore errors. */
-	hexo_io_write_all(fd, p, len, -1);
-	return 0;
+	struct stat st;
+
+	if (!fstatat(c->dirfd, f->path, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 0777) == f->mode)
+		return f->mode;
+	return f->mode & ~(unsigned)c->umask;
 }
 
 static int file_begin(struct client *c, const struct hexo_frame_hdr *h)
@@ -398,8 +583,11 @@ static int file_begin(struct client *c, const struct hexo_frame_hdr *h)
 		return fail(c, -EPROTO, "FILE before the end of '%s'", c->cur);
 	if (hexo_msg_file_decode(c->buf, h->len, &f, derr, sizeof(derr)))
 		return fail(c, -EPROTO, "%s", derr);
+	if (f.kind != HEXO_FILE_REG)
+		return fail(c, -EPROTO, "a folder among the job's results");
 	snprintf(c->cur, sizeof(c->cur), "%s", f.path);
-	fd = hexo_tree_create_tmp(c->dirfd, c->cur, f.mode, &c->tmpdir, c->tmp, sizeof(c->tmp));
+	fd = hexo_tree_create_tmp(c->dirfd, c->cur, result_mode(c, &f), &c->tmpdir, c->tmp,
+	                          sizeof(c->tmp));
 	if (fd < 0)
 		return fail(c, fd, "cannot write '%s/%s': %s", c->dir, c->cur, strerror(-fd));
 	c->outfd = fd;
@@ -457,73 +645,264 @@ static int file_delete(struct client *c, const struct hexo_frame_hdr *h)
 	return 0;
 }
 
-static int results(struct client *c, int *status)
+/* --- while the job runs: frames we send ---------------------------------- */
+
+#define Q_CAP (HEXO_PROTO_HDR_SIZE + STDIN_CHUNK + 2 * HEXO_PROTO_HDR_SIZE)
+
+/*
+ * Sends what the socket takes now of the queued frames. When sending fails,
+ * nothing more is sent: reading tells what happened (the agent's ERROR, or
+ * the connection lost).
+ */
+static void q_send(struct client *c)
+{
+	ssize_t w;
+
+	while (c->q_off < c->q_len) {
+		w = send(c->fd, c->q + c->q_off, c->q_len - c->q_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return;
+		if (w < 0) {
+			c->q_dead = true;
+			c->in_open = false;
+			break;
+		}
+		c->q_off += (size_t)w;
+	}
+	c->q_len = c->q_off = 0;
+}
+
+/* Room for len more bytes at the end of the queue (NULL: out of memory). */
+static uint8_t *q_room(struct client *c, size_t len)
+{
+	if (!c->q) {
+		c->q = malloc(Q_CAP);
+		if (!c->q)
+			return NULL;
+	}
+	if (c->q_off) {
+		memmove(c->q, c->q + c->q_off, c->q_len - c->q_off);
+		c->q_len -= c->q_off;
+		c->q_off = 0;
+	}
+	return c->q_len + len <= Q_CAP ? c->q + c->q_len : NULL;
+}
+
+/* Reads what our stdin has into a STDIN frame; at its end, an empty one. */
+static int stdin_read(struct client *c)
+{
+	struct hexo_frame_hdr h = {.type = HEXO_F_STDIN};
+	uint8_t *p = q_room(c, HEXO_PROTO_HDR_SIZE + STDIN_CHUNK);
+	ssize_t r;
+
+	if (!p)
+		return fail(c, -ENOMEM, "out of memory");
+	r = read(0, p + HEXO_PROTO_HDR_SIZE, STDIN_CHUNK);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (r <= 0) { /* the end, or an error: the job sees the end */
+		r = 0;
+		c->in_open = false;
+	}
+	h.len = (uint32_t)r;
+	hexo_frame_hdr_encode(p, &h);
+	c->q_len += HEXO_PROTO_HDR_SIZE + (size_t)r;
+	q_send(c);
+	return 0;
+}
+
+/*
+ * Whether to watch our stdin now: not while frames are still being sent
+ * (the agent holds us back when the job does not read), and not while we
+ * are in the background of our terminal (reading would stop us with
+ * SIGTTIN): then look again in a moment.
+ */
+static bool stdin_wanted(struct client *c, int *timeout_ms)
+{
+	pid_t fg;
+
+	if (!c->in_open || c->q_len)
+		return false;
+	if (c->in_tty) {
+		fg = tcgetpgrp(0);
+		if (fg > 0 && fg != getpgrp()) {
+			*timeout_ms = BACKGROUND_POLL_MS;
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The job's output, to our stdout or stderr. When that is a pipe whose
+ * reader went away (EPIPE), the agent is told to close the job's too, so
+ * the guest's writes fail as they would in a local run. Other errors are
+ * ignored: the job's files must still come back.
+ */
+static int out_write(struct client *c, unsigned stream, const uint8_t *p, size_t len)
+{
+	struct hexo_frame_hdr h = {.type = HEXO_F_CLOSED, .stream = (uint8_t)stream};
+	int fd = stream == HEXO_STREAM_STDOUT ? 1 : 2;
+	uint8_t *q;
+
+	if (c->out_closed[fd] || hexo_io_write_all(fd, p, len, -1) != -EPIPE)
+		return 0;
+	c->out_closed[fd] = true;
+	if (c->q_dead)
+		return 0;
+	q = q_room(c, HEXO_PROTO_HDR_SIZE);
+	if (!q)
+		return fail(c, -ENOMEM, "out of memory");
+	hexo_frame_hdr_encode(q, &h);
+	c->q_len += HEXO_PROTO_HDR_SIZE;
+	q_send(c);
+	return 0;
+}
+
+/* --- the job running, and its results ----------------------------------- */
+
+/* One frame from the agent: 1 when it was EXIT (*status set), else 0 or -errno. */
+static int result_frame(struct client *c, int *status)
 {
 	struct hexo_frame_hdr h;
 	uint32_t st;
 	char derr[256];
 	int ret;
 
-	for (;;) {
-		ret = client_recv(c, &h, -1);
-		if (ret)
-			return ret;
-		switch (h.type) {
-		case HEXO_F_OUTPUT:
-			ret = out_write(h.stream == HEXO_STREAM_STDOUT ? 1 : 2, c->buf, h.len);
-			break;
-		case HEXO_F_FILE:
-			ret = file_begin(c, &h);
-			break;
-		case HEXO_F_DATA:
-			ret = file_data(c, &h);
-			break;
-		case HEXO_F_DELETE:
-			ret = file_delete(c, &h);
-			break;
-		case HEXO_F_EXIT:
-			if (c->outfd >= 0)
-				return fail(c, -EPROTO, "EXIT before the end of '%s'", c->cur);
-			if (hexo_msg_exit_decode(c->buf, h.len, &st, derr, sizeof(derr)))
-				return fail(c, -EPROTO, "%s", derr);
-			*status = (int)st;
-			return 0;
-		default:
-			return fail(c, -EPROTO, "unexpected %s frame from the agent",
-			            hexo_frame_type_name(h.type));
-		}
-		if (ret == 1)
-			ret = file_end(c);
-		if (ret)
-			return ret;
+	ret = client_recv(c, &h, -1);
+	if (ret)
+		return ret;
+	switch (h.type) {
+	case HEXO_F_OUTPUT:
+		ret = out_write(c, h.stream, c->buf, h.len);
+		break;
+	case HEXO_F_FILE:
+		ret = file_begin(c, &h);
+		break;
+	case HEXO_F_DATA:
+		ret = file_data(c, &h);
+		break;
+	case HEXO_F_DELETE:
+		ret = file_delete(c, &h);
+		break;
+	case HEXO_F_EXIT:
+		if (c->outfd >= 0)
+			return fail(c, -EPROTO, "EXIT before the end of '%s'", c->cur);
+		if (hexo_msg_exit_decode(c->buf, h.len, &st, derr, sizeof(derr)))
+			return fail(c, -EPROTO, "%s", derr);
+		*status = (int)st;
+		return 1;
+	default:
+		return fail(c, -EPROTO, "unexpected %s frame from the agent",
+		            hexo_frame_type_name(h.type));
 	}
+	if (ret == 1)
+		ret = file_end(c);
+	return ret;
+}
+
+/*
+ * Until EXIT: the agent's frames, and our stdin forwarded as it is read.
+ * The agent sends each frame whole, so reading one once it starts never
+ * waits on us; we never block on sending, so the agent never waits on us
+ * either.
+ */
+static int results(struct client *c, int *status)
+{
+	struct pollfd p[2];
+	int ret, n, timeout_ms;
+
+	for (;;) {
+		timeout_ms = -1;
+		p[0] = (struct pollfd){.fd = c->fd, .events = POLLIN | (c->q_len ? POLLOUT : 0)};
+		p[1] =
+		    (struct pollfd){.fd = stdin_wanted(c, &timeout_ms) ? 0 : -1, .events = POLLIN};
+		n = poll(p, 2, timeout_ms);
+		if (n < 0 && errno != EINTR)
+			return fail(c, -errno, "poll: %s", strerror(errno));
+		if (n <= 0)
+			continue;
+		ret = 0;
+		if (p[0].revents & POLLOUT)
+			q_send(c);
+		if (p[1].revents)
+			ret = stdin_read(c);
+		if (!ret && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			ret = result_frame(c, status);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+}
+
+/* The image, checked as a local run checks it (the same message). */
+static int check_image(struct client *c, const char *image)
+{
+	struct hexo_image img;
+	int ret;
+
+	ret = hexo_image_open(image, &img, c->err, c->errlen);
+	if (!ret)
+		hexo_image_close(&img);
+	return ret;
+}
+
+/* The job directory, checked as a local run checks it, then listed. */
+static int check_dir(struct client *c)
+{
+	char werr[512] = "";
+	int fd, ret;
+
+	fd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	if (fd >= 0)
+		c->dirfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || c->dirfd < 0) {
+		ret = -errno;
+		snprintf(c->err, c->errlen, "--dir '%s': %s", c->dir, strerror(errno));
+		return ret;
+	}
+	ret = hexo_tree_walk(c->dir, HEXO_TREE_DIRS, list_file, c, werr, sizeof(werr));
+	if (ret && werr[0] && !c->err[0])
+		snprintf(c->err, c->errlen, "job folder %s", werr);
+	return ret;
 }
 
 int hexo_remote_run(const struct hexo_node *n, const char *image, const char *dir,
                     char *const argv[], const struct hexo_remote_opts *o, int *status, char *err,
                     size_t errlen)
 {
-	char werr[512] = "";
+	const char *one[2] = {image, NULL};
+	const char *const *av = argv && argv[0] ? (const char *const *)argv : one;
 	struct client c;
+	uint32_t argc = 0;
 	int ret;
 
 	if (errlen)
 		err[0] = '\0';
-	ret = client_open(&c, n, o ? o->timeout_ms : 0, err, errlen);
+	ret = client_init(&c, n, o ? o->timeout_ms : 0, err, errlen);
 	if (ret)
 		goto out;
+	std_fds(&c);
+	c.o = o;
 	c.dir = dir ? dir : ".";
-	c.dirfd = open(c.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c.dirfd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "job folder '%s': %s", c.dir, strerror(errno));
+	while (av[argc] && argc <= HEXO_PROTO_MAX_ARGS)
+		argc++;
+	if (argc > HEXO_PROTO_MAX_ARGS || (o && o->n_env > HEXO_PROTO_MAX_ARGS)) {
+		ret =
+		    fail(&c, -E2BIG, "more than %u arguments or --env values", HEXO_PROTO_MAX_ARGS);
 		goto out;
 	}
-	ret = hexo_tree_walk(c.dir, list_file, &c, werr, sizeof(werr));
-	if (ret && werr[0] && !err[0])
-		snprintf(err, errlen, "job folder %s", werr);
+	/* What a local run would refuse, refused before anything is sent. */
+	ret = check_image(&c, image);
 	if (!ret)
-		ret = upload(&c, image, argv, o);
+		ret = check_dir(&c);
+	if (!ret)
+		ret = client_auth(&c);
+	if (!ret)
+		ret = upload(&c, image, av, argc, o);
 	if (!ret)
 		ret = results(&c, status);
 out:

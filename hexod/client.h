@@ -12,12 +12,20 @@
 
 #include "nodes.h"
 
+/* Limits for a job directory the user did not choose (no --dir: "."). */
+#define HEXO_REMOTE_DOT_MAX_FILES 10000u
+#define HEXO_REMOTE_DOT_MAX_BYTES (1ull << 30)
+
 struct hexo_remote_opts {
-	const char *mem;        /* --mem value as given, NULL for the default */
-	const char *const *env; /* --env values (NAME=VALUE or NAME) */
+	const char *mem;        /* --mem value as given (checked by the caller), NULL: default */
+	const char *const *env; /* --env values: NAME=VALUE, or NAME for this process's value
+	                           of NAME (left out when unset), as a local run does */
 	size_t n_env;
-	int stats;      /* --stats */
-	int timeout_ms; /* connect, handshake and upload stalls; 0: 30 s */
+	int stats;       /* --stats */
+	int verbose;     /* warn about every file of the job directory not sent */
+	int default_dir; /* dir is "." because no --dir was given: refuse more than
+	                    HEXO_REMOTE_DOT_MAX_FILES entries or _BYTES bytes */
+	int timeout_ms;  /* connect, handshake and upload stalls; 0: 30 s */
 };
 
 struct hexo_remote_info {
@@ -33,13 +41,17 @@ int hexo_remote_ping(const struct hexo_node *n, struct hexo_remote_info *info, i
                      char *err, size_t errlen);
 
 /*
- * Runs `hexo run IMAGE ARGS...` on node n with job directory dir (its
- * regular files are uploaded): the job's stdout and stderr are copied to
- * ours as they come, the files it changed or created are written back into
- * dir (each atomically), the ones it deleted are removed. argv is the
- * guest's NULL-terminated argv, argv[0] the image name as the user gave it
- * (NULL: just the image). On success *status is the job's exit status
- * (the guest's status, 125 monitor error, 139 guest fault, 128+N signal).
+ * Runs `hexo run IMAGE ARGS...` on node n with job directory dir, as a
+ * local run would: the image is checked here first (the same message as
+ * locally), then dir's regular files and folders are uploaded (other
+ * files are skipped, silently unless o->verbose), the job's stdout and
+ * stderr are copied to ours as they come, our stdin is forwarded to the
+ * job while it runs, the files it changed or created are written back into
+ * dir (each atomically; new ones get our umask), the ones it deleted are
+ * removed. argv is the guest's NULL-terminated argv, argv[0] its argv[0]
+ * (NULL: just the image). Nothing connects before the image, dir and the
+ * limits are checked. On success *status is the job's exit status (the
+ * guest's status, 125 monitor error, 139 guest fault, 128+N signal).
  */
 int hexo_remote_run(const struct hexo_node *n, const char *image, const char *dir,
                     char *const argv[], const struct hexo_remote_opts *o, int *status, char *err,

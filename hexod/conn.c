@@ -131,6 +131,14 @@ static int serve_requests(struct conn *c)
 			break;
 		case HEXO_F_RUN:
 			ret = serve_run(c, &h);
+			c->jobs++;
+			break;
+		case HEXO_F_STDIN:
+		case HEXO_F_CLOSED:
+			/* Sent before the client saw the job's EXIT: too late, dropped. */
+			if (!c->jobs)
+				return conn_refuse(c, -EPROTO, "%s before any RUN",
+				                   hexo_frame_type_name(h.type));
 			break;
 		default:
 			return conn_refuse(c, -EPROTO, "expected a PING or RUN request, got %s",

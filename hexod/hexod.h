@@ -33,6 +33,7 @@ struct conn {
 	const struct hexod_cfg *cfg;
 	uint8_t *buf; /* HEXO_PROTO_MAX_FRAME bytes */
 	char err[640];
+	int jobs; /* jobs run on this connection: STDIN frames may trail one */
 };
 
 /* log.c */

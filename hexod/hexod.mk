@@ -4,7 +4,9 @@
 #   $(HEXOD_AARCH64)           a static aarch64 agent for the boards' initramfs
 #   $(HEXOD_CLIENT)            what the hexo CLI links for 'hexo node' and
 #                              'hexo run --on' (hexod/node_cmd.h); link it
-#                              before $(LIBHEXO) $(LIBHEXO_LDLIBS)
+#                              before $(LIBHEXO) $(LIBHEXO_LDLIBS), with the
+#                              local run's option parser
+#                              ($(MONITOR_OPTIONS_OBJS), monitor/monitor.mk)
 # The protocol itself (lib/proto*.c) and the node registry (lib/nodes.c) are
 # in $(LIBHEXO); they need json-c and libsodium.
 
@@ -16,6 +18,9 @@ HEXOD_CLIENT_SRCS := hexod/client.c hexod/node_cmd.c hexod/remote_cmd.c
 HEXOD_CLIENT_OBJS := $(HEXOD_CLIENT_SRCS:%.c=$(OBJ)/%.o)
 HEXOD_CLIENT      := $(BUILD)/libhexoclient.a
 HEXOD_CFLAGS      := -Ihexod
+
+# remote_cmd.c reads `hexo run` options with the monitor's parser (options.h).
+$(HEXOD_CLIENT_OBJS): HEXOD_CFLAGS += -Imonitor
 
 $(OBJ)/hexod/%.o: hexod/%.c
 	@mkdir -p $(@D)

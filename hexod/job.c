@@ -2,9 +2,10 @@
 /*
  * One job: receive the image and the job directory into a fresh temp dir,
  * run `hexo run --dir DIR -- IMAGE ARGS...` in its own process group,
- * stream its stdout and stderr back as they come, then send what changed in
- * the job directory and the exit status. Whatever happens, the process
- * group is killed and the temp dir removed before returning.
+ * stream its stdout and stderr back as they come and the client's stdin to
+ * it, then send what changed in the job directory and the exit status.
+ * Whatever happens, the process group is killed and the temp dir removed
+ * before returning.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,14 +27,16 @@
 #include "hexod.h"
 #include "proto_fs.h"
 
-#define HASH_LEN  32
-#define OUT_CHUNK 65536
-#define DRAIN_MS  2000
+#define HASH_LEN     32
+#define OUT_CHUNK    65536
+#define DRAIN_MS     2000
+#define DIR_MODE_MIN 0700u /* kept on every folder: the agent must walk them */
 
 struct entry {
 	char *path;
 	uint64_t size;
 	uint8_t hash[HASH_LEN];
+	bool link; /* a symlink (the guest can remove it, not change it) */
 	bool seen;
 };
 
@@ -43,12 +46,17 @@ struct job {
 	char tmp[PATH_MAX], dir[PATH_MAX + 8], img[PATH_MAX + 8];
 	int dirfd, imgfd;
 	const char *image_name;
-	struct entry *files;
-	size_t n_files;
+	struct entry *files; /* the files and symlinks uploaded, sorted by path */
+	size_t n_files, n_dirs;
 	char **changed;
 	size_t n_changed, cap_changed, n_deleted;
 	pid_t pid;
 	int pidfd, out, err;
+	int in;          /* the job's stdin (write end), -1 once closed */
+	uint8_t *in_buf; /* STDIN bytes the pipe did not take yet */
+	size_t in_len, in_off;
+	bool in_eof; /* the client's stdin ended */
+	uint64_t in_total;
 	int status;
 	int64_t t_start;
 };
@@ -152,9 +160,74 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
 }
 
-/* Receives FILE + DATA* for one job-directory file. */
-static int recv_dir_file(struct job *j, struct entry *e)
+/* A directory of the job folder: created now (empty ones matter too). */
+static int make_dir(struct job *j, const char *path, unsigned mode)
 {
+	const char *base;
+	struct stat st;
+	int dfd, ret = 0;
+
+	dfd = hexo_tree_parent(j->dirfd, path, 1, &base);
+	if (dfd < 0)
+		return conn_refuse(j->c, dfd, "cannot create folder '%s' on the agent: %s", path,
+		                   strerror(-dfd));
+	if (mkdirat(dfd, base, 0700) < 0 &&
+	    (errno != EEXIST || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	     !S_ISDIR(st.st_mode)))
+		ret = -errno;
+	/* The agent's umask applied at creation: set the mode asked for. */
+	if (!ret && fchmodat(dfd, base, (mode & 0777) | DIR_MODE_MIN, 0) < 0)
+		ret = -errno;
+	close(dfd);
+	if (ret)
+		return conn_refuse(j->c, ret, "cannot create folder '%s' on the agent: %s", path,
+		                   strerror(-ret));
+	j->n_dirs++;
+	return 0;
+}
+
+/* A symlink of the job folder: its target comes as DATA; created as is. */
+static int recv_symlink(struct job *j, const char *path, uint64_t size)
+{
+	char target[HEXO_PROTO_PATH_MAX];
+	struct hexo_frame_hdr h;
+	const char *base;
+	size_t got = 0;
+	int dfd, ret;
+
+	while (got < size) {
+		ret = upload_recv(j->c, &h);
+		if (ret)
+			return ret;
+		if (h.type != HEXO_F_DATA || !h.len || h.len > size - got)
+			return conn_refuse(
+			    j->c, -EPROTO,
+			    "expected DATA for symlink '%s' (%llu bytes to go), got %s "
+			    "of %u bytes",
+			    path, (unsigned long long)(size - got), hexo_frame_type_name(h.type),
+			    h.len);
+		memcpy(target + got, j->c->buf, h.len);
+		got += h.len;
+	}
+	target[got] = '\0';
+	if (strlen(target) != got)
+		return conn_refuse(j->c, -EPROTO, "symlink '%s' with a NUL in its target", path);
+	dfd = hexo_tree_parent(j->dirfd, path, 1, &base);
+	ret = dfd < 0 ? dfd : symlinkat(target, dfd, base) < 0 ? -errno : 0;
+	if (dfd >= 0)
+		close(dfd);
+	if (ret == -EEXIST)
+		return conn_refuse(j->c, -EPROTO, "file '%s' sent twice", path);
+	if (ret)
+		return conn_refuse(j->c, ret, "cannot create symlink '%s' on the agent: %s", path,
+		                   strerror(-ret));
+	return 0;
+}
+
+/* Receives FILE + DATA* for one job-directory file, symlink or folder. */
+static int recv_dir_file(struct job *j)
+{
+	struct entry *e = &j->files[j->n_files];
 	struct hexo_frame_hdr h;
 	struct hexo_msg_file f;
 	struct conn *c = j->c;
@@ -165,15 +238,23 @@ static int recv_dir_file(struct job *j, struct entry *e)
 	if (ret)
 		return ret;
 	if (h.type != HEXO_F_FILE)
-		return conn_refuse(c, -EPROTO, "expected FILE (%zu of %u), got %s", j->n_files + 1,
-		                   j->m->n_files, hexo_frame_type_name(h.type));
+		return conn_refuse(c, -EPROTO, "expected FILE (%zu of %u), got %s",
+		                   j->n_files + j->n_dirs + 1, j->m->n_files,
+		                   hexo_frame_type_name(h.type));
 	ret = hexo_msg_file_decode(c->buf, h.len, &f, err, sizeof(err));
 	if (ret)
 		return conn_refuse(c, ret, "%s", err);
+	if (f.kind == HEXO_FILE_DIR)
+		return make_dir(j, f.path, f.mode);
 	e->path = strdup(f.path);
 	if (!e->path)
 		return conn_refuse(c, -ENOMEM, "agent out of memory");
+	j->n_files++;
 	e->size = f.size;
+	if (f.kind == HEXO_FILE_SYMLINK) {
+		e->link = true;
+		return recv_symlink(j, e->path, f.size);
+	}
 	return recv_file(j, j->dirfd, e->path, f.size, f.mode, e->hash);
 }
 
@@ -203,8 +284,7 @@ static int recv_request(struct job *j)
 	if (!j->files)
 		return conn_refuse(j->c, -ENOMEM, "agent out of memory");
 	for (uint32_t i = 0; i < m->n_files; i++) {
-		ret = recv_dir_file(j, &j->files[i]);
-		j->n_files = i + 1;
+		ret = recv_dir_file(j);
 		if (ret)
 			return ret;
 	}
@@ -220,11 +300,15 @@ static int recv_request(struct job *j)
 
 /* --- running ------------------------------------------------------------- */
 
-/* hexo run --dir DIR [--mem=M] [--env=E]... [--stats] -- IMAGE ARGS... */
+/*
+ * hexo run --dir DIR [--mem=M] [--env=E]... [--stats] [--argv0=A] -- IMAGE ARGS...
+ * --argv0 when the image could not be stored under the name the client gave
+ * (an absolute path, "..", "./"), so the guest's argv[0] is that name still.
+ */
 static char **job_argv(struct job *j)
 {
 	const struct hexo_msg_run *m = j->m;
-	size_t n = 0, max = 8 + m->n_env + m->argc;
+	size_t n = 0, max = 9 + m->n_env + m->argc;
 	char **v = calloc(max, sizeof(*v));
 	bool ok = v != NULL;
 
@@ -241,6 +325,8 @@ static char **job_argv(struct job *j)
 			v[n - 1] = NULL;
 	if (m->flags & HEXO_RUN_F_STATS)
 		v[n++] = strdup("--stats");
+	if (strcmp(j->image_name, m->argv[0]) && asprintf(&v[n++], "--argv0=%s", m->argv[0]) < 0)
+		v[n - 1] = NULL;
 	v[n++] = strdup("--");
 	v[n++] = strdup(j->image_name);
 	for (uint32_t i = 1; i < m->argc; i++)
@@ -262,12 +348,17 @@ static void free_argv(char **v)
 	free(v);
 }
 
-static __attribute__((noreturn)) void child_exec(struct job *j, char **argv, int out, int err,
+/*
+ * fds[3]: the job's stdin, stdout and stderr (stdout again when merged);
+ * the ones the client was started without are closed, as they were for it.
+ */
+static __attribute__((noreturn)) void child_exec(struct job *j, char **argv, const int fds[3],
                                                  pid_t parent)
 {
 	static const int sigs[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD};
+	static const uint32_t none[3] = {HEXO_RUN_F_NO_STDIN, HEXO_RUN_F_NO_STDOUT,
+	                                 HEXO_RUN_F_NO_STDERR};
 	sigset_t all;
-	int null;
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -277,9 +368,16 @@ static __attribute__((noreturn)) void child_exec(struct job *j, char **argv, int
 		signal(sigs[i], SIG_DFL);
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
-	null = open("/dev/null", O_RDONLY);
-	if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+	if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0)
 		_exit(125);
+	for (int fd = 0; fd < 3; fd++)
+		if (j->m->flags & none[fd])
+			close(fd);
+	/*
+	 * The guest's files get the mode it asks for; the client applies its
+	 * own umask to the new ones, as the monitor's umask does in a local run.
+	 */
+	umask(0);
 	if (chdir(j->img) < 0) {
 		dprintf(2, "hexod: job folder '%s': %s\n", j->img, strerror(errno));
 		_exit(125);
@@ -290,43 +388,65 @@ static __attribute__((noreturn)) void child_exec(struct job *j, char **argv, int
 	_exit(125);
 }
 
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		p[i] = -1;
+	}
+}
+
+/*
+ * Starts the job with pipes for stdin, stdout and stderr (one pipe for
+ * stdout and stderr when the client's are one file, so their order holds).
+ */
 static int spawn(struct job *j)
 {
-	int out[2] = {-1, -1}, err[2] = {-1, -1}, ret = 0;
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, fds[3], ret = 0;
+	bool merged = j->m->flags & HEXO_RUN_F_MERGED;
 	pid_t parent = getpid();
 	char **argv;
 
 	argv = job_argv(j);
 	if (!argv)
 		return conn_refuse(j->c, -ENOMEM, "agent out of memory");
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    (!merged && pipe2(err, O_CLOEXEC) < 0)) {
 		ret = conn_refuse(j->c, -errno, "cannot start the job: pipe: %s", strerror(errno));
 		goto out;
 	}
+	fds[0] = in[0];
+	fds[1] = out[1];
+	fds[2] = merged ? out[1] : err[1];
 	j->pid = fork();
 	if (j->pid < 0) {
 		ret = conn_refuse(j->c, -errno, "cannot start the job: fork: %s", strerror(errno));
 		goto out;
 	}
 	if (j->pid == 0)
-		child_exec(j, argv, out[1], err[1], parent);
+		child_exec(j, argv, fds, parent);
 	setpgid(j->pid, j->pid);
+	j->in = in[1];
 	j->out = out[0];
 	j->err = err[0];
-	out[0] = err[0] = -1;
+	in[1] = out[0] = err[0] = -1;
+	fcntl(j->in, F_SETFL, O_NONBLOCK);
 	fcntl(j->out, F_SETFL, O_NONBLOCK);
-	fcntl(j->err, F_SETFL, O_NONBLOCK);
+	if (j->err >= 0)
+		fcntl(j->err, F_SETFL, O_NONBLOCK);
+	if (j->m->flags & HEXO_RUN_F_NO_STDIN) {
+		close(j->in); /* STDIN frames are dropped */
+		j->in = -1;
+	}
 	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
 	j->t_start = hexo_now_ms();
-	hexod_log("job started: pid %d: hexo run %s (%u args, %zu files)", (int)j->pid,
-	          j->image_name, j->m->argc - 1, j->n_files);
+	hexod_log("job started: pid %d: hexo run %s (%u args, %zu files, %zu folders)", (int)j->pid,
+	          j->image_name, j->m->argc - 1, j->n_files, j->n_dirs);
 out:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (err[i] >= 0)
-			close(err[i]);
-	}
+	close_pair(in);
+	close_pair(out);
+	close_pair(err);
 	free_argv(argv);
 	return ret;
 }
@@ -384,14 +504,124 @@ static int forward(struct job *j, int *fd, unsigned stream)
 	return ret;
 }
 
-/* The client sent something while the job ran: it left, or misbehaves. */
-static int client_spoke(struct job *j)
+/* --- the job's stdin ------------------------------------------------------ */
+
+/* Closes the job's stdin (EOF for the job); input still pending is dropped. */
+static void stdin_close(struct job *j)
+{
+	if (j->in >= 0)
+		close(j->in);
+	j->in = -1;
+	j->in_len = j->in_off = 0;
+}
+
+/* Writes what the pipe takes of p: the number of bytes, or -1 when the job
+ * no longer reads its stdin (it closed it, or ended). */
+static ssize_t pipe_put(int fd, const uint8_t *p, size_t len)
+{
+	size_t done = 0;
+	ssize_t w;
+
+	while (done < len) {
+		w = write(fd, p + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		if (w < 0)
+			return -1;
+		done += (size_t)w;
+	}
+	return (ssize_t)done;
+}
+
+/* A STDIN frame (in c->buf): more input for the job, or its end. */
+static int stdin_frame(struct job *j, const struct hexo_frame_hdr *h)
+{
+	ssize_t n;
+
+	if (j->in_eof)
+		return conn_refuse(j->c, -EPROTO, "STDIN after the end of stdin");
+	j->in_total += h->len;
+	if (!h->len) {
+		j->in_eof = true;
+		if (!j->in_len)
+			stdin_close(j);
+		return 0;
+	}
+	if (j->in < 0)
+		return 0; /* the job no longer reads: dropped */
+	n = pipe_put(j->in, j->c->buf, h->len);
+	if (n < 0) {
+		stdin_close(j);
+		return 0;
+	}
+	if ((size_t)n == h->len)
+		return 0;
+	/* The pipe is full: keep the rest (c->buf is reused) until it has room. */
+	if (!j->in_buf) {
+		j->in_buf = malloc(HEXO_PROTO_MAX_FRAME);
+		if (!j->in_buf)
+			return conn_refuse(j->c, -ENOMEM, "agent out of memory");
+	}
+	j->in_len = h->len - (size_t)n;
+	j->in_off = 0;
+	memcpy(j->in_buf, j->c->buf + n, j->in_len);
+	return 0;
+}
+
+/* The pipe has room again: write what is pending. */
+static void stdin_flush(struct job *j)
+{
+	ssize_t n;
+
+	if (j->in < 0 || !j->in_len)
+		return;
+	n = pipe_put(j->in, j->in_buf + j->in_off, j->in_len);
+	if (n < 0) {
+		stdin_close(j);
+		return;
+	}
+	j->in_off += (size_t)n;
+	j->in_len -= (size_t)n;
+	if (!j->in_len && j->in_eof)
+		stdin_close(j);
+}
+
+/*
+ * The client's stdout or stderr is closed (a reader that went away): close
+ * the job's too, so its writes fail (EPIPE) as they would in a local run.
+ */
+static int output_closed(struct job *j, unsigned stream)
+{
+	bool merged = j->m->flags & HEXO_RUN_F_MERGED;
+	int *fd = stream == HEXO_STREAM_STDERR && !merged ? &j->err : &j->out;
+
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return 0;
+}
+
+/*
+ * The client sent something while the job ran: stdin, or it left, or it
+ * misbehaves. While stdin input is pending (the job does not read), the
+ * socket is only watched for the client going away (POLLRDHUP), so TCP
+ * holds the client back.
+ */
+static int client_spoke(struct job *j, short revents)
 {
 	struct hexo_frame_hdr h;
 	uint8_t b;
 	ssize_t r;
 	int ret;
 
+	if (j->in_len && !(revents & (POLLRDHUP | POLLHUP | POLLERR)))
+		return 0;
+	if (j->in_len) {
+		hexod_log("job killed: client went away");
+		return -ECONNRESET;
+	}
 	r = recv(j->c->fd, &b, 1, MSG_PEEK);
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
@@ -402,6 +632,10 @@ static int client_spoke(struct job *j)
 	ret = conn_recv(j->c, &h);
 	if (ret)
 		return ret;
+	if (h.type == HEXO_F_STDIN)
+		return stdin_frame(j, &h);
+	if (h.type == HEXO_F_CLOSED)
+		return output_closed(j, h.stream);
 	return conn_refuse(j->c, -EPROTO, "unexpected %s frame while the job runs",
 	                   hexo_frame_type_name(h.type));
 }
@@ -415,7 +649,7 @@ static int stream_wait_ms(struct job *j, int64_t drain_end)
 
 static int stream(struct job *j)
 {
-	struct pollfd p[4];
+	struct pollfd p[5];
 	int64_t drain_end = -1;
 	struct timespec ts;
 	int ret = 0, ms, n;
@@ -429,26 +663,30 @@ static int stream(struct job *j)
 		p[0] = (struct pollfd){.fd = j->out, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = j->err, .events = POLLIN};
 		p[2] = (struct pollfd){.fd = j->pid > 0 ? j->pidfd : -1, .events = POLLIN};
-		p[3] = (struct pollfd){.fd = j->c->fd, .events = POLLIN};
+		p[3] = (struct pollfd){.fd = j->c->fd, .events = j->in_len ? POLLRDHUP : POLLIN};
+		p[4] = (struct pollfd){.fd = j->in_len ? j->in : -1, .events = POLLOUT};
 		ts = (struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-		n = ppoll(p, 4, ms < 0 ? NULL : &ts,
+		n = ppoll(p, 5, ms < 0 ? NULL : &ts,
 		          hexo_io_use_waitmask ? &hexo_io_waitmask : NULL);
 		if (hexo_io_stop)
 			return conn_refuse(j->c, -ESHUTDOWN, "agent stopping: job killed");
 		if (n < 0 && errno != EINTR)
 			return conn_refuse(j->c, -errno, "poll: %s", strerror(errno));
 		if (n <= 0) {
-			job_reap(j);
+			if (job_reap(j))
+				stdin_close(j);
 			continue;
 		}
 		if (p[0].revents)
 			ret = forward(j, &j->out, HEXO_STREAM_STDOUT);
 		if (!ret && p[1].revents)
 			ret = forward(j, &j->err, HEXO_STREAM_STDERR);
+		if (!ret && p[4].revents)
+			stdin_flush(j);
 		if (!ret && p[3].revents)
-			ret = client_spoke(j);
-		if (!ret && (p[2].revents || j->pidfd < 0))
-			job_reap(j);
+			ret = client_spoke(j, p[3].revents);
+		if (!ret && (p[2].revents || j->pidfd < 0) && job_reap(j))
+			stdin_close(j);
 	}
 	return ret;
 }
@@ -479,7 +717,7 @@ static bool unchanged(struct job *j, struct entry *e, const struct stat *st)
 {
 	uint8_t hash[HASH_LEN];
 
-	if ((uint64_t)st->st_size != e->size)
+	if (e->link || (uint64_t)st->st_size != e->size)
 		return false;
 	if (hash_file(j->dirfd, e->path, hash))
 		return false;
@@ -503,11 +741,15 @@ static int collect(const char *rel, const struct stat *st, void *arg)
 	struct entry key = {.path = (char *)rel}, *e;
 	char **nc;
 
+	e = bsearch(&key, j->files, j->n_files, sizeof(*e), cmp_entry);
+	if (S_ISLNK(st->st_mode) && e && e->link) {
+		e->seen = true; /* one we sent: the guest cannot change a symlink */
+		return 0;
+	}
 	if (!S_ISREG(st->st_mode))
 		return note(j, rel, "not a regular file");
 	if (!hexo_proto_path_valid(rel))
 		return note(j, rel, "file name not allowed");
-	e = bsearch(&key, j->files, j->n_files, sizeof(*e), cmp_entry);
 	if (e) {
 		e->seen = true;
 		if (unchanged(j, e, st))
@@ -565,7 +807,7 @@ static int send_results(struct job *j)
 	struct hexo_buf b = {0};
 	int ret;
 
-	ret = hexo_tree_walk(j->dir, collect, j, j->c->err, sizeof(j->c->err));
+	ret = hexo_tree_walk(j->dir, 0, collect, j, j->c->err, sizeof(j->c->err));
 	if (ret)
 		return conn_refuse(j->c, ret, "collecting the job's files: %s", j->c->err);
 	for (size_t i = 0; !ret && i < j->n_files; i++) {
@@ -622,6 +864,8 @@ static void job_cleanup(struct job *j)
 		close(j->out);
 	if (j->err >= 0)
 		close(j->err);
+	stdin_close(j);
+	free(j->in_buf);
 	if (j->dirfd >= 0)
 		close(j->dirfd);
 	if (j->imgfd >= 0)
@@ -642,7 +886,7 @@ static void job_cleanup(struct job *j)
 int job_run(struct conn *c, const struct hexo_msg_run *m)
 {
 	struct job j = {
-	    .c = c, .m = m, .dirfd = -1, .imgfd = -1, .pidfd = -1, .out = -1, .err = -1};
+	    .c = c, .m = m, .dirfd = -1, .imgfd = -1, .pidfd = -1, .out = -1, .err = -1, .in = -1};
 	int ret;
 
 	hexod_log("job request: image '%s' (%llu bytes), %u files", m->argv[0],
@@ -655,8 +899,9 @@ int job_run(struct conn *c, const struct hexo_msg_run *m)
 	if (!ret)
 		ret = stream(&j);
 	if (!ret) {
-		hexod_log("job exited: status %d after %.1f s", j.status,
-		          (double)(hexo_now_ms() - j.t_start) / 1000.0);
+		hexod_log("job exited: status %d after %.1f s (%llu bytes of stdin)", j.status,
+		          (double)(hexo_now_ms() - j.t_start) / 1000.0,
+		          (unsigned long long)j.in_total);
 		ret = send_results(&j);
 	}
 	if (!ret)

@@ -15,9 +15,6 @@ KERNEL_TARGET_aarch64 := aarch64-unknown-none-elf
 # IST1 stack, so nothing writes below a live RSP.
 # No -mstrict-align on aarch64: the MMU is on and memory is Normal, so
 # unaligned accesses are allowed, as on x86-64.
-# Arch files run before the FPU is usable or under an instruction emulator
-# without x87/SSE (kernel/arch/x86_64/cpl0.c): general registers only.
-KERNEL_NOFPU_x86_64 := cpl0
 
 KERNEL_CLANG_INC := $(shell $(GUEST_CC) -print-resource-dir 2>/dev/null)/include
 KERNEL_CFLAGS := -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror \
@@ -49,9 +46,7 @@ $(OBJ)/kernel/$(1)/core/%.o: kernel/%.c $(HEXO_LIB)/$(1)/newlib
 $(OBJ)/kernel/$(1)/arch/%.o: kernel/arch/$(1)/%.c
 	@mkdir -p $$(@D)
 	$$(KERNEL_CC_$(1)) -ffreestanding -isystem $(KERNEL_CLANG_INC) -Ikernel/arch/$(1) \
-		$$(KERNEL_FILE_CFLAGS) -c -o $$@ $$<
-
-$(KERNEL_NOFPU_$(1):%=$(OBJ)/kernel/$(1)/arch/%.o): KERNEL_FILE_CFLAGS := -mgeneral-regs-only
+		-c -o $$@ $$<
 
 $(OBJ)/kernel/$(1)/arch/%.o: kernel/arch/$(1)/%.S
 	@mkdir -p $$(@D)

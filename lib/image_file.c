@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <xxhash.h>
 
 #include "err.h"
@@ -287,6 +288,9 @@ static int check_entries(const struct hexo_image_header *h, const uint8_t *data,
 	return check_pairs(tbl, h->n_entries, name, err, errlen);
 }
 
+static int check_manifest(const uint8_t *data, size_t size, const char *name, char *err,
+                          size_t errlen);
+
 int hexo_image_verify(const void *data, size_t size, const char *name, char *err, size_t errlen)
 {
 	struct hexo_image_header h;
@@ -307,7 +311,10 @@ int hexo_image_verify(const void *data, size_t size, const char *name, char *err
 	ret = check_table(&h, size, name, err, errlen);
 	if (ret)
 		return ret;
-	return check_entries(&h, data, size, name, err, errlen);
+	ret = check_entries(&h, data, size, name, err, errlen);
+	if (ret)
+		return ret;
+	return check_manifest(data, size, name, err, errlen);
 }
 
 static int map_file(int fd, const char *path, const uint8_t **data, size_t *size, char *err,
@@ -395,6 +402,90 @@ void hexo_image_close(struct hexo_image *img)
 	memset(img, 0, sizeof(*img));
 }
 
+int hexo_image_build_id(const struct hexo_image_part *parts, size_t n, uint8_t id[16])
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH128_canonical_t c;
+
+	if (!st)
+		return -ENOMEM;
+	XXH3_128bits_reset(st);
+	for (size_t i = 0; i < n; i++)
+		if (parts[i].kind == HEXO_IMAGE_ELF)
+			XXH3_128bits_update(st, parts[i].data, parts[i].size);
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(st));
+	XXH3_freeState(st);
+	memcpy(id, c.digest, 16);
+	return 0;
+}
+
+void hexo_build_id_hex(const uint8_t id[16], char out[33])
+{
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
+const char *hexo_image_manifest(const struct hexo_image *img, size_t *size)
+{
+	return hexo_image_find(img, HEXO_IMAGE_MANIFEST, HEXO_ISA_NONE, size);
+}
+
+/*
+ * A manifest must be one JSON object (docs/image-format.md); its "build_id",
+ * when there is one, must name this image: a manifest copied from another
+ * build is refused like a damaged file.
+ */
+static int check_manifest(const uint8_t *data, size_t size, const char *name, char *err,
+                          size_t errlen)
+{
+	const struct hexo_image_header *h = (const void *)data;
+	const struct hexo_image_entry *tbl = (const void *)(data + HDR_SIZE);
+	struct json_tokener *tok;
+	struct json_object *root = NULL, *id;
+	char want[33];
+	int ret = -EINVAL;
+
+	(void)size; /* check_entries has put every payload inside the file */
+	for (uint32_t i = 0; i < h->n_entries; i++) {
+		const struct hexo_image_entry *e = &tbl[i];
+
+		if (e->kind != HEXO_IMAGE_MANIFEST)
+			continue;
+		if (memchr(data + e->offset, 0, e->size) || e->size > INT32_MAX) {
+			hexo_seterr(err, errlen, "%s: manifest is not JSON text (file damaged?)", name);
+			return -EINVAL;
+		}
+		tok = json_tokener_new();
+		if (!tok) {
+			hexo_seterr(err, errlen, "%s: out of memory", name);
+			return -ENOMEM;
+		}
+		root = json_tokener_parse_ex(tok, (const char *)data + e->offset, (int)e->size);
+		if (!root || json_tokener_get_error(tok) != json_tokener_success ||
+		    !json_object_is_type(root, json_type_object)) {
+			hexo_seterr(err, errlen, "%s: manifest is not a JSON object (file damaged?)",
+			            name);
+			goto out;
+		}
+		hexo_build_id_hex(h->build_id, want);
+		if (json_object_object_get_ex(root, "build_id", &id) &&
+		    (!json_object_is_type(id, json_type_string) ||
+		     strcmp(json_object_get_string(id), want))) {
+			hexo_seterr(err, errlen,
+			            "%s: manifest names another build than the image's %s (file "
+			            "damaged?): rebuild it with hexocc",
+			            name, want);
+			goto out;
+		}
+		ret = 0;
+	out:
+		json_object_put(root);
+		json_tokener_free(tok);
+		return ret;
+	}
+	return 0;
+}
+
 /* ---- writing ---------------------------------------------------------- */
 
 static int check_parts(const struct hexo_image_part *parts, size_t n, const char *path, char *err,
@@ -432,13 +523,8 @@ static int check_parts(const struct hexo_image_part *parts, size_t n, const char
 static int build_head(const struct hexo_image_part *parts, size_t n, struct hexo_image_header *h,
                       struct hexo_image_entry *tbl)
 {
-	XXH3_state_t *st = XXH3_createState();
-	XXH128_canonical_t id;
 	uint64_t off = table_end((uint32_t)n);
 
-	if (!st)
-		return -ENOMEM;
-	XXH3_128bits_reset(st);
 	memset(h, 0, sizeof(*h));
 	memset(tbl, 0, n * sizeof(*tbl));
 	for (size_t i = 0; i < n; i++) {
@@ -448,12 +534,10 @@ static int build_head(const struct hexo_image_part *parts, size_t n, struct hexo
 		tbl[i].offset = off;
 		tbl[i].size = parts[i].size;
 		off += parts[i].size;
-		XXH3_128bits_update(st, parts[i].data, parts[i].size);
 	}
-	XXH128_canonicalFromHash(&id, XXH3_128bits_digest(st));
-	XXH3_freeState(st);
+	if (hexo_image_build_id(parts, n, h->build_id))
+		return -ENOMEM;
 	memcpy(h->magic, HEXO_IMAGE_MAGIC, MAGIC_LEN);
-	memcpy(h->build_id, id.digest, sizeof(h->build_id));
 	h->version = HEXO_IMAGE_VERSION;
 	h->n_entries = (uint32_t)n;
 	h->file_size = off;

@@ -49,6 +49,16 @@ const void *hexo_image_find(const struct hexo_image *img, uint32_t kind, uint32_
 
 void hexo_image_close(struct hexo_image *img);
 
+/* The manifest's JSON text (not NUL-terminated) or NULL when there is none. */
+const char *hexo_image_manifest(const struct hexo_image *img, size_t *size);
+
+/*
+ * The build id of an image made of `parts`: XXH3-128 over its ELF payloads in
+ * order (the manifest carries the build id, so it is not part of it).
+ */
+int hexo_image_build_id(const struct hexo_image_part *parts, size_t n, uint8_t id[16]);
+void hexo_build_id_hex(const uint8_t id[16], char out[33]); /* 32 hex digits */
+
 /* Writes a new image atomically (temp file + rename). */
 int hexo_image_write(const char *path, const struct hexo_image_part *parts, size_t n,
 		     char *err, size_t errlen);

@@ -22,7 +22,8 @@ static const char *const type_names[] = {
     [HEXO_F_AUTH_OK] = "AUTH_OK", [HEXO_F_PING] = "PING",           [HEXO_F_PONG] = "PONG",
     [HEXO_F_RUN] = "RUN",         [HEXO_F_FILE] = "FILE",           [HEXO_F_DATA] = "DATA",
     [HEXO_F_END] = "END",         [HEXO_F_OUTPUT] = "OUTPUT",       [HEXO_F_DELETE] = "DELETE",
-    [HEXO_F_EXIT] = "EXIT",       [HEXO_F_ERROR] = "ERROR",
+    [HEXO_F_EXIT] = "EXIT",       [HEXO_F_ERROR] = "ERROR",         [HEXO_F_STDIN] = "STDIN",
+    [HEXO_F_CLOSED] = "CLOSED",
 };
 
 const char *hexo_frame_type_name(unsigned type)
@@ -31,7 +32,6 @@ const char *hexo_frame_type_name(unsigned type)
 		return "unknown";
 	return type_names[type];
 }
-
 
 /* --- little-endian helpers ----------------------------------------------- */
 
@@ -73,18 +73,20 @@ int hexo_frame_hdr_decode(const uint8_t in[HEXO_PROTO_HDR_SIZE], struct hexo_fra
 		return hexo_fail(err, errlen, -EPROTO, "unknown frame type %u", h->type);
 	if (h->len > HEXO_PROTO_MAX_FRAME)
 		return hexo_fail(err, errlen, -EMSGSIZE,
-		            "%s frame of %u bytes exceeds the %u-byte limit",
-		            hexo_frame_type_name(h->type), h->len, HEXO_PROTO_MAX_FRAME);
+		                 "%s frame of %u bytes exceeds the %u-byte limit",
+		                 hexo_frame_type_name(h->type), h->len, HEXO_PROTO_MAX_FRAME);
 	if (h->flags)
 		return hexo_fail(err, errlen, -EPROTO, "%s frame with unknown flags 0x%x",
-		            hexo_frame_type_name(h->type), h->flags);
-	if (h->type == HEXO_F_OUTPUT) {
+		                 hexo_frame_type_name(h->type), h->flags);
+	if (h->type == HEXO_F_OUTPUT || h->type == HEXO_F_CLOSED) {
 		if (h->stream != HEXO_STREAM_STDOUT && h->stream != HEXO_STREAM_STDERR)
-			return hexo_fail(err, errlen, -EPROTO, "OUTPUT frame for unknown stream %u",
-			            h->stream);
+			return hexo_fail(err, errlen, -EPROTO, "%s frame for unknown stream %u",
+			                 hexo_frame_type_name(h->type), h->stream);
+		if (h->type == HEXO_F_CLOSED && h->len)
+			return hexo_fail(err, errlen, -EPROTO, "CLOSED frame with a payload");
 	} else if (h->stream) {
 		return hexo_fail(err, errlen, -EPROTO, "%s frame with a stream id",
-		            hexo_frame_type_name(h->type));
+		                 hexo_frame_type_name(h->type));
 	}
 	return 0;
 }
@@ -204,7 +206,7 @@ int hexo_msg_file_encode(struct hexo_buf *b, const struct hexo_msg_file *m)
 	buf_reset(b);
 	hexo_buf_u64(b, m->size);
 	hexo_buf_u32(b, m->mode & 0777);
-	hexo_buf_u32(b, 0);
+	hexo_buf_u32(b, m->kind);
 	hexo_buf_str(b, m->path);
 	return b->err;
 }
@@ -301,8 +303,8 @@ static int cur_done(const struct cur *c, const char *what, char *err, size_t err
 	if (c->bad)
 		return hexo_fail(err, errlen, -EPROTO, "malformed %s message (truncated)", what);
 	if (c->left)
-		return hexo_fail(err, errlen, -EPROTO, "malformed %s message (%zu trailing bytes)", what,
-		            c->left);
+		return hexo_fail(err, errlen, -EPROTO, "malformed %s message (%zu trailing bytes)",
+		                 what, c->left);
 	return 0;
 }
 
@@ -316,15 +318,16 @@ int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m
 	m->version = cur_u32(&c);
 	cur_bytes(&c, m->nonce, sizeof(m->nonce));
 	if (!c.bad && magic != HEXO_PROTO_MAGIC)
-		return hexo_fail(err, errlen, -EPROTO, "not a hexo client (bad magic 0x%08x)", magic);
+		return hexo_fail(err, errlen, -EPROTO, "not a hexo client (bad magic 0x%08x)",
+		                 magic);
 	ret = cur_done(&c, "HELLO", err, errlen);
 	if (ret)
 		return ret;
 	if (m->version != HEXO_PROTO_VERSION)
 		return hexo_fail(err, errlen, -EPROTONOSUPPORT,
-		            "client speaks protocol version %u, this agent speaks %u: use the "
-		            "same hexo release on both sides",
-		            m->version, HEXO_PROTO_VERSION);
+		                 "client speaks protocol version %u, this agent speaks %u: use the "
+		                 "same hexo release on both sides",
+		                 m->version, HEXO_PROTO_VERSION);
 	return 0;
 }
 
@@ -342,9 +345,9 @@ int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_chal
 		return ret;
 	if (m->version != HEXO_PROTO_VERSION)
 		return hexo_fail(err, errlen, -EPROTONOSUPPORT,
-		            "agent speaks protocol version %u, this client speaks %u: use the "
-		            "same hexo release on both sides",
-		            m->version, HEXO_PROTO_VERSION);
+		                 "agent speaks protocol version %u, this client speaks %u: use the "
+		                 "same hexo release on both sides",
+		                 m->version, HEXO_PROTO_VERSION);
 	return 0;
 }
 
@@ -393,17 +396,17 @@ static int run_check(const struct hexo_msg_run *m, char *err, size_t errlen)
 {
 	if (m->kind != HEXO_RUN_IMAGE)
 		return hexo_fail(err, errlen, -EPROTO, "RUN of unknown kind %u", m->kind);
-	if (m->flags & ~HEXO_RUN_F_STATS)
+	if (m->flags & ~HEXO_RUN_F_ALL)
 		return hexo_fail(err, errlen, -EPROTO, "RUN with unknown flags 0x%x", m->flags);
 	if (m->argc < 1 || m->argc > HEXO_PROTO_MAX_ARGS || m->n_env > HEXO_PROTO_MAX_ARGS)
-		return hexo_fail(err, errlen, -EPROTO, "RUN with %u arguments and %u variables", m->argc,
-		            m->n_env);
+		return hexo_fail(err, errlen, -EPROTO, "RUN with %u arguments and %u variables",
+		                 m->argc, m->n_env);
 	if (m->n_files > HEXO_PROTO_MAX_FILES)
 		return hexo_fail(err, errlen, -EPROTO, "RUN with %u files (at most %u)", m->n_files,
-		            HEXO_PROTO_MAX_FILES);
+		                 HEXO_PROTO_MAX_FILES);
 	if (m->image_size == 0 || m->image_size > (UINT64_C(1) << 40))
 		return hexo_fail(err, errlen, -EPROTO, "RUN with an image of %llu bytes",
-		            (unsigned long long)m->image_size);
+		                 (unsigned long long)m->image_size);
 	return 0;
 }
 
@@ -431,6 +434,11 @@ int hexo_msg_run_decode(const uint8_t *p, size_t len, struct hexo_msg_run *m, ch
 	m->argv = cur_strv(&c, m->argc);
 	m->env = cur_strv(&c, m->n_env);
 	ret = cur_done(&c, "RUN", err, errlen);
+	for (uint32_t i = 0; !ret && i < m->n_env; i++)
+		if (m->env[i][0] == '=' || !strchr(m->env[i], '='))
+			ret = hexo_fail(err, errlen, -EPROTO,
+			                "RUN with environment entry '%.100s' (NAME=VALUE expected)",
+			                m->env[i]);
 	if (ret)
 		hexo_msg_run_free(m);
 	return ret;
@@ -448,26 +456,33 @@ int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, 
                          size_t errlen)
 {
 	struct cur c = {p, len, false};
-	uint32_t reserved;
 	int ret;
 
 	m->size = cur_u64(&c);
 	m->mode = cur_u32(&c);
-	reserved = cur_u32(&c);
+	m->kind = cur_u32(&c);
 	m->path = cur_str(&c);
 	ret = cur_done(&c, "FILE", err, errlen);
 	if (ret)
 		return ret;
-	if (reserved || (m->mode & ~0777u))
+	if (m->mode & ~0777u)
 		return hexo_fail(err, errlen, -EPROTO, "FILE with bad mode 0%o", m->mode);
+	if (m->kind != HEXO_FILE_REG && m->kind != HEXO_FILE_DIR && m->kind != HEXO_FILE_SYMLINK)
+		return hexo_fail(err, errlen, -EPROTO, "FILE of unknown kind %u", m->kind);
+	if (m->kind == HEXO_FILE_DIR && m->size)
+		return hexo_fail(err, errlen, -EPROTO, "directory FILE with %llu bytes of data",
+		                 (unsigned long long)m->size);
+	if (m->kind == HEXO_FILE_SYMLINK && (m->size == 0 || m->size >= HEXO_PROTO_PATH_MAX))
+		return hexo_fail(err, errlen, -EPROTO, "symlink FILE with a target of %llu bytes",
+		                 (unsigned long long)m->size);
 	if (m->size > (UINT64_C(1) << 40))
 		return hexo_fail(err, errlen, -EPROTO, "FILE of %llu bytes",
-		            (unsigned long long)m->size);
+		                 (unsigned long long)m->size);
 	if (!hexo_proto_path_valid(m->path))
 		return hexo_fail(err, errlen, -EPROTO,
-		            "bad file name '%.200s' (relative paths only, "
-		            "no '..')",
-		            m->path);
+		                 "bad file name '%.200s' (relative paths only, "
+		                 "no '..')",
+		                 m->path);
 	return 0;
 }
 
@@ -482,9 +497,9 @@ int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *
 		return ret;
 	if (!hexo_proto_path_valid(*path))
 		return hexo_fail(err, errlen, -EPROTO,
-		            "bad file name '%.200s' (relative paths only, "
-		            "no '..')",
-		            *path);
+		                 "bad file name '%.200s' (relative paths only, "
+		                 "no '..')",
+		                 *path);
 	return 0;
 }
 
@@ -595,7 +610,8 @@ int hexo_secret_read(const char *path, uint8_t key[HEXO_PROTO_KEY],
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return hexo_fail(err, errlen, -errno, "secret file '%s': %s", path, strerror(errno));
+		return hexo_fail(err, errlen, -errno, "secret file '%s': %s", path,
+		                 strerror(errno));
 	n = read(fd, text, sizeof(text) - 1);
 	ret = n < 0 ? -errno : 0;
 	close(fd);
@@ -604,9 +620,9 @@ int hexo_secret_read(const char *path, uint8_t key[HEXO_PROTO_KEY],
 	text[n] = '\0';
 	if (strlen(text) != (size_t)n || hexo_secret_parse(text, key))
 		return hexo_fail(err, errlen, -EINVAL,
-		            "secret file '%s': expected 64 hex characters (make one with "
-		            "'hexod --new-secret FILE')",
-		            path);
+		                 "secret file '%s': expected 64 hex characters (make one with "
+		                 "'hexod --new-secret FILE')",
+		                 path);
 	if (hex)
 		sodium_bin2hex(hex, 2 * HEXO_PROTO_KEY + 1, key, HEXO_PROTO_KEY);
 	return 0;

@@ -6,7 +6,8 @@
  * A connection is a sequence of frames. Each frame is an 8-byte header
  *   u32 len     payload bytes, at most HEXO_PROTO_MAX_FRAME
  *   u16 type    enum hexo_frame_type
- *   u8  stream  1 = stdout, 2 = stderr for HEXO_F_OUTPUT; 0 otherwise
+ *   u8  stream  1 = stdout, 2 = stderr for HEXO_F_OUTPUT and HEXO_F_CLOSED;
+ *               0 otherwise
  *   u8  flags   0
  * followed by `len` payload bytes. Every integer is little-endian; strings
  * are NUL-terminated inside the payload.
@@ -19,8 +20,9 @@
  * then one or more requests:
  *   C: PING                      S: PONG
  *   C: RUN, DATA* (the image), { FILE, DATA* }* (the job directory), END
- *   S: OUTPUT*, then DELETE* and { FILE, DATA* }* (what the job changed),
- *      then EXIT(status)
+ *   while the job runs:   S: OUTPUT*       C: STDIN* (the last one empty),
+ *                                          CLOSED*
+ *   S: DELETE* and { FILE, DATA* }* (what the job changed), then EXIT(status)
  * Either side may send ERROR(code, message) and close instead.
  *
  * The proofs are HMAC-SHA256 keyed with the 32-byte shared secret over a
@@ -38,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEXO_PROTO_VERSION   1u
+#define HEXO_PROTO_VERSION   2u
 #define HEXO_PROTO_MAGIC     0x444f5848u /* "HXOD" read as little-endian u32 */
 #define HEXO_PROTO_HDR_SIZE  8u
 #define HEXO_PROTO_MAX_FRAME (1u << 20)   /* payload bytes */
@@ -49,8 +51,8 @@
 #define HEXO_PROTO_PATH_MAX  4096u
 #define HEXO_PROTO_NAME_MAX  255u /* one path component */
 #define HEXO_PROTO_MAX_FILES 100000u
-#define HEXO_PROTO_MAX_ARGS  4096u
-#define HEXO_PROTO_ERR_MAX   1024u /* error message bytes */
+#define HEXO_PROTO_MAX_ARGS  65536u /* the monitor's argv block is the real limit */
+#define HEXO_PROTO_ERR_MAX   1024u  /* error message bytes */
 
 enum hexo_frame_type {
 	HEXO_F_HELLO = 1,     /* C: u32 magic, u32 version, nonce[32] */
@@ -60,14 +62,17 @@ enum hexo_frame_type {
 	HEXO_F_PING = 5,      /* C: empty */
 	HEXO_F_PONG = 6,      /* S: u32 version, u32 isa, u32 cpus, machine, agent */
 	HEXO_F_RUN = 7,       /* C: struct hexo_msg_run */
-	HEXO_F_FILE = 8,      /* both: u64 size, u32 mode, u32 0, path; DATA follows */
+	HEXO_F_FILE = 8,      /* both: u64 size, u32 mode, u32 kind, path; DATA follows */
 	HEXO_F_DATA = 9,      /* both: 1..HEXO_PROTO_MAX_FRAME bytes */
 	HEXO_F_END = 10,      /* C: empty: the request is complete */
 	HEXO_F_OUTPUT = 11,   /* S: bytes of the job's stdout (stream 1) or stderr (2) */
 	HEXO_F_DELETE = 12,   /* S: path: the job removed this file */
 	HEXO_F_EXIT = 13,     /* S: u32 status, u32 0: the job's last frame */
 	HEXO_F_ERROR = 14,    /* both: u32 errno, message; the sender closes */
-	HEXO_F_MAX_TYPE = HEXO_F_ERROR,
+	HEXO_F_STDIN = 15,    /* C: bytes for the job's stdin; empty: end of stdin */
+	HEXO_F_CLOSED = 16,   /* C: empty: the client's stdout (stream 1) or stderr (2)
+	                         is closed (EPIPE): so is the job's, from now on */
+	HEXO_F_MAX_TYPE = HEXO_F_CLOSED,
 };
 
 enum hexo_stream {
@@ -81,7 +86,33 @@ enum hexo_run_kind {
 	                    /* 2 is reserved for resuming a checkpoint */
 };
 
-#define HEXO_RUN_F_STATS 0x1u /* hexo run --stats */
+/*
+ * RUN flags. MERGED: the client's stdout and stderr are one file (2>&1): the
+ * job gets one pipe for both, sent as stream 1, so their order holds.
+ * NO_STDIN, NO_STDOUT, NO_STDERR: the client was started without fd 0, 1 or
+ * 2: the job is too (EBADF for the guest, as in a local run).
+ */
+#define HEXO_RUN_F_STATS     0x1u /* hexo run --stats */
+#define HEXO_RUN_F_MERGED    0x2u
+#define HEXO_RUN_F_NO_STDIN  0x4u
+#define HEXO_RUN_F_NO_STDOUT 0x8u
+#define HEXO_RUN_F_NO_STDERR 0x10u
+#define HEXO_RUN_F_ALL                                                                             \
+	(HEXO_RUN_F_STATS | HEXO_RUN_F_MERGED | HEXO_RUN_F_NO_STDIN | HEXO_RUN_F_NO_STDOUT |       \
+	 HEXO_RUN_F_NO_STDERR)
+
+/*
+ * FILE kinds. Folders and symlinks go from the client only (a guest cannot
+ * make either): a folder has size 0 and no DATA (empty ones matter); a
+ * symlink's DATA is its target, 1 to HEXO_PROTO_PATH_MAX - 1 bytes, no NUL,
+ * created as is (the node's monitor resolves it inside the job directory,
+ * as a local run does), its mode ignored.
+ */
+enum hexo_file_kind {
+	HEXO_FILE_REG = 0,
+	HEXO_FILE_DIR = 1,
+	HEXO_FILE_SYMLINK = 2,
+};
 
 struct hexo_frame_hdr {
 	uint32_t len;
@@ -122,16 +153,19 @@ struct hexo_msg_run {
 	uint32_t flags; /* HEXO_RUN_F_* */
 	uint64_t image_size;
 	uint32_t n_files;
-	uint32_t argc; /* >= 1; argv[0] is the image name as the user gave it */
+	uint32_t argc; /* >= 1; argv[0] is the guest's argv[0], verbatim (the image
+	                  name as the user gave it, or --argv0) */
 	uint32_t n_env;
 	const char *mem;   /* --mem value, "" for the default */
 	const char **argv; /* argc entries + NULL */
-	const char **env;  /* n_env entries + NULL */
+	const char **env;  /* n_env entries + NULL, each NAME=VALUE (the client
+	                      resolves a bare --env NAME itself) */
 };
 
 struct hexo_msg_file {
 	uint64_t size;
 	uint32_t mode; /* permission bits (0777) */
+	uint32_t kind; /* enum hexo_file_kind */
 	const char *path;
 };
 

@@ -17,6 +17,7 @@
 struct walk {
 	int (*fn)(const char *relpath, const struct stat *st, void *arg);
 	void *arg;
+	unsigned flags;
 	char path[HEXO_PROTO_PATH_MAX];
 	char *err;
 	size_t errlen;
@@ -81,7 +82,7 @@ static int walk_entry(struct walk *w, int dfd, size_t plen, const char *name, in
 {
 	size_t nlen = strlen(name);
 	struct stat st;
-	int sub;
+	int sub, ret;
 
 	if (plen + (plen ? 1 : 0) + nlen >= sizeof(w->path)) {
 		snprintf(w->err, w->errlen, "'%.100s...': path too long", w->path);
@@ -98,6 +99,11 @@ static int walk_entry(struct walk *w, int dfd, size_t plen, const char *name, in
 	}
 	if (!S_ISDIR(st.st_mode))
 		return w->fn(w->path, &st, w->arg);
+	if (w->flags & HEXO_TREE_DIRS) {
+		ret = w->fn(w->path, &st, w->arg);
+		if (ret)
+			return ret;
+	}
 	if (depth >= MAX_DEPTH) {
 		snprintf(w->err, w->errlen, "'%s': directories nested too deep", w->path);
 		return -ELOOP;
@@ -136,7 +142,7 @@ static int walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 	return ret;
 }
 
-int hexo_tree_walk(const char *root,
+int hexo_tree_walk(const char *root, unsigned flags,
                    int (*fn)(const char *relpath, const struct stat *st, void *arg), void *arg,
                    char *err, size_t errlen)
 {
@@ -156,6 +162,7 @@ int hexo_tree_walk(const char *root,
 	}
 	w->fn = fn;
 	w->arg = arg;
+	w->flags = flags;
 	w->err = err;
 	w->errlen = errlen;
 	ret = walk_dir(w, dfd, 0, 0);

@@ -11,13 +11,17 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+/* hexo_tree_walk() flags */
+#define HEXO_TREE_DIRS 0x1u /* also call fn for each directory, before its contents */
+
 /*
  * Calls fn(relpath, st, arg) for every entry under root that is not a
- * directory (st says what it is: callers skip non-regular files), in
- * sorted order, descending into subdirectories without following symlinks.
- * Stops when fn returns non-zero and returns that value.
+ * directory (st says what it is: callers skip non-regular files), and with
+ * HEXO_TREE_DIRS for every directory too, in sorted order, descending into
+ * subdirectories without following symlinks. Stops when fn returns
+ * non-zero and returns that value.
  */
-int hexo_tree_walk(const char *root,
+int hexo_tree_walk(const char *root, unsigned flags,
                    int (*fn)(const char *relpath, const struct stat *st, void *arg), void *arg,
                    char *err, size_t errlen);
 

@@ -12,6 +12,7 @@
 
 #include "arch.h"
 #include "board.h"    /* board/: hexo board */
+#include "image_elf.h" /* hexo check, hexo inspect */
 #include "monitor.h"
 #include "node_cmd.h" /* hexod/: hexo node, hexo run --on */
 
@@ -80,6 +81,8 @@ struct command {
 
 static const struct command commands[] = {
     {"run", run__main, run__help, "run a .hexo image as a virtual machine (--on NODE: remotely)"},
+    {"inspect", inspect__main, inspect__help, "describe a .hexo image: ISAs, sizes, layout, manifest"},
+    {"check", check__main, check__help, "verify that an image's ISAs share one address space"},
     {"board", board__main, board__help, "start, stop and list emulated ARM64 boards"},
     {"node", node__main, node__help, "add, list, ping or remove nodes that run jobs (hexod)"},
 };

@@ -8,10 +8,14 @@ MONITOR_ARCH ?= $(shell uname -m)
 MONITOR_PURE_SRCS := monitor/guest_mem.c monitor/memmap.c monitor/options.c \
                      monitor/args.c monitor/fs_conv.c
 MONITOR_ARCH_PURE_SRCS := $(wildcard monitor/arch/$(MONITOR_ARCH)/pagetable_*.c)
+# The `hexo run` option parser and what it needs: also linked by programs
+# using $(HEXOD_CLIENT) without the rest of the monitor ('hexo run --on' checks
+# options with it).
+MONITOR_OPTIONS_OBJS := $(OBJ)/monitor/options.o $(OBJ)/monitor/guest_mem.o
 
 MONITOR_CORE_SRCS := $(MONITOR_PURE_SRCS) monitor/main.c monitor/run.c monitor/loader.c \
                      monitor/kvm.c monitor/hypercall.c monitor/files.c monitor/crash.c \
-                     monitor/stats.c
+                     monitor/stats.c monitor/image_elf.c monitor/check.c monitor/inspect.c
 MONITOR_SRCS := $(MONITOR_CORE_SRCS) $(wildcard monitor/arch/$(MONITOR_ARCH)/*.c)
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OBJ)/%.o)
 MONITOR_PURE_OBJS := $(MONITOR_PURE_SRCS:%.c=$(OBJ)/%.o) \

@@ -120,8 +120,25 @@ static int parse_env(const char *val, char *err, size_t errlen)
 	return 0;
 }
 
-int options__parse_run(int argc, char **argv, struct run_opts *opts, char *err, size_t errlen)
+/* --argv0: the guest's argv is a copy with argv[0] replaced. */
+static int set_argv0(struct run_opts *opts, char *err, size_t errlen)
 {
+	opts->argv_copy = calloc(opts->guest_argc + 1, sizeof(opts->argv_copy[0]));
+	if (!opts->argv_copy) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	opts->argv_copy[0] = (char *)opts->argv0;
+	for (size_t k = 1; k < opts->guest_argc; k++)
+		opts->argv_copy[k] = opts->guest_argv[k];
+	opts->guest_argv = opts->argv_copy;
+	return 0;
+}
+
+int options__parse(int argc, char **argv, unsigned flags, struct run_opts *opts, char *err,
+                   size_t errlen)
+{
+	bool remote = flags & OPTIONS_REMOTE;
 	int i;
 
 	*opts = (struct run_opts){.mem_size = HEXO_MEM_DEFAULT, .dir = "."};
@@ -148,16 +165,30 @@ int options__parse_run(int argc, char **argv, struct run_opts *opts, char *err, 
 			val = option_value(argc, argv, &i, "--mem", err, errlen);
 			if (!val || parse_mem(val, &opts->mem_size, err, errlen))
 				goto out_free;
+			opts->mem_arg = val;
 		} else if (is_option(arg, "--dir")) {
 			val = option_value(argc, argv, &i, "--dir", err, errlen);
 			if (!val)
 				goto out_free;
 			opts->dir = val;
+			opts->dir_given = true;
 		} else if (is_option(arg, "--env")) {
 			val = option_value(argc, argv, &i, "--env", err, errlen);
 			if (!val || parse_env(val, err, errlen))
 				goto out_free;
 			opts->env[opts->n_env++] = val;
+		} else if (is_option(arg, "--argv0")) {
+			val = option_value(argc, argv, &i, "--argv0", err, errlen);
+			if (!val)
+				goto out_free;
+			opts->argv0 = val;
+		} else if (remote && is_option(arg, "--on")) {
+			val = option_value(argc, argv, &i, "--on", err, errlen);
+			if (!val)
+				goto out_free;
+			opts->on = val;
+		} else if (remote && !strcmp(arg, "--verbose")) {
+			opts->verbose = true;
 		} else {
 			snprintf(err, errlen, "unknown option '%s': see 'hexo run --help'", arg);
 			goto out_free;
@@ -170,6 +201,8 @@ int options__parse_run(int argc, char **argv, struct run_opts *opts, char *err, 
 	opts->image = argv[i];
 	opts->guest_argv = &argv[i];
 	opts->guest_argc = (size_t)(argc - i);
+	if (opts->argv0 && set_argv0(opts, err, errlen))
+		goto out_free;
 	return 0;
 
 out_free:
@@ -177,9 +210,16 @@ out_free:
 	return -EINVAL;
 }
 
+int options__parse_run(int argc, char **argv, struct run_opts *opts, char *err, size_t errlen)
+{
+	return options__parse(argc, argv, 0, opts, err, errlen);
+}
+
 void options__free(struct run_opts *opts)
 {
 	free(opts->env);
+	free(opts->argv_copy);
 	opts->env = NULL;
 	opts->n_env = 0;
+	opts->argv_copy = NULL;
 }

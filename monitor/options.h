@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Command-line parsing for `hexo run`. Pure logic: unit-tested.
+ * Command-line parsing for `hexo run`, local and remote (`hexo run --on`,
+ * hexod/remote_cmd.c links this file, so both check options alike). Pure
+ * logic: unit-tested.
  */
 #ifndef HEXO_MONITOR_OPTIONS_H
 #define HEXO_MONITOR_OPTIONS_H
@@ -17,9 +19,18 @@ struct run_opts {
 	const char **env;  /* --env values in order (NAME=VALUE or NAME) */
 	size_t n_env;
 	const char *image; /* IMAGE */
-	char **guest_argv; /* IMAGE ARGS...: argv for the guest, argv[0] = IMAGE */
+	char **guest_argv; /* IMAGE ARGS...: the guest's argv, argv[0] = IMAGE or argv0 */
 	size_t guest_argc;
+	const char *argv0;   /* --argv0 NAME: the guest's argv[0] instead of IMAGE */
+	const char *mem_arg; /* --mem value as given, NULL without --mem */
+	bool dir_given;      /* --dir was given (else dir is the default ".") */
+	const char *on;      /* --on NODE (OPTIONS_REMOTE only) */
+	bool verbose;        /* --verbose (OPTIONS_REMOTE only) */
+	char **argv_copy;    /* allocated guest_argv when argv0 is set */
 };
+
+/* options__parse(): also accept --on NODE and --verbose (hexo run --on). */
+#define OPTIONS_REMOTE 0x1u
 
 /*
  * Parses a memory size: decimal digits with an optional binary suffix
@@ -36,6 +47,9 @@ int options__parse_size(const char *s, uint64_t *bytes);
  * allocated (argc entries); free it with options__free().
  */
 int options__parse_run(int argc, char **argv, struct run_opts *opts, char *err, size_t errlen);
+/* The same with OPTIONS_* flags; options__parse_run() passes none. */
+int options__parse(int argc, char **argv, unsigned flags, struct run_opts *opts, char *err,
+                   size_t errlen);
 void options__free(struct run_opts *opts);
 
 #endif

@@ -207,8 +207,16 @@ struct hexo_hc_wallclock {
  *    argv/envp block it points to,
  *  - set the stack pointer to boot_info.stack_top and jumped to the ELF entry
  *    with the boot info address as first argument (x86-64: RDI, aarch64: X0).
- * x86-64 starts in 64-bit long mode, paging on, interrupts off (see
- * docs/design.md: the kernel may drop to CPL3). aarch64 starts at EL1h with
+ * x86-64 starts fully set up, so the kernel runs no privileged instruction
+ * to boot (docs/design.md, "Boot (x86-64)", lists every register): 64-bit
+ * long mode at CPL3 (CS 0x2b, SS 0x33 of the monitor's GDT at
+ * HEXO_X86_GDT_GPA), RFLAGS = IOPL 3 with interrupts off, paging on,
+ * SSE on (and XSAVE with XCR0 = x87|SSE[|AVX[|AVX-512]] as CPUID offers),
+ * FCW 0x37f, MXCSR 0x1f80, TR = the TSS at HEXO_X86_TSS_GPA (IST1 = the
+ * exception stack, I/O bitmap opening the hypercall ports), and IDTR =
+ * HEXO_X86_IDT_GPA / HEXO_X86_IDT_SIZE (layout.h): the image must carry its
+ * IDT there (the kernel's linker script puts it first in the kernel image
+ * and checks it). aarch64 starts at EL1h with
  * the MMU and caches already on (TTBR0_EL1 = boot_info.page_table), DAIF
  * masked, SP_EL1 = the exception stack; docs/design.md gives the registers.
  */

@@ -11,7 +11,8 @@
  *   0x0004_0000  page tables built by the monitor
  *   0x000f_0000  guard page below the exception stack
  *   0x000f_1000  exception stack (x86-64 IST1 / aarch64 SP_EL1 for faults)
- *   0x0010_0000  kernel image: text, rodata, data, bss (never migrated)
+ *   0x0010_0000  kernel image: text, rodata, data, bss (never migrated);
+ *                x86-64: it opens with the IDT (HEXO_X86_IDT_GPA)
  *   0x0100_0000  app image: text, rodata, data, bss (common to both ISAs)
  *   heap_start   heap, from the first page after the app image, growing up
  *   heap_limit   guard page (unmapped)
@@ -34,6 +35,13 @@
 #define HEXO_EXC_STACK_GUARD 0xf0000
 #define HEXO_EXC_STACK_TOP 0x100000
 #define HEXO_KERNEL_BASE 0x100000
+/*
+ * x86-64: the kernel's IDT (32 gates of 16 bytes, exceptions only), the
+ * first bytes of its image. The linker script puts it there and asserts it;
+ * the monitor loads IDTR with it before the first instruction.
+ */
+#define HEXO_X86_IDT_GPA 0x100000
+#define HEXO_X86_IDT_SIZE 0x200
 #define HEXO_KERNEL_LIMIT 0x1000000
 #define HEXO_APP_BASE 0x1000000
 

@@ -298,6 +298,115 @@ rc=$?
 check "SIGTERM: dies of the signal, no image" eval '[ $rc -eq 143 ] && [ ! -e sig.hexo ]'
 check "no temporary folder left after all builds" no_temps
 
+# ---- one address space: manifest, hexo check, hexo inspect (docs/layout.md) ----
+
+# Real-world style: several files, static functions of one name in two
+# files, const tables of function pointers, libm, -c then link.
+cat >rw1.c <<'EOF'
+#include <math.h>
+#include <stdio.h>
+static int helper(int x) { return x + 1; }
+typedef int (*fn)(int);
+extern const fn rw2_table[2];
+const fn rw1_table[2] = {helper, 0};
+const char *rw1_name = "rw1";
+int main(void)
+{
+	volatile double d = 0.5;
+	printf("%s %d %d %.6f\n", rw1_name, rw1_table[0](1), rw2_table[0](1), sin(d));
+	return 0;
+}
+EOF
+cat >rw2.c <<'EOF'
+static int helper(int x) { return x * 10; }
+typedef int (*fn)(int);
+const fn rw2_table[2] = {helper, helper};
+EOF
+hx -O2 -c rw1.c rw2.c
+hx -o rw.hexo rw1.o rw2.o -lm
+check "real-world style program links (-c, static twins, fn tables, -lm)" eval 'ok && is_image rw.hexo'
+check "images carry a manifest entry (third, kind 2)" \
+	eval '[ "$(od -An -t u4 -j 12 -N 4 hello.hexo | tr -d " ")" = 3 ] &&
+	      [ "$(od -An -t u4 -j 128 -N 8 hello.hexo | tr -s " ")" = " 2 0" ]'
+
+# hc ARGS...: runs hexo; stdout in hout, stderr in herr, status in hrc.
+hc() {
+	"$HEXO" "$@" >hout 2>herr
+	hrc=$?
+}
+if [ ! -x "$HEXO" ]; then
+	skip "hexo check/inspect: $HEXO not built"
+else
+	for img in hello multi withlib rw math; do
+		hc check "$img.hexo"
+		check "hexo check passes on $img.hexo" \
+			eval '[ $hrc -eq 0 ] && grep -q "ok: .* shared symbols at the same address" hout ||
+			      { sed "s/^/    /" herr; false; }'
+	done
+	# Every guest test program (tests/guest/*/: main.c, [sources], [cflags],
+	# built as tests/run-guest-tests.sh does) passes hexo check.
+	for dir in "$root"/tests/guest/*/; do
+		name=$(basename "$dir")
+		[ -f "$dir/main.c" ] || continue
+		srcs=("$dir/main.c")
+		if [ -f "$dir/sources" ]; then
+			while read -r f; do [ -n "$f" ] && srcs+=("$dir/$f"); done <"$dir/sources"
+		fi
+		flags=()
+		[ -f "$dir/cflags" ] && read -r -a flags <"$dir/cflags"
+		(cd "$root" && "$HEXOCC" -O2 "${flags[@]}" -o "$work/src/guest-$name.hexo" \
+			"${srcs[@]}" -lm) >/dev/null 2>&1
+		hc check "guest-$name.hexo"
+		check "hexo check passes on tests/guest/$name" \
+			eval '[ $hrc -eq 0 ] || { sed "s/^/    /" herr; false; }'
+	done
+	# static twins in an archive made of hexocc -c objects (-l)
+	mkdir -p twlib
+	printf 'static int twin(int x) { return x + 100; }\nint (*tw_a_ptr)(int) = twin;\nint tw_a(int x) { return twin(x); }\n' >twlib/a.c
+	printf 'static int twin(int x) { return x * 3; }\nint (*tw_b_ptr)(int) = twin;\nint tw_b(int x) { return twin(x); }\n' >twlib/b.c
+	printf '#include <stdio.h>\nint tw_a(int), tw_b(int);\nextern int (*tw_a_ptr)(int), (*tw_b_ptr)(int);\nint main(void) { printf("%%d %%d %%d\\n", tw_a(1), tw_b(2), tw_a_ptr(3) + tw_b_ptr(4)); return 0; }\n' >tw.c
+	(cd twlib && "$HEXOCC" -O2 -c a.c b.c && ar rcs libtw.a a.o b.o) >/dev/null 2>&1
+	"$HEXOCC" -O2 -o tw.hexo tw.c -Ltwlib -ltw >/dev/null 2>&1
+	hc check tw.hexo
+	check "hexo check passes with static twins in an -l archive" \
+		eval '[ $hrc -eq 0 ] || { sed "s/^/    /" herr; false; }'
+	hc inspect rw.hexo
+	check "hexo inspect: ISAs, ranges, manifest" \
+		eval '[ $hrc -eq 0 ] && grep -q "^x86_64:" hout && grep -q "^aarch64:" hout &&
+		      grep -q "layout common" hout && grep -q "shadow stack" hout &&
+		      grep -q "^  text  *0x1000000-" hout'
+	hc inspect --json rw.hexo
+	check "hexo inspect --json: the manifest, both ELFs, no mismatch" \
+		eval '[ $hrc -eq 0 ] && grep -q "\"layout\": \"common\"" hout &&
+		      grep -q "\"heap_start\": [1-9]" hout && grep -q "\"mismatched\": 0" hout &&
+		      [ "$(grep -c "\"elf_bytes\"" hout)" -eq 2 ]'
+	# Linked without the common layout: the ISAs disagree.
+	HEXOCC_LAYOUT=separate "$HEXOCC" -O2 -o separate.hexo rw1.c rw2.c -lm 2>/dev/null
+	hc check separate.hexo
+	check "hexo check fails naming the first symbol on a separately laid out image" \
+		eval '[ $hrc -eq 1 ] &&
+		      grep -q "symbol .* is at 0x[0-9a-f]* on x86_64 but at 0x[0-9a-f]* on aarch64" herr'
+	hc inspect separate.hexo
+	check "hexo inspect reports the mismatch, status 0" \
+		eval '[ $hrc -eq 0 ] && grep -q "layout separate" hout && grep -q "first mismatch: symbol" hout'
+	# Damaged, truncated, foreign and unknown-version images: 125, one line.
+	cp hello.hexo flip.hexo
+	printf '\x55' | dd of=flip.hexo bs=1 seek=5000 conv=notrunc 2>/dev/null
+	head -c 3000 hello.hexo >trunc.hexo
+	echo "not an image" >foreign.hexo
+	cp hello.hexo version.hexo
+	printf '\x07' | dd of=version.hexo bs=1 seek=8 conv=notrunc 2>/dev/null
+	for cmd in check inspect; do
+		for bad in flip:checksum trunc:truncated foreign:"not a hexo image" version:version; do
+			hc $cmd "${bad%%:*}.hexo"
+			check "hexo $cmd refuses ${bad%%:*}.hexo (125, one line)" \
+				eval '[ $hrc -eq 125 ] && [ "$(wc -l <herr)" -eq 1 ] && grep -q "${bad#*:}" herr'
+		done
+	done
+	hc check
+	check "hexo check without IMAGE: 125" eval '[ $hrc -eq 125 ]'
+fi
+
 # ---- running the images ---------------------------------------------------------
 
 # run_image IMAGE: runs it; stdout in rout, status in rrc.
@@ -322,6 +431,12 @@ else
 	check "-DVALUE=7 image exits 7" eval '[ $rrc -eq 7 ]'
 	run_image status9.hexo
 	check "-DVALUE=9 image exits 9" eval '[ $rrc -eq 9 ]'
+	run_image tw.hexo
+	check "static twins from an -l archive run" \
+		eval '[ $rrc -eq 0 ] && [ "$(cat rout)" = "101 6 115" ]'
+	run_image rw.hexo
+	check "real-world style image runs" \
+		eval '[ $rrc -eq 0 ] && [ "$(cat rout)" = "rw1 2 10 0.479426" ]'
 	run_image math.hexo
 	check "-lm image prints the libm results" \
 		eval '[ $rrc -eq 0 ] && [ "$(cat rout)" = "1.414214 0.909297 7.389056" ]'

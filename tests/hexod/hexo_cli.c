@@ -5,6 +5,7 @@
  *   hexo-cli node add|list|ping|rm ...
  *   hexo-cli run --on NODE [--dir DIR] [--mem SIZE] [--env X] IMAGE ARGS...
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 
 int main(int argc, char **argv)
 {
+	signal(SIGPIPE, SIG_IGN); /* as monitor/main.c: a closed stdout is EPIPE */
 	if (argc > 1 && !strcmp(argv[1], "node"))
 		return node_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "run")) {

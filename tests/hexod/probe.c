@@ -19,6 +19,12 @@
  *   bad-run            a RUN frame that is truncated
  *   truncated          half a frame, then close (no answer expected)
  *   drop-upload MS     start an 8 MiB upload, send 1 MiB, wait MS, close
+ *   bare-env           a RUN whose environment has "HOME" (no value)
+ *   stdin-first        after authentication, STDIN before any RUN
+ * and, without an agent,
+ *   probe make-image FILE BYTES
+ * writes a valid .hexo image (no ELF: a JSON manifest of BYTES bytes), for
+ * the jobs tests/hexod/fake-hexo plays: the client checks images first.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "image_file.h"
 #include "proto.h"
 
 static uint8_t buf[HEXO_PROTO_MAX_FRAME];
@@ -174,6 +181,52 @@ static int bad_path(int fd, const char *path)
 	return expect_refusal(fd);
 }
 
+static int bare_env(int fd)
+{
+	const char *argv[] = {"app.hexo", NULL}, *env[] = {"HOME", NULL};
+	struct hexo_msg_run m = {.kind = HEXO_RUN_IMAGE,
+	                         .image_size = 4,
+	                         .argc = 1,
+	                         .n_env = 1,
+	                         .argv = argv,
+	                         .env = env};
+	struct hexo_buf b = {0};
+
+	hexo_msg_run_encode(&b, &m);
+	send_frame(fd, HEXO_F_RUN, b.p, b.len);
+	hexo_buf_free(&b);
+	return expect_refusal(fd);
+}
+
+static int make_image(const char *path, size_t size)
+{
+	struct hexo_image_part part = {.kind = HEXO_IMAGE_MANIFEST};
+	static const char hex[] = "0123456789abcdef";
+	char err[HEXO_ERR_LEN], *text;
+	uint8_t rnd;
+
+	if (size < 16)
+		size = 16;
+	/* {"pad":"<random hex>"} */
+	text = malloc(size);
+	if (!text)
+		return 2;
+	memcpy(text, "{\"pad\":\"", 8);
+	for (size_t i = 8; i < size - 2; i++) {
+		hexo_random(&rnd, 1);
+		text[i] = hex[rnd & 15];
+	}
+	memcpy(text + size - 2, "\"}", 2);
+	part.data = text;
+	part.size = size;
+	if (hexo_image_write(path, &part, 1, err, sizeof(err))) {
+		fprintf(stderr, "probe: %s\n", err);
+		return 2;
+	}
+	free(text);
+	return 0;
+}
+
 static int drop_upload(int fd, int ms)
 {
 	send_run(fd, 8u << 20, 0);
@@ -222,6 +275,10 @@ static int scenario(int fd, const uint8_t *key, const char *s, const char *arg)
 		return bad_path(fd, arg);
 	if (!strcmp(s, "drop-upload") && arg)
 		return drop_upload(fd, atoi(arg));
+	if (!strcmp(s, "bare-env"))
+		return bare_env(fd);
+	if (!strcmp(s, "stdin-first"))
+		return send_frame(fd, HEXO_F_STDIN, "abc", 3), expect_refusal(fd);
 	fprintf(stderr, "probe: unknown scenario '%s'\n", s);
 	return 2;
 }
@@ -231,8 +288,11 @@ int main(int argc, char **argv)
 	uint8_t key[HEXO_PROTO_KEY];
 	char err[512];
 
+	if (argc == 4 && !strcmp(argv[1], "make-image"))
+		return make_image(argv[2], (size_t)atol(argv[3]));
 	if (argc < 4) {
-		fprintf(stderr, "usage: probe PORT SECRET-FILE SCENARIO [ARG]\n");
+		fprintf(stderr, "usage: probe PORT SECRET-FILE SCENARIO [ARG]\n"
+		                "       probe make-image FILE BYTES\n");
 		return 2;
 	}
 	if (hexo_secret_read(argv[2], key, NULL, err, sizeof(err))) {

@@ -100,6 +100,9 @@ if [[ -z $PORT_a ]]; then
 	exit 1
 fi
 ok "agent starts on 127.0.0.1:$PORT_a"
+# A valid image (the client checks images as a local run does), not a guest:
+# fake-hexo only looks at its size.
+"$PROBE" make-image "$tmp/app.hexo" 5000 || { bad "probe make-image"; summary; exit 1; }
 
 # --------------------------------------------------------------- secrets --
 mode=$(stat -c %a "$tmp/secret")
@@ -142,7 +145,7 @@ else
 	bad "node add with a wrong secret" "status $st: $out"
 fi
 "$CLI" node add w "127.0.0.1:$PORT_a" --secret-file "$tmp/wrong" --no-check >/dev/null 2>&1
-out=$("$CLI" run --on w --dir "$tmp" /dev/null 2>&1)
+out=$("$CLI" run --on w --dir "$tmp" "$tmp/app.hexo" 2>&1)
 st=$?
 [[ $st == 125 && $out == *"secret"* ]] && ok "run with a wrong secret fails with 125" ||
 	bad "run with a wrong secret" "status $st: $out"
@@ -186,7 +189,7 @@ fi
 # ------------------------------------------------- connection dropped --
 "$PROBE" "$PORT_a" "$tmp/secret" drop-upload 1500 >"$tmp/drop.out" 2>&1 &
 probe_pid=$!
-if wait_until 5 grep -q uploading "$tmp/drop.out" &&
+if wait_until 5 grep -qs uploading "$tmp/drop.out" &&
 	wait_until 2 compgen -G "$tmp/a/work/job-*" >/dev/null; then
 	ok "a job folder exists during the upload"
 else
@@ -207,28 +210,40 @@ echo "input data" >"$tmp/job/input.txt"
 echo "nested" >"$tmp/job/sub/nested.txt"
 echo "same" >"$tmp/job/same.txt"
 head -c 3000000 /dev/urandom >"$tmp/job/big.bin"
-head -c 5000 /dev/urandom >"$tmp/app.hexo"
 ln -s input.txt "$tmp/job/link"
+mkfifo "$tmp/job/fifo"
+mkdir -m 750 "$tmp/job/empty"
 touch -d '2000-01-01' "$tmp/job/same.txt"
 cd "$tmp"
 "$CLI" run --on a --dir job --mem 64M --env A=B --stats app.hexo \
-	out:hello err:oops cat:input.txt argv opts image \
+	out:hello err:oops cat:input.txt cat:link argv opts image \
 	write:out.txt=result write:sub/new/deep.txt=x rm:sub/nested.txt \
-	copy:big.bin=big2.bin exit:3 >"$tmp/run.out" 2>"$tmp/run.err"
+	copy:big.bin=big2.bin isdir:empty mode:empty exit:3 >"$tmp/run.out" 2>"$tmp/run.err"
 st=$?
 cd "$root"
 [[ $st == 3 ]] && ok "exit status passes through (3)" || bad "exit status" "$st: $(cat "$tmp/run.err")"
-expect_out=$'hello\ninput data\n<app.hexo><out:hello>'
+expect_out=$'hello\ninput data\ninput data\n<app.hexo><out:hello>'
 [[ $(head -c ${#expect_out} "$tmp/run.out") == "$expect_out" ]] &&
-	ok "stdout streamed back, job folder uploaded, image name kept as argv[0]" ||
+	ok "stdout streamed back, job folder uploaded (a symlink too), image name kept as argv[0]" ||
 	bad "stdout" "$(cat "$tmp/run.out")"
 grep -qx "opts --mem=64M --env=A=B --stats" "$tmp/run.out" && ok "--mem, --env, --stats passed on" ||
 	bad "options" "$(cat "$tmp/run.out")"
-grep -qx "image 5000" "$tmp/run.out" && ok "image uploaded whole" || bad "image size"
+grep -qx "image $(stat -c %s "$tmp/app.hexo")" "$tmp/run.out" && ok "image uploaded whole" ||
+	bad "image size" "$(grep image "$tmp/run.out")"
+grep -qx "dir empty" "$tmp/run.out" && grep -qx 750 "$tmp/run.out" &&
+	ok "an empty folder is sent, with its mode" || bad "empty folder" "$(cat "$tmp/run.out")"
 grep -qx "oops" "$tmp/run.err" && ok "stderr streamed back separately" ||
 	bad "stderr" "$(cat "$tmp/run.err")"
-grep -q "not sending 'job/link'" "$tmp/run.err" && ok "symlink in the job folder not sent (warned)" ||
-	bad "symlink warning" "$(cat "$tmp/run.err")"
+grep -q "not sending" "$tmp/run.err" && bad "fifo not sent: warned without --verbose" "$(cat "$tmp/run.err")" ||
+	ok "a fifo in the job folder is not sent, quietly"
+out=$(cd "$tmp" && "$CLI" run --on a --verbose --dir job app.hexo 2>&1 >/dev/null)
+[[ $out == "hexo: warning: not sending 'job/fifo' to node 'a': not a regular file, folder or symlink" ]] &&
+	ok "--verbose names the special files not sent" || bad "--verbose" "$out"
+[[ -L $tmp/job/link ]] && ok "the symlink stays a symlink" || bad "symlink replaced"
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" rm:link 2>&1)
+[[ -z $out && ! -e $tmp/job/link && ! -L $tmp/job/link && -f $tmp/job/input.txt ]] &&
+	ok "a symlink the job removed is removed here" || bad "symlink removal" "$out"
+ln -s input.txt "$tmp/job/link"
 [[ $(cat "$tmp/job/out.txt" 2>/dev/null) == result && $(cat "$tmp/job/sub/new/deep.txt" 2>/dev/null) == x ]] &&
 	ok "created files come back (with new folders)" || bad "created files"
 [[ ! -e $tmp/job/sub/nested.txt ]] && ok "deleted file removed locally" || bad "deleted file still there"
@@ -240,11 +255,155 @@ ls -A "$tmp/job" | grep -q hexo-tmp && bad "temp files left in the job folder" |
 	ok "no temp files left in the job folder"
 wait_until 5 empty_dir "$tmp/a/work" && ok "job temp dir removed" || bad "job temp dir left"
 
+# ------------------------------------------------ as a local run does --
+# stdin is forwarded as it is read; its end closes the job's stdin.
+out=$(printf 'line one\nline two\n' | "$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" stdin 2>&1)
+[[ $out == $'line one\nline two\nstdin done' ]] && ok "stdin forwarded to the job, then its end" ||
+	bad "stdin" "$out"
+head -c 3000000 /dev/urandom >"$tmp/stdin.bin"
+want=$(md5sum <"$tmp/stdin.bin" | cut -d' ' -f1)
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" stdin-sum <"$tmp/stdin.bin" 2>&1)
+[[ $out == "stdin $want" ]] && ok "3 MB of stdin arrive intact" || bad "big stdin" "$out"
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" stdin </dev/null 2>&1)
+[[ $out == "stdin done" ]] && ok "stdin /dev/null: the job reads its end" || bad "empty stdin" "$out"
+# A job that never reads stdin ends at once, whatever stdin holds or does.
+t0=$SECONDS
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" out:quick < <(sleep 30) 2>&1)
+st=$?
+[[ $st == 0 && $out == quick ]] && ((SECONDS - t0 < 10)) &&
+	ok "a job that does not read an endless stdin ends ($((SECONDS - t0)) s)" ||
+	bad "endless stdin" "status $st after $((SECONDS - t0)) s: $out"
+t0=$SECONDS
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" out:quick <"$tmp/stdin.bin" 2>&1)
+[[ $? == 0 && $out == quick ]] && ((SECONDS - t0 < 10)) &&
+	ok "a job that does not read a 3 MB stdin ends" || bad "unread stdin" "$out"
+if command -v script >/dev/null; then
+	# stdin a terminal nobody types on: the job ends, the client too.
+	t0=$SECONDS
+	out=$(timeout 20 script -qec "$CLI run --on a --dir $tmp/job $tmp/app.hexo out:on-a-tty" \
+		/dev/null < <(sleep 30) 2>&1)
+	st=$?
+	[[ $st == 0 && $out == *on-a-tty* ]] && ((SECONDS - t0 < 10)) &&
+		ok "stdin a terminal, job not reading: ends at once" ||
+		bad "stdin a terminal" "status $st after $((SECONDS - t0)) s: $out"
+	# A job reading a terminal: a line, then ^D.
+	out=$(timeout 20 script -qec "$CLI run --on a --dir $tmp/job $tmp/app.hexo stdin" /dev/null \
+		< <(sleep 0.5; printf 'typed\n'; sleep 0.3; printf '\004'; sleep 10) 2>&1 | tr -d '\r')
+	[[ $out == $'typed\ntyped\nstdin done' ]] && ok "stdin a terminal: a typed line, then ^D" ||
+		bad "typing on a terminal" "$out"
+	# In the background of a terminal, the client does not read it (no SIGTTIN stop).
+	out=$(timeout 20 script -qec "bash -c 'set -m; $CLI run --on a --dir $tmp/job $tmp/app.hexo \
+		sleep:2 out:bg-done & wait; echo status \$?'" /dev/null \
+		< <(sleep 0.5; printf 'for the shell\n'; sleep 10) 2>&1 | tr -d '\r')
+	[[ $out == *bg-done*"status 0"* ]] && ok "in the background of a terminal: not stopped" ||
+		bad "background on a terminal" "$out"
+else
+	skipped "stdin a terminal: no 'script' (util-linux)"
+fi
+probe_refused "STDIN before a RUN refused" stdin-first "" "STDIN before any RUN"
+
+# --env NAME takes the client's value (left out when unset there), as locally.
+out=$(cd "$tmp" && HEXO_T_CLIENT="client value" env -u HOME "$CLI" run --on a --dir job \
+	--env HEXO_T_CLIENT --env HOME --env A=1 app.hexo opts 2>&1)
+[[ $out == "opts --env=HEXO_T_CLIENT=client value --env=A=1" ]] &&
+	ok "--env NAME: the client's value, or nothing (not the agent's HOME)" || bad "--env NAME" "$out"
+probe_refused "environment without a value refused by the agent" bare-env "" "NAME=VALUE expected"
+
+# Bad options are refused as locally (same line, 125), before any connection.
+n0=$(grep -c ": connected" "$tmp/a/log")
+for args in "--mem lots" "--mem 1M" "--mem 33554433" "--env =x" "--bogus" "--mem"; do
+	# shellcheck disable=SC2086
+	out=$("$CLI" run --on a --dir "$tmp/job" $args "$tmp/app.hexo" 2>&1)
+	st=$?
+	want=
+	if [[ -x $build/bin/hexo ]]; then
+		# shellcheck disable=SC2086
+		want=$("$build/bin/hexo" run --dir "$tmp/job" $args "$tmp/app.hexo" 2>&1)
+	fi
+	if [[ $st == 125 && $out == "hexo: "* && $out != *$'\n'* && (-z $want || $out == "$want") ]]; then
+		ok "'$args' refused before upload as locally: $out"
+	else
+		bad "'$args' refused" "status $st: $out (local: $want)"
+	fi
+done
+head -c 100 /dev/urandom >"$tmp/damaged.hexo"
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/damaged.hexo" 2>&1)
+st=$?
+want="hexo: $tmp/damaged.hexo: not a hexo image (bad magic)"
+[[ -x $build/bin/hexo ]] && want=$("$build/bin/hexo" run --dir "$tmp/job" "$tmp/damaged.hexo" 2>&1)
+[[ $st == 125 && $out == "$want" ]] && ok "damaged image refused here, as locally: $out" ||
+	bad "damaged image" "status $st: $out (want $want)"
+out=$("$CLI" run --on a --dir "$tmp/no-such-dir" "$tmp/app.hexo" 2>&1)
+[[ $? == 125 && $out == "hexo: --dir '$tmp/no-such-dir': No such file or directory" ]] &&
+	ok "missing --dir refused here, as locally" || bad "missing --dir" "$out"
+n1=$(grep -c ": connected" "$tmp/a/log")
+[[ $n0 == "$n1" ]] && ok "no connection made for any of them (agent log)" ||
+	bad "refused runs connected" "$((n1 - n0)) connections"
+
+# argv[0] is the image as given, whatever its form (or --argv0).
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" argv 2>&1)
+[[ $out == "<$tmp/app.hexo><argv>" ]] && ok "argv[0] of an absolute image path kept" || bad "argv[0] absolute" "$out"
+out=$(cd "$tmp/job" && "$CLI" run --on a --dir . ../app.hexo argv 2>&1)
+[[ $out == "<../app.hexo><argv>" ]] && ok "argv[0] '../app.hexo' kept" || bad "argv[0] ../" "$out"
+out=$(cd "$tmp" && "$CLI" run --on a --dir job ./app.hexo argv 2>&1)
+[[ $out == "<./app.hexo><argv>" ]] && ok "argv[0] './app.hexo' kept" || bad "argv[0] ./" "$out"
+out=$(cd "$tmp" && "$CLI" run --on a --dir job --argv0 prog app.hexo argv 2>&1)
+[[ $out == "<prog><argv>" ]] && ok "--argv0 passed on" || bad "--argv0" "$out"
+
+# A reader that goes away (| head): the job's writes fail as locally, it ends.
+t0=$SECONDS
+out=$(timeout 20 "$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" spam 2>"$tmp/spam.err" | head -2)
+st=${PIPESTATUS[0]}
+[[ $st == 3 && $out == $'y\ny' && $(cat "$tmp/spam.err") == "write failed" ]] && ((SECONDS - t0 < 10)) &&
+	ok "stdout closed by its reader: the job's writes fail (EPIPE), status $st" ||
+	bad "stdout reader gone" "status $st after $((SECONDS - t0)) s: $(cat "$tmp/spam.err")"
+# fds the client was started without are closed for the job too.
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" fds 2>&1 <&-)
+[[ $out == "fds 0:closed 1:open 2:open" ]] && ok "stdin closed here: closed for the job" ||
+	bad "closed stdin" "$out"
+out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" fds 2>&1 >&-)
+[[ $out == "fds 0:open 1:closed 2:open" ]] && ok "stdout closed here: closed for the job" ||
+	bad "closed stdout" "$out"
+
+# stdout and stderr into one file (2>&1) keep their order.
+"$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" out:1 err:2 out:3 err:4 out:5 >"$tmp/merged" 2>&1
+[[ $(cat "$tmp/merged") == $'1\n2\n3\n4\n5' ]] && ok "2>&1: stdout and stderr in order" ||
+	bad "2>&1 order" "$(tr '\n' ' ' <"$tmp/merged")"
+
+# New files get the client's umask (the job runs with umask 0); changed
+# files keep their mode.
+mkdir -p "$tmp/um"
+echo old >"$tmp/um/old.txt"
+chmod 664 "$tmp/um/old.txt"
+out=$(umask 077 && "$CLI" run --on a --dir "$tmp/um" "$tmp/app.hexo" umask write:new.txt=x write:old.txt=y 2>&1)
+[[ $out == 0000 && $(stat -c %a "$tmp/um/new.txt") == 600 && $(stat -c %a "$tmp/um/old.txt") == 664 &&
+	$(cat "$tmp/um/old.txt") == y ]] && ok "new files get the client's umask (600), changed ones keep 664" ||
+	bad "result modes" "job umask $out, new $(stat -c %a "$tmp/um/new.txt"), old $(stat -c %a "$tmp/um/old.txt")"
+
+# Without --dir the current directory goes: not a huge one.
+mkdir -p "$tmp/many" "$tmp/huge"
+(cd "$tmp/many" && seq -f 'f%g' 10001 | xargs touch)
+truncate -s 1100M "$tmp/huge/sparse.bin"
+n0=$(grep -c ": connected" "$tmp/a/log")
+out=$(cd "$tmp/many" && "$CLI" run --on a "$tmp/app.hexo" 2>&1)
+st=$?
+[[ $st == 125 && $out == *"more than 10000 files and folders"*"--dir"* && $out != *$'\n'* ]] &&
+	ok "no --dir and 10001 files here: refused ($out)" || bad "too many files" "status $st: $out"
+out=$(cd "$tmp/huge" && "$CLI" run --on a "$tmp/app.hexo" 2>&1)
+st=$?
+[[ $st == 125 && $out == *"more than 1 GiB"*"--dir"* ]] && ok "no --dir and 1.1 GB here: refused" ||
+	bad "too many bytes" "status $st: $out"
+n1=$(grep -c ": connected" "$tmp/a/log")
+[[ $n0 == "$n1" ]] && ok "no connection made for them" || bad "too big: connected" "$((n1 - n0))"
+out=$(cd "$tmp/um" && "$CLI" run --on a "$tmp/app.hexo" cat:old.txt 2>&1)
+[[ $out == y ]] && ok "no --dir: the current directory is the job directory" || bad "no --dir" "$out"
+rm -rf "$tmp/many" "$tmp/huge"
+
 # Output is streamed as produced, not at the end.
 "$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" out:first sleep:3 out:second \
 	>"$tmp/stream.out" 2>/dev/null &
 cpid=$!
-if wait_until 2 grep -q first "$tmp/stream.out" && kill -0 "$cpid" 2>/dev/null; then
+if wait_until 2 grep -qs first "$tmp/stream.out" && kill -0 "$cpid" 2>/dev/null; then
 	ok "output arrives while the job still runs"
 else
 	bad "output not streamed" "$(cat "$tmp/stream.out")"
@@ -370,16 +529,30 @@ else
 	mkdir -p "$tmp/real/local" "$tmp/real/remote"
 	cat >"$tmp/real/hello.c" <<'EOF'
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
 	char line[64] = "";
 	FILE *f;
 
+	if (argc > 1 && !strcmp(argv[1], "spam")) { /* until a write fails */
+		while (puts("y") >= 0 && fflush(stdout) == 0)
+			;
+		fprintf(stderr, "write failed\n");
+		return 3;
+	}
+
 	printf("hello from %s:", argv[0]);
 	for (int i = 1; i < argc; i++)
 		printf(" %s", argv[i]);
 	printf("\n");
+	printf("env: %s\n", getenv("HEXO_T_REAL") ? getenv("HEXO_T_REAL") : "(unset)");
+	if (fgets(line, sizeof(line), stdin))
+		printf("stdin: %s", line);
+	else
+		printf("stdin: (end)\n");
 	f = fopen("input.txt", "r");
 	if (f && fgets(line, sizeof(line), f))
 		printf("input: %s", line);
@@ -403,16 +576,47 @@ EOF
 		start_agent r
 		"$CLI" node add r "127.0.0.1:$PORT_r" --secret-file "$tmp/secret" >/dev/null 2>&1
 		(cd "$tmp/real" && "$build/bin/hexo" run --dir local hello.hexo a "b c") \
-			>"$tmp/real/local.out" 2>"$tmp/real/local.err"
+			>"$tmp/real/local.out" 2>"$tmp/real/local.err" </dev/null
 		lst=$?
 		(cd "$tmp/real" && "$CLI" run --on r --dir remote hello.hexo a "b c") \
-			>"$tmp/real/remote.out" 2>"$tmp/real/remote.err"
+			>"$tmp/real/remote.out" 2>"$tmp/real/remote.err" </dev/null
 		rst=$?
 		if [[ $lst == "$rst" ]] && cmp -s "$tmp/real/local.out" "$tmp/real/remote.out" &&
 			cmp -s "$tmp/real/local.err" "$tmp/real/remote.err"; then
 			ok "real guest through hexod: same stdout, stderr and status ($rst) as a local run"
 		else
 			bad "real guest through hexod" "local $lst / remote $rst; remote: $(cat "$tmp/real/remote.out" "$tmp/real/remote.err" | head -5)"
+		fi
+		# An absolute image path (argv[0]), stdin, --env NAME from here, 2>&1.
+		for where in local remote; do
+			runner=("$build/bin/hexo" run)
+			[[ $where == remote ]] && runner=("$CLI" run --on r)
+			printf 'typed line\nmore\n' | HEXO_T_REAL="from the client" \
+				"${runner[@]}" --dir "$tmp/real/$where" --env HEXO_T_REAL \
+				"$tmp/real/hello.hexo" x >"$tmp/real/$where.2.out" 2>&1
+			echo "status $?" >>"$tmp/real/$where.2.out"
+		done
+		if cmp -s "$tmp/real/local.2.out" "$tmp/real/remote.2.out" &&
+			grep -q "hello from $tmp/real/hello.hexo: x" "$tmp/real/remote.2.out" &&
+			grep -q "stdin: typed line" "$tmp/real/remote.2.out" &&
+			grep -q "env: from the client" "$tmp/real/remote.2.out"; then
+			ok "real guest: absolute argv[0], stdin, --env NAME and 2>&1 as locally"
+		else
+			bad "real guest: argv[0], stdin, --env" "$(diff "$tmp/real/local.2.out" "$tmp/real/remote.2.out" | head -8 | tr '\n' ' ')"
+		fi
+		# A guest writing until it fails, into | head.
+		for where in local remote; do
+			runner=("$build/bin/hexo" run)
+			[[ $where == remote ]] && runner=("$CLI" run --on r)
+			timeout 20 "${runner[@]}" --dir "$tmp/real/$where" "$tmp/real/hello.hexo" spam \
+				2>"$tmp/real/$where.3.err" | head -2 >"$tmp/real/$where.3.out"
+			echo "status ${PIPESTATUS[0]}" >>"$tmp/real/$where.3.out"
+		done
+		if cmp -s "$tmp/real/local.3.out" "$tmp/real/remote.3.out" &&
+			cmp -s "$tmp/real/local.3.err" "$tmp/real/remote.3.err"; then
+			ok "real guest: | head ends a guest writing forever, as locally ($(tail -1 "$tmp/real/remote.3.out"))"
+		else
+			bad "real guest: | head" "local $(tr '\n' ' ' <"$tmp/real/local.3.out") / remote $(tr '\n' ' ' <"$tmp/real/remote.3.out")"
 		fi
 		if [[ ! -s $tmp/real/local/result.txt ]]; then
 			skipped "real guest output file: the local run wrote none (status $lst: $(head -c 200 "$tmp/real/local.err"))"

@@ -22,9 +22,10 @@ $(OBJ)/tests/hexod/%.o: tests/hexod/%.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -Ihexod -c -o $@ $<
 
-$(BUILD)/tests/hexod/hexo-cli: $(OBJ)/tests/hexod/hexo_cli.o $(HEXOD_CLIENT) $(LIBHEXO)
+$(BUILD)/tests/hexod/hexo-cli: $(OBJ)/tests/hexod/hexo_cli.o $(HEXOD_CLIENT) \
+                               $(MONITOR_OPTIONS_OBJS) $(LIBHEXO)
 	@mkdir -p $(@D)
-	$(HOST_CC) -o $@ $< $(HEXOD_CLIENT) $(LIBHEXO) $(LIBHEXO_LDLIBS)
+	$(HOST_CC) -o $@ $< $(HEXOD_CLIENT) $(MONITOR_OPTIONS_OBJS) $(LIBHEXO) $(LIBHEXO_LDLIBS)
 
 $(BUILD)/tests/hexod/probe: $(OBJ)/tests/hexod/probe.o $(LIBHEXO)
 	@mkdir -p $(@D)

@@ -177,8 +177,9 @@ static void test_build_id(void **state)
 	XXH128_canonical_t want;
 
 	XXH3_128bits_reset(st);
-	for (int i = 0; i < 3; i++)
-		XXH3_128bits_update(st, parts3[i].data, parts3[i].size);
+	for (int i = 0; i < 3; i++) /* the ELF payloads only: not the manifest */
+		if (parts3[i].kind == HEXO_IMAGE_ELF)
+			XXH3_128bits_update(st, parts3[i].data, parts3[i].size);
 	XXH128_canonicalFromHash(&want, XXH3_128bits_digest(st));
 	XXH3_freeState(st);
 	assert_memory_equal(HDR(f->buf)->build_id, want.digest, 16);

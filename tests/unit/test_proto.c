@@ -2,8 +2,10 @@
 /*
  * Unit tests for the hexod wire protocol (lib/proto.c, lib/proto_io.c,
  * lib/proto_fs.c): frame headers, message decoding of good, truncated and
- * hostile payloads, path validation, the secret and the HMAC handshake,
- * frame I/O on socketpairs, and the job-directory tree helpers.
+ * hostile payloads (RUN's environment and flags, FILE kinds, STDIN and
+ * CLOSED frames), path
+ * validation, the secret and the HMAC handshake, frame I/O on socketpairs,
+ * and the job-directory tree helpers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -112,21 +114,26 @@ static void test_hello(void **state)
 	copy[0] ^= 1;
 	assert_int_equal(hexo_msg_hello_decode(copy, b.len, &out, err, sizeof(err)), -EPROTO);
 	assert_non_null(strstr(err, "magic"));
-	/* another version */
-	in.version = 2;
+	/* another version (the one before, and the next) */
+	in.version = HEXO_PROTO_VERSION - 1;
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
 	                 -EPROTONOSUPPORT);
-	assert_non_null(strstr(err, "version 2"));
+	assert_non_null(strstr(err, "version 1,"));
+	in.version = HEXO_PROTO_VERSION + 1;
+	hexo_msg_hello_encode(&b, &in);
+	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
+	                 -EPROTONOSUPPORT);
+	assert_non_null(strstr(err, "same hexo release"));
 	hexo_buf_free(&b);
 }
 
 static void test_run_roundtrip(void **state)
 {
 	const char *argv[] = {"dir/app.hexo", "-n", "", "x y", NULL};
-	const char *env[] = {"A=1", "B", NULL};
+	const char *env[] = {"A=1", "B=", NULL};
 	struct hexo_msg_run in = {.kind = HEXO_RUN_IMAGE,
-	                          .flags = HEXO_RUN_F_STATS,
+	                          .flags = HEXO_RUN_F_STATS | HEXO_RUN_F_MERGED,
 	                          .image_size = 12345,
 	                          .n_files = 7,
 	                          .argc = 4,
@@ -143,14 +150,14 @@ static void test_run_roundtrip(void **state)
 	assert_int_equal(hexo_msg_run_decode(b.p, b.len, &out, err, sizeof(err)), 0);
 	assert_int_equal(out.image_size, 12345);
 	assert_int_equal(out.n_files, 7);
-	assert_int_equal(out.flags, HEXO_RUN_F_STATS);
+	assert_int_equal(out.flags, HEXO_RUN_F_STATS | HEXO_RUN_F_MERGED);
 	assert_string_equal(out.mem, "1G");
 	assert_int_equal(out.argc, 4);
 	for (int i = 0; i < 4; i++)
 		assert_string_equal(out.argv[i], argv[i]);
 	assert_null(out.argv[4]);
 	assert_string_equal(out.env[0], "A=1");
-	assert_string_equal(out.env[1], "B");
+	assert_string_equal(out.env[1], "B=");
 	assert_null(out.env[2]);
 	hexo_msg_run_free(&out);
 	/* every truncation is refused without crashing or leaking */
@@ -191,11 +198,16 @@ static void test_run_refused(void **state)
 	(void)state;
 	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 0, s, sizeof(s) - 1), 0);
 	assert_int_equal(run_decode_with(2, 0, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO); /* kind */
-	assert_int_equal(run_decode_with(1, 8, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO); /* flags */
+	assert_int_equal(run_decode_with(1, 0x80, 10, 0, 1, 0, s, sizeof(s) - 1),
+	                 -EPROTO); /* flags */
+	assert_int_equal(run_decode_with(1, 0x20, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);
+	assert_int_equal(run_decode_with(1, 3, 10, 0, 1, 0, s, sizeof(s) - 1), 0);
 	assert_int_equal(run_decode_with(1, 0, 0, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);  /* size */
 	assert_int_equal(run_decode_with(1, 0, 10, 0, 0, 0, s, sizeof(s) - 1), -EPROTO); /* argc */
 	assert_int_equal(
 	    run_decode_with(1, 0, 10, HEXO_PROTO_MAX_FILES + 1, 1, 0, s, sizeof(s) - 1), -EPROTO);
+	assert_int_equal(run_decode_with(1, 0, 10, 0, HEXO_PROTO_MAX_ARGS + 1, 0, s, sizeof(s) - 1),
+	                 -EPROTO);
 	/* more strings announced than present: no huge allocation, refused */
 	assert_int_equal(run_decode_with(1, 0, 10, 0, 4000, 0, s, sizeof(s) - 1), -EPROTO);
 	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 3, s, sizeof(s) - 1), -EPROTO);
@@ -203,6 +215,126 @@ static void test_run_refused(void **state)
 	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 0, "\0app", 4), -EPROTO);
 	/* trailing bytes */
 	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 0, "\0app\0x", 6), -EPROTO);
+}
+
+/* The environment crosses as NAME=VALUE only: a bare NAME would take the
+ * node's value, which a local run never sees. */
+static void test_run_env(void **state)
+{
+	static const char ok[] = "\0app\0A=1\0EMPTY=\0X=a=b\0";
+	static const char bare[] = "\0app\0A=1\0HOME\0";
+	static const char noname[] = "\0app\0=x\0";
+	static const char empty[] = "\0app\0\0";
+
+	(void)state;
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 3, ok, sizeof(ok) - 1), 0);
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 2, bare, sizeof(bare) - 1), -EPROTO);
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 1, noname, sizeof(noname) - 1), -EPROTO);
+	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 1, empty, sizeof(empty) - 1), -EPROTO);
+}
+
+/* STDIN: client to agent, no stream id, any size up to the limit, empty = end. */
+static void test_stdin_frame(void **state)
+{
+	int sv[2];
+	struct hexo_frame_hdr h;
+	uint8_t b[16];
+	char err[256];
+
+	(void)state;
+	assert_string_equal(hexo_frame_type_name(HEXO_F_STDIN), "STDIN");
+	assert_int_equal(hdr_check(0, HEXO_F_STDIN, 0, 0), 0);
+	assert_int_equal(hdr_check(HEXO_PROTO_MAX_FRAME, HEXO_F_STDIN, 0, 0), 0);
+	assert_int_equal(hdr_check(5, HEXO_F_STDIN, 1, 0), -EPROTO); /* no stream id */
+	assert_int_equal(hdr_check(5, HEXO_F_STDIN, 0, 1), -EPROTO);
+	assert_int_equal(hdr_check(HEXO_PROTO_MAX_FRAME + 1, HEXO_F_STDIN, 0, 0), -EMSGSIZE);
+	/* through a socket: data, then the empty end frame */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_STDIN, 0, "line\n", 5, -1), 0);
+	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_STDIN, 0, NULL, 0, -1), 0);
+	assert_int_equal(hexo_frame_recv(sv[1], &h, b, sizeof(b), -1, err, sizeof(err)), 0);
+	assert_int_equal(h.type, HEXO_F_STDIN);
+	assert_int_equal(h.len, 5);
+	assert_memory_equal(b, "line\n", 5);
+	assert_int_equal(hexo_frame_recv(sv[1], &h, b, sizeof(b), -1, err, sizeof(err)), 0);
+	assert_int_equal(h.type, HEXO_F_STDIN);
+	assert_int_equal(h.len, 0);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* CLOSED: client to agent, stream 1 or 2, no payload. */
+static void test_closed_frame(void **state)
+{
+	(void)state;
+	assert_string_equal(hexo_frame_type_name(HEXO_F_CLOSED), "CLOSED");
+	assert_int_equal(HEXO_F_MAX_TYPE, HEXO_F_CLOSED);
+	assert_int_equal(hdr_check(0, HEXO_F_CLOSED, HEXO_STREAM_STDOUT, 0), 0);
+	assert_int_equal(hdr_check(0, HEXO_F_CLOSED, HEXO_STREAM_STDERR, 0), 0);
+	assert_int_equal(hdr_check(0, HEXO_F_CLOSED, 0, 0), -EPROTO); /* needs a stream */
+	assert_int_equal(hdr_check(0, HEXO_F_CLOSED, 3, 0), -EPROTO);
+	assert_int_equal(hdr_check(1, HEXO_F_CLOSED, 1, 0), -EPROTO); /* no payload */
+	assert_int_equal(hdr_check(0, HEXO_F_CLOSED + 1, 0, 0), -EPROTO);
+}
+
+/* RUN flags: the client's closed fds and merged output cross; others not. */
+static void test_run_flags(void **state)
+{
+	static const char s[] = "\0app\0";
+
+	(void)state;
+	assert_int_equal(run_decode_with(1, HEXO_RUN_F_ALL, 10, 0, 1, 0, s, sizeof(s) - 1), 0);
+	assert_int_equal(run_decode_with(1, HEXO_RUN_F_NO_STDIN | HEXO_RUN_F_NO_STDERR, 10, 0, 1, 0,
+	                                 s, sizeof(s) - 1),
+	                 0);
+	assert_int_equal(run_decode_with(1, HEXO_RUN_F_ALL + 1, 10, 0, 1, 0, s, sizeof(s) - 1),
+	                 -EPROTO);
+	assert_int_equal(HEXO_RUN_F_ALL, 0x1f);
+}
+
+static int file_decode_kind(uint64_t size, uint32_t kind, struct hexo_msg_file *f)
+{
+	struct hexo_buf b = {0};
+	char err[256];
+	int ret;
+
+	hexo_buf_u64(&b, size);
+	hexo_buf_u32(&b, 0755);
+	hexo_buf_u32(&b, kind);
+	hexo_buf_str(&b, "sub/dir");
+	ret = hexo_msg_file_decode(b.p, b.len, f, err, sizeof(err));
+	hexo_buf_free(&b);
+	return ret;
+}
+
+/* FILE kinds: regular files, folders (empty ones are sent too), symlinks. */
+static void test_file_kinds(void **state)
+{
+	struct hexo_msg_file in = {.size = 0, .mode = 0750, .kind = HEXO_FILE_DIR, .path = "a/b"},
+	                     f;
+	struct hexo_buf b = {0};
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hexo_msg_file_encode(&b, &in), 0);
+	assert_int_equal(hexo_msg_file_decode(b.p, b.len, &f, err, sizeof(err)), 0);
+	assert_int_equal(f.kind, HEXO_FILE_DIR);
+	assert_int_equal(f.mode, 0750);
+	assert_string_equal(f.path, "a/b");
+	hexo_buf_free(&b);
+
+	assert_int_equal(file_decode_kind(0, HEXO_FILE_DIR, &f), 0);
+	assert_int_equal(file_decode_kind(7, HEXO_FILE_REG, &f), 0);
+	assert_int_equal(f.kind, HEXO_FILE_REG);
+	assert_int_equal(f.size, 7);
+	assert_int_equal(file_decode_kind(1, HEXO_FILE_DIR, &f), -EPROTO); /* a folder with data */
+	assert_int_equal(file_decode_kind(6, HEXO_FILE_SYMLINK, &f), 0);
+	assert_int_equal(f.kind, HEXO_FILE_SYMLINK);
+	assert_int_equal(file_decode_kind(0, HEXO_FILE_SYMLINK, &f), -EPROTO); /* no target */
+	assert_int_equal(file_decode_kind(HEXO_PROTO_PATH_MAX, HEXO_FILE_SYMLINK, &f), -EPROTO);
+	assert_int_equal(file_decode_kind(HEXO_PROTO_PATH_MAX - 1, HEXO_FILE_SYMLINK, &f), 0);
+	assert_int_equal(file_decode_kind(0, 3, &f), -EPROTO); /* unknown kind */
+	assert_int_equal(file_decode_kind(0, UINT32_MAX, &f), -EPROTO);
 }
 
 static int file_decode_path(const char *path, uint32_t mode)
@@ -602,7 +734,16 @@ static int collect(const char *rel, const struct stat *st, void *arg)
 
 	if (S_ISREG(st->st_mode) && s->n < 16)
 		snprintf(s->names[s->n++], sizeof(s->names[0]), "%s", rel);
+	if (S_ISDIR(st->st_mode) && s->n < 16)
+		snprintf(s->names[s->n++], sizeof(s->names[0]), "%s/", rel);
 	return 0;
+}
+
+static int stop_at_dir(const char *rel, const struct stat *st, void *arg)
+{
+	(void)rel;
+	(void)arg;
+	return S_ISDIR(st->st_mode) ? -ECANCELED : 0;
 }
 
 static void write_file(const char *path, const char *text)
@@ -633,10 +774,23 @@ static void test_tree(void **state)
 	assert_int_equal(symlink("/etc", path), 0);
 
 	/* walk: regular files, sorted, symlinks not followed */
-	assert_int_equal(hexo_tree_walk(root, collect, &s, err, sizeof(err)), 0);
+	assert_int_equal(hexo_tree_walk(root, 0, collect, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.names[0], "a.txt");
 	assert_string_equal(s.names[1], "b/z.txt");
+	/* with HEXO_TREE_DIRS: folders too, each before what it holds, empty ones too */
+	snprintf(path, sizeof(path), "%s/b/empty", root);
+	assert_int_equal(mkdir(path, 0700), 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(hexo_tree_walk(root, HEXO_TREE_DIRS, collect, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.names[0], "a.txt");
+	assert_string_equal(s.names[1], "b/");
+	assert_string_equal(s.names[2], "b/empty/");
+	assert_string_equal(s.names[3], "b/z.txt");
+	/* the callback stops the walk */
+	assert_int_equal(hexo_tree_walk(root, HEXO_TREE_DIRS, stop_at_dir, &s, err, sizeof(err)),
+	                 -ECANCELED);
 
 	rootfd = open(root, O_RDONLY | O_DIRECTORY);
 	/* writing through a symlinked directory is refused */
@@ -676,6 +830,11 @@ int main(void)
 	    cmocka_unit_test(test_hello),
 	    cmocka_unit_test(test_run_roundtrip),
 	    cmocka_unit_test(test_run_refused),
+	    cmocka_unit_test(test_run_env),
+	    cmocka_unit_test(test_stdin_frame),
+	    cmocka_unit_test(test_closed_frame),
+	    cmocka_unit_test(test_run_flags),
+	    cmocka_unit_test(test_file_kinds),
 	    cmocka_unit_test(test_file_paths),
 	    cmocka_unit_test(test_path_valid),
 	    cmocka_unit_test(test_small_messages),

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "align.h" /* toolchain/align */
 #include "image_file.h"
 #include "hexocc.h"
 
@@ -128,6 +129,8 @@ static int compile_one(const struct options *o, const struct isa_target *t, cons
 		goto out_free;
 	push_user_cflags(&cmd, o, t);
 	sv_push(&cmd, mode_flag);
+	if (!strcmp(mode_flag, "-emit-llvm"))
+		sv_push(&cmd, "-c"); /* bitcode (the IR pipeline) */
 	sv_push(&cmd, src);
 	if (out) {
 		sv_push(&cmd, "-o");
@@ -276,19 +279,131 @@ static int find_libs(const struct options *o, struct strvec *paths)
 	return 0;
 }
 
-/* Compiles every source for `t` into the temporary folder; objects (ours
- * and the user's, in command-line order) are appended to `objs`. */
-static int compile_for_link(const struct options *o, const struct isa_target *t,
-                            struct strvec *objs)
+/*
+ * The IR pipeline (docs/layout.md): C sources are compiled to LLVM bitcode
+ * per ISA, linked into one module (llvm-link, command-line order), given one
+ * section per function and global (hexo-irsect; where #5 will instrument),
+ * then optimized and compiled once per ISA. HEXOCC_PIPELINE=native compiles
+ * each source to an object instead.
+ */
+static bool ir_pipeline(void)
 {
+	const char *e = getenv("HEXOCC_PIPELINE");
+
+	return !(e && !strcmp(e, "native"));
+}
+
+static const char *tool_llvm_link(void)
+{
+	const char *e = getenv("HEXO_LLVM_LINK");
+
+	return e && *e ? e : "llvm-link";
+}
+
+/* hexo-irsect: HEXO_IRSECT, else next to this executable. */
+static char *tool_irsect(void)
+{
+	const char *e = getenv("HEXO_IRSECT");
+	char exe[4096];
+	ssize_t n;
+
+	if (e && *e)
+		return xstrdup(e);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return xstrdup("hexo-irsect");
+	exe[n] = 0;
+	return xasprintf("%s/hexo-irsect", dirname(exe));
+}
+
+/* The linked module of `bcs` for `t`, compiled into `obj`. */
+static int ir_link_compile(const struct options *o, const struct isa_target *t,
+                           const struct strvec *bcs, const char *obj)
+{
+	char *linked = xasprintf("%s/app.%s.bc", tmpdir_path(), t->name);
+	char *sect = xasprintf("%s/app.%s.sections.bc", tmpdir_path(), t->name);
+	char *irsect = tool_irsect();
+	struct strvec cmd = {0};
+	int ret;
+
+	sv_push(&cmd, tool_llvm_link());
+	sv_push(&cmd, "-o");
+	sv_push(&cmd, linked);
+	sv_extend(&cmd, bcs);
+	ret = run_command(cmd.v);
+	sv_free(&cmd);
+	if (!ret) {
+		sv_push(&cmd, irsect);
+		sv_push(&cmd, linked);
+		sv_push(&cmd, sect);
+		ret = run_command(cmd.v);
+		sv_free(&cmd);
+	}
+	if (!ret)
+		ret = guest_cc_command(&cmd, t);
+	if (!ret) {
+		/* The user's flags but the dependency-file ones (-O, -g, -f, -m
+		 * apply to the code; the preprocessor's are unused here). */
+		sv_push(&cmd, "-Qunused-arguments");
+		for (size_t i = 0; i < o->cflags.n;) {
+			size_t n = dep_option_len(&o->cflags.v[i]);
+
+			if (!n)
+				sv_push(&cmd, o->cflags.v[i++]);
+			i += n;
+		}
+		sv_push(&cmd, "-x");
+		sv_push(&cmd, "ir");
+		sv_push(&cmd, "-c");
+		sv_push(&cmd, sect);
+		sv_push(&cmd, "-o");
+		sv_push(&cmd, obj);
+		ret = run_command(cmd.v);
+	}
+	sv_free(&cmd);
+	free(irsect);
+	free(sect);
+	free(linked);
+	return ret;
+}
+
+/* Compiles every source for `t` into the temporary folder; objects (ours
+ * and the user's, in command-line order) are appended to `objs`. With the
+ * IR pipeline, the C sources become one object, where the first was. */
+static int compile_for_link(const struct options *o, const struct isa_target *t,
+                            struct strvec *objs, struct strvec *aliases)
+{
+	struct strvec bcs = {0};
+	bool ir = ir_pipeline();
+	char *ir_obj = xasprintf("%s/app-ir.%s.o", tmpdir_path(), t->name);
 	int ret, first = 0;
 
 	for (size_t i = 0; i < o->n_inputs && first != -EINTR; i++) {
 		const struct input *in = &o->inputs[i];
 		char *base, *obj;
 
+		if (ir && in->kind == IN_C) {
+			base = derived_name(in->path, "");
+			obj = xasprintf("%s/%zu-%s.%s.bc", tmpdir_path(), i, base, t->name);
+			ret = compile_one(o, t, in->path, "-emit-llvm", obj);
+			if (!bcs.n)
+				sv_push(objs, ir_obj);
+			sv_push(&bcs, obj);
+			free(obj);
+			free(base);
+			if (ret && (!first || ret == -EINTR))
+				first = ret;
+			continue;
+		}
 		if (!is_compiled(in)) {
-			ret = multiobj_inputs(t, in->path, in->kind, i, objs);
+			size_t before = objs->n;
+
+			ret = multiobj_inputs(t, in->path, in->kind, i, objs, aliases);
+			/* An object is one input under another path on each ISA. */
+			if (!ret && in->kind == IN_OBJECT && objs->n == before + 1) {
+				sv_push(aliases, objs->v[before]);
+				sv_pushf(aliases, "input-%zu", i);
+			}
 			if (ret && (!first || ret == -EINTR))
 				first = ret;
 			continue;
@@ -303,6 +418,10 @@ static int compile_for_link(const struct options *o, const struct isa_target *t,
 		if (ret && (!first || ret == -EINTR))
 			first = ret;
 	}
+	if (!first && bcs.n)
+		first = ir_link_compile(o, t, &bcs, ir_obj);
+	sv_free(&bcs);
+	free(ir_obj);
 	return first;
 }
 
@@ -341,44 +460,177 @@ static void link_command(struct strvec *cmd, const struct options *o, const stru
 	sv_push(cmd, "-z");
 	sv_push(cmd, "max-page-size=4096");
 	sv_push(cmd, "--gc-sections");
+	/* No merging of constants and strings across input sections: merged
+	 * ones could not be placed at one address on every ISA (docs/layout.md). */
+	sv_push(cmd, "-O0");
 	sv_extend(cmd, &o->ldflags);
 }
 
 /* The -l archives for `t` (numbered after the inputs, for file names). */
 static int libs_for_isa(const struct options *o, const struct isa_target *t,
-                        const struct strvec *libs, struct strvec *out)
+                        const struct strvec *libs, struct strvec *out, struct strvec *aliases)
 {
 	int ret = 0;
 
 	for (size_t i = 0; i < libs->n && !ret; i++)
-		ret = multiobj_inputs(t, libs->v[i], IN_ARCHIVE, o->n_inputs + i, out);
+		ret = multiobj_inputs(t, libs->v[i], IN_ARCHIVE, o->n_inputs + i, out, aliases);
 	return ret;
 }
 
-/* Builds <tmp>/app.<isa>.elf; its path goes to `elf`. */
+/* One ISA's ELF: its path, its link command (kept for a second link) and
+ * its app layout (manifest.c). */
+struct isa_build {
+	char *elf;
+	char *map;             /* the first link's map (toolchain/align) */
+	struct strvec link;
+	struct strvec aliases; /* align_isa.aliases */
+	struct app_layout lay;
+};
+
+/* Compiles for `t` and links <tmp>/app.<isa>.elf. */
 static int build_elf(const struct options *o, const struct isa_target *t, const struct strvec *libs,
-                     char **elf)
+                     struct isa_build *b)
 {
-	struct strvec objs = {0}, isa_libs = {0}, cmd = {0};
+	struct strvec objs = {0}, isa_libs = {0};
 	int ret;
 
-	*elf = xasprintf("%s/app.%s.elf", tmpdir_path(), t->name);
-	ret = compile_for_link(o, t, &objs);
+	b->elf = xasprintf("%s/app.%s.elf", tmpdir_path(), t->name);
+	b->map = xasprintf("%s/app.%s.map", tmpdir_path(), t->name);
+	ret = compile_for_link(o, t, &objs, &b->aliases);
 	if (!ret)
-		ret = libs_for_isa(o, t, libs, &isa_libs);
+		ret = libs_for_isa(o, t, libs, &isa_libs, &b->aliases);
 	if (ret)
 		goto out_free;
-	link_command(&cmd, o, t, &objs, &isa_libs, *elf);
-	ret = run_command(cmd.v);
+	link_command(&b->link, o, t, &objs, &isa_libs, b->elf);
+	if (hexo_n_targets == 2)
+		sv_pushf(&b->link, "-Map=%s", b->map);
+	ret = run_command(b->link.v);
+	if (!ret)
+		ret = elf_app_layout(b->elf, &b->lay);
 out_free:
-	sv_free(&cmd);
 	sv_free(&isa_libs);
 	sv_free(&objs);
-	if (ret) {
-		free(*elf);
-		*elf = NULL;
-	}
 	return ret;
+}
+
+/* The link command of `b` with `script` for hexo.ld, writing `elf`, no map. */
+static void relink_command(struct strvec *cmd, const struct isa_build *b, const char *script,
+                           const char *elf)
+{
+	for (size_t i = 0; i < b->link.n; i++) {
+		const char *a = b->link.v[i];
+
+		if (!strncmp(a, "-Map=", 5) && !strcmp(a + 5, b->map))
+			continue; /* ours (a -Wl,-Map of the user's stays) */
+		sv_push(cmd, a);
+		if (i + 1 < b->link.n && (!strcmp(a, "-T") || !strcmp(a, "-o")))
+			sv_push(cmd, !strcmp(a, "-T") ? script : elf), i++;
+	}
+}
+
+/*
+ * The common layout (docs/layout.md): toolchain/align reads the first
+ * links' maps and writes one script per ISA placing every shared app
+ * section at one address; then each ISA is linked again with it. Returns 1
+ * when the image keeps its separate layouts (HEXOCC_LAYOUT=separate, or a
+ * final link failed: a warning says why).
+ */
+static int common_layout(struct isa_build *b, struct align_stats *st)
+{
+	struct align_isa isa[2];
+	char err[HEXO_ERR_LEN], *script[2], *elf[2];
+	const char *env = getenv("HEXOCC_LAYOUT");
+	int ret = 0;
+
+	if (hexo_n_targets != 2 || (env && !strcmp(env, "separate")))
+		return 1;
+	for (int k = 0; k < 2; k++) {
+		script[k] = xasprintf("%s/app.%s.ld", tmpdir_path(), hexo_targets[k].name);
+		elf[k] = xasprintf("%s/app.%s.common.elf", tmpdir_path(), hexo_targets[k].name);
+		isa[k] = (struct align_isa){
+		    .name = hexo_targets[k].name,
+		    .base_script = runtime_path(&hexo_targets[k], "hexo.ld"),
+		    .map = b[k].map,
+		    .out_script = script[k],
+		    .aliases = b[k].aliases.v,
+		    .n_aliases = b[k].aliases.n,
+		};
+	}
+	verbose_note("# common layout: %s, %s", script[0], script[1]);
+	ret = align_layout(isa, st, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "hexocc: warning: common layout: %s\n", err);
+	for (int k = 0; k < 2 && !ret; k++) {
+		struct strvec cmd = {0};
+
+		relink_command(&cmd, &b[k], script[k], elf[k]);
+		ret = run_command(cmd.v);
+		sv_free(&cmd);
+		if (ret == -EINTR)
+			break;
+		if (ret)
+			fprintf(stderr,
+			        "hexocc: warning: the %s link with the common layout failed: the "
+			        "image's ISAs keep separate layouts (docs/layout.md)\n",
+			        hexo_targets[k].name);
+	}
+	if (!ret) {
+		for (int k = 0; k < 2; k++) {
+			free(b[k].elf);
+			b[k].elf = elf[k];
+			elf[k] = NULL;
+		}
+		for (int k = 0; k < 2 && !ret; k++)
+			ret = elf_app_layout(b[k].elf, &b[k].lay);
+	}
+	for (int k = 0; k < 2; k++) {
+		free(script[k]);
+		free(elf[k]);
+		free((char *)isa[k].base_script);
+	}
+	if (ret == -EINTR)
+		return ret;
+	return ret ? 1 : 0;
+}
+
+/*
+ * The ISAs' app images end at different addresses until every section is
+ * laid out in common (docs/layout.md); the shadow stack and the heap follow
+ * the end. Each ISA whose app ends below the largest end is linked again
+ * with __hexo_common_end set to it (hexo.ld moves the shadow stack there),
+ * so the shadow stack and the heap start at one address on every ISA.
+ */
+static int align_app_ends(struct isa_build *b, size_t n)
+{
+	uint64_t end = 0;
+	int ret;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i].lay.app_end > end)
+			end = b[i].lay.app_end;
+	for (size_t i = 0; i < n; i++) {
+		if (b[i].lay.app_end == end)
+			continue;
+		sv_pushf(&b[i].link, "--defsym=__hexo_common_end=0x%llx", (unsigned long long)end);
+		ret = run_command(b[i].link.v);
+		if (!ret)
+			ret = elf_app_layout(b[i].elf, &b[i].lay);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (b[i].lay.shadow_start != b[0].lay.shadow_start ||
+		    b[i].lay.shadow_end != b[0].lay.shadow_end) {
+			fprintf(stderr,
+			        "hexocc: the shadow stack of %s (0x%llx) and %s (0x%llx) differ: "
+			        "check the runtime's hexo.ld\n",
+			        hexo_targets[0].name, (unsigned long long)b[0].lay.shadow_start,
+			        hexo_targets[i].name, (unsigned long long)b[i].lay.shadow_start);
+			return -EINVAL;
+		}
+	}
+	b[0].lay.app_end = end;
+	return 0;
 }
 
 /* A cheap guard against a misconfigured linker or script. */
@@ -428,19 +680,42 @@ static int load_part(const struct isa_target *t, const char *elf, struct hexo_im
 	return 0;
 }
 
-static int write_image(const char *out, char *const elves[])
+/* "14.0.6": the guest compiler's version, for the manifest. */
+static char *clang_version(void)
+{
+	char *argv[] = {(char *)tool_clang(), "-dumpversion", NULL};
+	char *line = NULL;
+
+	if (run_capture_line(argv, &line) || !line)
+		return xstrdup("?");
+	return line;
+}
+
+static int write_image(const char *out, const struct isa_build *b, const struct align_stats *st)
 {
 	struct hexo_image_part parts[HEXO_IMAGE_MAX_ENTRIES];
-	char err[HEXO_ERR_LEN];
+	char err[HEXO_ERR_LEN], *version;
+	uint8_t id[16];
 	size_t n;
 	int ret = 0;
 
 	for (n = 0; n < hexo_n_targets; n++) {
-		ret = load_part(&hexo_targets[n], elves[n], &parts[n]);
+		ret = load_part(&hexo_targets[n], b[n].elf, &parts[n]);
 		if (ret)
 			goto out_free;
 		verbose_note("# %s: %s ELF, %zu bytes", out, hexo_targets[n].name, parts[n].size);
 	}
+	if (hexo_image_build_id(parts, n, id)) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	version = clang_version();
+	parts[n].kind = HEXO_IMAGE_MANIFEST;
+	parts[n].isa = HEXO_ISA_NONE;
+	parts[n].data = manifest_json(out, id, &b[0].lay, st, version);
+	parts[n].size = strlen(parts[n].data);
+	n++;
+	free(version);
 	verbose_note("# writing %s", out);
 	ret = hexo_image_write(out, parts, n, err, sizeof(err));
 	if (ret)
@@ -453,8 +728,10 @@ out_free:
 static int build_image(const struct options *o)
 {
 	const char *out = o->output ? o->output : "a.hexo";
-	char *elves[HEXO_IMAGE_MAX_ENTRIES] = {0};
+	struct isa_build b[HEXO_IMAGE_MAX_ENTRIES] = {0};
+	struct align_stats st;
 	struct strvec libs = {0};
+	bool common = false;
 	size_t n = 0;
 	int ret;
 
@@ -464,13 +741,24 @@ static int build_image(const struct options *o)
 	if (!ret)
 		ret = tmpdir_create(o->save_temps);
 	for (; n < hexo_n_targets && !ret; n++)
-		ret = build_elf(o, &hexo_targets[n], &libs, &elves[n]);
+		ret = build_elf(o, &hexo_targets[n], &libs, &b[n]);
+	if (!ret) {
+		ret = common_layout(b, &st);
+		common = ret == 0;
+		ret = ret < 0 ? ret : 0;
+	}
+	if (!ret)
+		ret = align_app_ends(b, hexo_n_targets);
 	if (!ret && caught_signal())
 		ret = -EINTR;
 	if (!ret)
-		ret = write_image(out, elves);
-	for (size_t i = 0; i < hexo_n_targets; i++)
-		free(elves[i]);
+		ret = write_image(out, b, common ? &st : NULL);
+	for (size_t i = 0; i < hexo_n_targets; i++) {
+		free(b[i].elf);
+		free(b[i].map);
+		sv_free(&b[i].link);
+		sv_free(&b[i].aliases);
+	}
 	sv_free(&libs);
 	return ret;
 }

@@ -121,10 +121,12 @@ int multiobj_add(const char *obj, const struct isa_target *t, const char *isa_ob
 /*
  * Appends to `out` what ld.lld gets for the object or archive `path` (input
  * number `index`) when linking for `t`: the path itself for the primary ISA,
- * else the `t` objects extracted into the temporary folder.
+ * else the `t` objects extracted into the temporary folder. For an archive,
+ * `aliases` (may be NULL) gets (extracted object, "archive.a(member)") pairs:
+ * the member's name on the primary ISA (toolchain/align matches by it).
  */
 int multiobj_inputs(const struct isa_target *t, const char *path, enum input_kind kind,
-                    size_t index, struct strvec *out);
+                    size_t index, struct strvec *out, struct strvec *aliases);
 
 /* ---- run.c ---- */
 
@@ -149,6 +151,18 @@ void tmpdir_remove(void);
 /* ---- build.c ---- */
 
 int do_build(const struct options *o);
+
+/* manifest.c: the app layout of a linked ELF and the image manifest. */
+struct app_layout {
+	uint64_t app_end;      /* __app_end: end of the app image, page-aligned */
+	uint64_t shadow_start; /* __hexo_shadow_stack_start */
+	uint64_t shadow_end;   /* __hexo_shadow_stack_end: where the heap starts */
+};
+int elf_app_layout(const char *path, struct app_layout *lay);
+struct align_stats;
+/* `common`: the common layout's figures, NULL when the ISAs keep separate ones. */
+char *manifest_json(const char *image, const uint8_t build_id[16], const struct app_layout *lay,
+                    const struct align_stats *common, const char *clang_version);
 
 /* ---- help.c ---- */
 

@@ -2,7 +2,8 @@
 # The guest flags every object gets come from GUEST_COMMON_CFLAGS in the top
 # Makefile, baked into a generated header so there is one definition.
 
-HEXOCC_SRCS := $(wildcard toolchain/hexocc/*.c)
+# toolchain/align (the common layout) is linked into hexocc: one run per link.
+HEXOCC_SRCS := $(wildcard toolchain/hexocc/*.c) $(wildcard toolchain/align/*.c)
 HEXOCC_OBJS := $(HEXOCC_SRCS:%.c=$(OBJ)/%.o)
 HEXOCC_GEN  := $(OBJ)/toolchain/hexocc/gen/guest_flags.h
 
@@ -18,7 +19,11 @@ $(OBJ)/toolchain/hexocc/target.o: $(HEXOCC_GEN)
 
 $(OBJ)/toolchain/hexocc/%.o: toolchain/hexocc/%.c
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -I$(dir $(HEXOCC_GEN)) -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) -Itoolchain/align -I$(dir $(HEXOCC_GEN)) -c -o $@ $<
+
+$(OBJ)/toolchain/align/%.o: toolchain/align/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
 
 $(BIN)/hexocc: $(HEXOCC_OBJS) $(LIBHEXO)
 	@mkdir -p $(@D)

@@ -15,8 +15,8 @@
  * (passed to ld.lld between --start-lib and --end-lib, which gives archive
  * semantics without an archive index).
  *
- * This format is an interim one: issue #4 turns hexocc objects into LLVM IR
- * for whole-program linking (docs/hexocc.md).
+ * These objects are native code and skip the IR pipeline (build.c); issue
+ * #5 will want them to carry LLVM bitcode too (docs/hexocc.md).
  */
 #include <elf.h>
 #include <errno.h>
@@ -429,6 +429,7 @@ struct archive_ctx {
 	size_t index; /* of the input, for unique file names */
 	size_t member;
 	struct strvec *out;
+	struct strvec *aliases; /* (extracted path, "archive(member)") pairs, or NULL */
 };
 
 /* Members that are not ELF files (notes, ...) are left out, as ld.lld never
@@ -446,15 +447,22 @@ static int extract_member(const struct ar_member *m, void *ctx)
 	ret = extract(what, m->data, m->size, a->t, out);
 	if (!ret)
 		sv_push(a->out, out);
+	/* The member as toolchain/align names it on the primary ISA. */
+	if (!ret && a->aliases) {
+		const char *base = strrchr(a->path, '/');
+
+		sv_push(a->aliases, out);
+		sv_pushf(a->aliases, "%s(%s)", base ? base + 1 : a->path, m->name);
+	}
 	free(out);
 	free(what);
 	return ret;
 }
 
 int multiobj_inputs(const struct isa_target *t, const char *path, enum input_kind kind,
-                    size_t index, struct strvec *out)
+                    size_t index, struct strvec *out, struct strvec *aliases)
 {
-	struct archive_ctx a = {path, t, index, 0, out};
+	struct archive_ctx a = {path, t, index, 0, out, aliases};
 	void *d;
 	size_t size;
 	char *obj;

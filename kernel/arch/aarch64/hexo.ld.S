@@ -20,6 +20,9 @@
  */
 #include <hexo/layout.h>
 
+/* Bytes reserved for the shadow stack (docs/layout.md). */
+#define HEXO_SHADOW_STACK_SIZE 0x400000
+
 #include "aarch64.h"
 
 OUTPUT_FORMAT("elf64-littleaarch64")
@@ -34,6 +37,7 @@ PHDRS
 	text PT_LOAD FLAGS(5);
 	rodata PT_LOAD FLAGS(4);
 	data PT_LOAD FLAGS(6);
+	shadow PT_LOAD FLAGS(6);	/* R W, no file bytes */
 }
 
 /* Input sections `sects` of the kernel's own objects. */
@@ -126,6 +130,21 @@ SECTIONS
 	. = ALIGN(HEXO_PAGE_SIZE);
 	_end = .;
 	__app_end = .;
+
+	/*
+	 * The shadow stack (docs/layout.md): HEXO_SHADOW_STACK_SIZE bytes right
+	 * after the app image, its own RW segment with no file bytes, so the
+	 * monitor maps it and starts the heap after it. hexocc links every ISA
+	 * with --defsym=__hexo_common_end=<the largest app end of all ISAs>, so
+	 * the shadow stack and the heap start at the same address on every ISA.
+	 */
+	. = DEFINED(__hexo_common_end) ? MAX(., __hexo_common_end) : .;
+	.hexo_shadow_stack (NOLOAD) : {
+		__hexo_shadow_stack_start = .;
+		. += HEXO_SHADOW_STACK_SIZE;
+		__hexo_shadow_stack_end = .;
+	} :shadow
+	ASSERT(__hexo_shadow_stack_start % HEXO_PAGE_SIZE == 0, "hexo: shadow stack alignment")
 
 	.tdata : { *(.tdata .tdata.*) }
 	.tbss : { *(.tbss .tbss.*) }

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exception vectors 0-31, the only CPL0 code after boot. Every gate uses IST1
+ * Exception vectors 0-31, the only CPL0 code there is. Every gate uses IST1
  * (HEXO_EXC_STACK_TOP, set in the TSS by the monitor), so even a stack
  * overflow lands on a good stack; the gates themselves are in the linker
- * script (x86_idt, hexo.ld.S). Each stub makes the frame uniform (error
- * code 0 where the CPU pushes none) and pushes the vector. Then:
+ * script (x86_idt, hexo.ld.S), and the monitor loads IDTR with them before
+ * the first instruction. Each stub makes the frame uniform (error code 0
+ * where the CPU pushes none) and pushes the vector. Then:
  *
  *  - a #GP raised at CPL3 by `outl %eax, %dx` or `hlt` is the kernel asking
- *    for a privileged instruction where IOPL is not honoured (see cpl0.c):
- *    it is executed here and, for outl, the program resumes after it;
+ *    for a privileged instruction the CPU refused at CPL3 (`hlt` always;
+ *    `outl` where neither IOPL nor the TSS I/O bitmap allows it: PVM hosts
+ *    ignore IOPL, the bitmap opens only the hypercall ports): it is
+ *    executed here and, for outl, the program resumes after it;
  *  - anything else is a fault: CR2 is added to the frame and x86_exception()
- *    is entered in the run context (x86_run) on this stack, with
+ *    is entered at CPL3, with the segments and RFLAGS the monitor starts the
+ *    program with (x86.h), on this stack, with
  *
  *	CR2, vector, error code, RIP, CS, RFLAGS, RSP, SS  (struct x86_exc_frame)
  *
@@ -72,10 +76,10 @@ x86_exc_fault:
 	movq	%rsp, %rax
 	andq	$-16, %rax
 	subq	$8, %rax
-	pushq	x86_run + X86_RUN_SS(%rip)
+	pushq	$X86_SEL_UDATA
 	pushq	%rax
-	pushq	x86_run + X86_RUN_RFLAGS(%rip)
-	pushq	x86_run + X86_RUN_CS(%rip)
+	pushq	$X86_RFLAGS_RUN
+	pushq	$X86_SEL_UCODE
 	leaq	x86_exception(%rip), %rax
 	pushq	%rax
 	iretq

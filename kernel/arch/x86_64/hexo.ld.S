@@ -18,10 +18,14 @@
  * Thread-local storage is not supported. .bss is not cleared at run time:
  * the monitor loads PT_LOAD segments with their zero fill. The IDT (x86_idt)
  * is built here: a gate splits its handler's address into fields, which only
- * the linker can fill in at build time, and building it at run time would
- * cost ~350 emulated instructions at boot on PVM hosts (cpl0.c).
+ * the linker can fill in at build time. It opens the kernel's text at
+ * HEXO_X86_IDT_GPA (layout.h), where the monitor points IDTR before the
+ * first instruction (the guest never runs `lidt`); the CPU only reads it.
  */
 #include <hexo/layout.h>
+
+/* Bytes reserved for the shadow stack (docs/layout.md). */
+#define HEXO_SHADOW_STACK_SIZE 0x400000
 
 #include "x86.h"
 
@@ -37,6 +41,7 @@ PHDRS
 	text PT_LOAD FLAGS(5);
 	rodata PT_LOAD FLAGS(4);
 	data PT_LOAD FLAGS(6);
+	shadow PT_LOAD FLAGS(6);	/* R W, no file bytes */
 }
 
 /*
@@ -57,6 +62,18 @@ SECTIONS
 	. = HEXO_KERNEL_BASE;
 	__kernel_start = .;
 
+	.kidt : {
+		x86_idt = .;
+		IDT_STUB(0) IDT_STUB(1) IDT_STUB(2) IDT_STUB(3) IDT_STUB(4) IDT_STUB(5)
+		IDT_STUB(6) IDT_STUB(7) IDT_STUB(8) IDT_STUB(9) IDT_STUB(10) IDT_STUB(11)
+		IDT_STUB(12) IDT_STUB(13) IDT_STUB(14) IDT_STUB(15) IDT_STUB(16) IDT_STUB(17)
+		IDT_STUB(18) IDT_STUB(19) IDT_STUB(20) IDT_STUB(21) IDT_STUB(22) IDT_STUB(23)
+		IDT_STUB(24) IDT_STUB(25) IDT_STUB(26) IDT_STUB(27) IDT_STUB(28) IDT_STUB(29)
+		IDT_STUB(30) IDT_STUB(31)
+		ASSERT(x86_idt == HEXO_X86_IDT_GPA, "hexo: the IDT must be at HEXO_X86_IDT_GPA")
+		ASSERT(. - x86_idt == 16 * X86_NR_EXC && . - x86_idt == HEXO_X86_IDT_SIZE,
+		       "hexo: IDT size")
+	} :ktext
 	.ktext : {
 		KEEP(*crt0.o(.text._start))
 		KEEP(*libhexokernel.a:*(.text.x86_exc))
@@ -66,15 +83,6 @@ SECTIONS
 	. = ALIGN(HEXO_PAGE_SIZE);
 	.krodata : {
 		KERNEL_INPUT(.rodata .rodata.* .data.rel.ro .data.rel.ro.*)
-		. = ALIGN(16);
-		x86_idt = .;
-		IDT_STUB(0) IDT_STUB(1) IDT_STUB(2) IDT_STUB(3) IDT_STUB(4) IDT_STUB(5)
-		IDT_STUB(6) IDT_STUB(7) IDT_STUB(8) IDT_STUB(9) IDT_STUB(10) IDT_STUB(11)
-		IDT_STUB(12) IDT_STUB(13) IDT_STUB(14) IDT_STUB(15) IDT_STUB(16) IDT_STUB(17)
-		IDT_STUB(18) IDT_STUB(19) IDT_STUB(20) IDT_STUB(21) IDT_STUB(22) IDT_STUB(23)
-		IDT_STUB(24) IDT_STUB(25) IDT_STUB(26) IDT_STUB(27) IDT_STUB(28) IDT_STUB(29)
-		IDT_STUB(30) IDT_STUB(31)
-		ASSERT(. - x86_idt == 16 * X86_NR_EXC, "hexo: IDT size")
 	} :krodata
 	.eh_frame : {
 		KEEP(*(.eh_frame))
@@ -147,6 +155,21 @@ SECTIONS
 	. = ALIGN(HEXO_PAGE_SIZE);
 	_end = .;
 	__app_end = .;
+
+	/*
+	 * The shadow stack (docs/layout.md): HEXO_SHADOW_STACK_SIZE bytes right
+	 * after the app image, its own RW segment with no file bytes, so the
+	 * monitor maps it and starts the heap after it. hexocc links every ISA
+	 * with --defsym=__hexo_common_end=<the largest app end of all ISAs>, so
+	 * the shadow stack and the heap start at the same address on every ISA.
+	 */
+	. = DEFINED(__hexo_common_end) ? MAX(., __hexo_common_end) : .;
+	.hexo_shadow_stack (NOLOAD) : {
+		__hexo_shadow_stack_start = .;
+		. += HEXO_SHADOW_STACK_SIZE;
+		__hexo_shadow_stack_end = .;
+	} :shadow
+	ASSERT(__hexo_shadow_stack_start % HEXO_PAGE_SIZE == 0, "hexo: shadow stack alignment")
 
 	.tdata : { *(.tdata .tdata.*) }
 	.tbss : { *(.tbss .tbss.*) }

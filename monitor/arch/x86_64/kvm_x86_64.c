@@ -1,31 +1,40 @@
 // SPDX-License-Identifier: MIT
 /*
- * x86-64 on KVM: the vCPU starts directly in 64-bit long mode.
+ * x86-64 on KVM: the vCPU starts with the CPU fully set up, in 64-bit long
+ * mode at CPL3, so the guest executes no privileged instruction to boot (on
+ * PVM-based KVM hosts, used for nested virtualisation, every CPL0
+ * instruction goes through KVM's instruction emulator at ~1 us each, while
+ * CPL3 runs natively; on VMX/SVM hosts the state is the same and just as
+ * valid). Everything below is the boot protocol of abi.h and
+ * docs/design.md "Boot (x86-64)"; the kernel's side is
+ * kernel/arch/x86_64/crt0.S.
  *
  *  - Page tables: x86_pagetable__build() from the arch-neutral memory map,
- *    at HEXO_PAGETABLE_GPA; CR0.WP makes read-only pages read-only for the
- *    (ring 0) guest too; EFER.NXE makes data no-execute.
+ *    at HEXO_PAGETABLE_GPA, every entry user-accessible (x86_64.h), so CPL3
+ *    reaches all of guest memory; CR0.WP, EFER.NXE.
  *  - GDT at HEXO_X86_GDT_GPA: null, 0x08 64-bit code, 0x10 data, 0x18 TSS
- *    (16 bytes), then CPL3 segments 0x28 64-bit code and 0x30 data (the
- *    same selectors as the kernel's own GDT, kernel/arch/x86_64/x86.h).
- *    TSS at HEXO_X86_TSS_GPA with IST1 (and RSP0) = HEXO_EXC_STACK_TOP and
- *    an I/O permission bitmap that opens the hypercall ports, and only
- *    those, to CPL3 (see below). The in-memory TSS descriptor is
- *    "available", so the kernel may reload TR; the loaded TR is "busy", as
- *    after LTR.
- *  - Page tables are user-accessible throughout (x86_64.h): the kernel runs
- *    at CPL3 after a short CPL0 start where it can, because PVM-based KVM
- *    hosts (nested virtualisation) emulate every CPL0 instruction but run
- *    CPL3 natively. PVM ignores RFLAGS.IOPL for `out` at CPL3 but honours
- *    the TSS bitmap, so a CPL3 hypercall exits straight to the monitor. On
- *    VMX/SVM hosts all of this is free.
- *  - CR4: PAE, plus OSFXSR and OSXMMEXCPT so SSE (part of the x86-64 ABI)
- *    works from the first instruction. XSAVE/AVX (CR4.OSXSAVE, XCR0) are
- *    left to the kernel: it checks CPUID and enables what it finds.
- *  - IDT empty (limit 0) until the kernel loads its own: an exception before
- *    that is a triple fault, reported as a crash.
+ *    (16 bytes), 0x28 64-bit code DPL 3, 0x30 data DPL 3 (the selectors in
+ *    kernel/arch/x86_64/x86.h). TSS at HEXO_X86_TSS_GPA with IST1 (and RSP0)
+ *    = HEXO_EXC_STACK_TOP and an I/O permission bitmap that opens the
+ *    hypercall ports, and only those, to CPL3 (see below). The in-memory
+ *    TSS descriptor is "available"; the loaded TR is "busy", as after LTR.
+ *  - IDT: the kernel's, at HEXO_X86_IDT_GPA (layout.h; the kernel's linker
+ *    script puts it there and checks it), HEXO_X86_IDT_SIZE bytes: 32
+ *    interrupt gates on IST1 into kernel/arch/x86_64/exc.S, the only CPL0
+ *    code. A fixed address rather than an ELF symbol: no symbol table
+ *    needed at run time (stripped images work), nothing to look up.
+ *  - CS = 0x2b, SS = DS = ES = FS = GS = 0x33 (DPL 3), RFLAGS = IOPL 3,
+ *    interrupts off. PVM ignores RFLAGS.IOPL for `out` at CPL3 but honours
+ *    the TSS bitmap, so a CPL3 hypercall exits straight to the monitor; on
+ *    VMX/SVM IOPL 3 already allows it. `hlt` at CPL3 traps to exc.S.
+ *  - CR0: PE, MP, ET, NE, WP, PG (EM = TS = 0: x87/SSE usable). CR4: PAE,
+ *    OSFXSR, OSXMMEXCPT, plus OSXSAVE when CPUID has XSAVE; then XCR0 =
+ *    x87 | SSE, plus AVX when CPUID.1:ECX.AVX and leaf 0xD offer it, plus
+ *    the three AVX-512 components when AVX512F and leaf 0xD offer them all
+ *    (KVM_SET_XCRS). EFER: LME, LMA, NXE. FCW = 0x37f, MXCSR = 0x1f80
+ *    (KVM_SET_FPU; both are also KVM's reset values).
  *  - CPUID: what KVM supports. RIP = entry, RSP = stack_top,
- *    RDI = HEXO_BOOTINFO_GPA, RFLAGS = 2 (interrupts off).
+ *    RDI = HEXO_BOOTINFO_GPA.
  *
  * Hypercalls: a 4-byte `out` to HEXO_X86_PIO_BASE + nr, the value being the
  * argument struct's address.
@@ -64,10 +73,20 @@ const struct arch_info arch__info = {
 #define X86_CR4_PAE         (1u << 5)
 #define X86_CR4_OSFXSR      (1u << 9)
 #define X86_CR4_OSXMMEXCPT  (1u << 10)
+#define X86_CR4_OSXSAVE     (1u << 18)
 #define X86_EFER_LME        (1u << 8)
 #define X86_EFER_LMA        (1u << 10)
 #define X86_EFER_NXE        (1u << 11)
 #define X86_RFLAGS_RESERVED (1u << 1)
+#define X86_RFLAGS_IOPL3    (3u << 12)
+
+#define XCR0_X87    (1ull << 0)
+#define XCR0_SSE    (1ull << 1)
+#define XCR0_AVX    (1ull << 2)
+#define XCR0_AVX512 (7ull << 5) /* opmask, ZMM0-15 upper halves, ZMM16-31 */
+
+#define FCW_DEFAULT   0x037f /* x87: all exceptions masked, 64-bit precision */
+#define MXCSR_DEFAULT 0x1f80 /* SSE: all exceptions masked, round to nearest */
 
 #define GDT_CODE      0x08
 #define GDT_DATA      0x10
@@ -80,8 +99,14 @@ const struct arch_info arch__info = {
 #define TSS_RSP0      0x04
 #define TSS_IOMAP     0x66
 
-#define CPUID_EXT_FEATURES 0x80000001u
-#define CPUID_EDX_PDPE1GB  (1u << 26)
+#define CPUID_FEATURES      0x1u
+#define CPUID_ECX_XSAVE     (1u << 26)
+#define CPUID_ECX_AVX       (1u << 28)
+#define CPUID_EXT_FEAT_7    0x7u
+#define CPUID_EBX_AVX512F   (1u << 16)
+#define CPUID_XSTATE        0xdu
+#define CPUID_EXT_FEATURES  0x80000001u
+#define CPUID_EDX_PDPE1GB   (1u << 26)
 
 #define HC_PORTS 256 /* ports HEXO_X86_PIO_BASE + [0, HC_PORTS) are hexo's */
 
@@ -123,10 +148,12 @@ static int get_supported_cpuid(struct hexo_vm *vm)
 	return vm__error(vm, -errno, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 }
 
-static const struct kvm_cpuid_entry2 *cpuid_leaf(const struct kvm_cpuid2 *c, uint32_t fn)
+/* Leaf fn, subleaf index (0 for leaves without subleaves), or NULL. */
+static const struct kvm_cpuid_entry2 *cpuid_leaf(const struct kvm_cpuid2 *c, uint32_t fn,
+                                                 uint32_t index)
 {
 	for (uint32_t i = 0; i < c->nent; i++)
-		if (c->entries[i].function == fn)
+		if (c->entries[i].function == fn && c->entries[i].index == index)
 			return &c->entries[i];
 	return NULL;
 }
@@ -172,7 +199,7 @@ int arch__setup_memory(struct hexo_vm *vm)
 	ret = get_supported_cpuid(vm);
 	if (ret)
 		return ret;
-	ext = cpuid_leaf(vm->arch.cpuid, CPUID_EXT_FEATURES);
+	ext = cpuid_leaf(vm->arch.cpuid, CPUID_EXT_FEATURES, 0);
 	vm->arch.gbpages = ext && (ext->edx & CPUID_EDX_PDPE1GB);
 
 	ret = x86_pagetable__build(area, HEXO_PAGETABLE_GPA, HEXO_PAGETABLE_SIZE, &vm->map,
@@ -194,10 +221,10 @@ static struct kvm_segment segment(uint16_t selector, uint8_t type, bool code)
 	return (struct kvm_segment){
 	    .base = 0,
 	    .limit = 0xffffffff,
-	    .selector = selector,
+	    .selector = selector | 3, /* RPL 3 */
 	    .type = type,
 	    .present = 1,
-	    .dpl = 0,
+	    .dpl = 3,
 	    .db = code ? 0 : 1,
 	    .s = 1,
 	    .l = code ? 1 : 0,
@@ -205,18 +232,45 @@ static struct kvm_segment segment(uint16_t selector, uint8_t type, bool code)
 	};
 }
 
-static int set_sregs(struct hexo_vm *vm)
+/*
+ * XCR0 for the guest, from the CPUID it is given: x87 and SSE, then AVX and
+ * AVX-512 if complete. 0 when there is no XSAVE (CR4.OSXSAVE stays clear).
+ */
+static uint64_t guest_xcr0(const struct kvm_cpuid2 *c)
+{
+	const struct kvm_cpuid_entry2 *f = cpuid_leaf(c, CPUID_FEATURES, 0);
+	const struct kvm_cpuid_entry2 *x = cpuid_leaf(c, CPUID_XSTATE, 0);
+	const struct kvm_cpuid_entry2 *e7 = cpuid_leaf(c, CPUID_EXT_FEAT_7, 0);
+	uint64_t xcr0 = XCR0_X87 | XCR0_SSE;
+	uint64_t supported;
+
+	if (!f || !(f->ecx & CPUID_ECX_XSAVE))
+		return 0;
+	if (!x)
+		return xcr0;
+	supported = x->eax | (uint64_t)x->edx << 32;
+	if (!(f->ecx & CPUID_ECX_AVX) || !(supported & XCR0_AVX))
+		return xcr0;
+	xcr0 |= XCR0_AVX;
+	if (e7 && (e7->ebx & CPUID_EBX_AVX512F) && (supported & XCR0_AVX512) == XCR0_AVX512)
+		xcr0 |= XCR0_AVX512;
+	return xcr0;
+}
+
+static int set_sregs(struct hexo_vm *vm, bool osxsave)
 {
 	struct kvm_sregs sregs;
-	struct kvm_segment data = segment(GDT_DATA, 0x3, false);
+	struct kvm_segment data = segment(GDT_USER_DATA, 0x3, false);
 
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return vm__error(vm, -errno, "KVM_GET_SREGS: %s", strerror(errno));
 	sregs.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
 	sregs.cr3 = HEXO_PAGETABLE_GPA;
 	sregs.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	if (osxsave)
+		sregs.cr4 |= X86_CR4_OSXSAVE;
 	sregs.efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE;
-	sregs.cs = segment(GDT_CODE, 0xb, true);
+	sregs.cs = segment(GDT_USER_CODE, 0xb, true);
 	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
 	sregs.tr = (struct kvm_segment){
 	    .base = HEXO_X86_TSS_GPA,
@@ -227,10 +281,30 @@ static int set_sregs(struct hexo_vm *vm)
 	};
 	sregs.gdt.base = HEXO_X86_GDT_GPA;
 	sregs.gdt.limit = GDT_SIZE - 1;
-	sregs.idt.base = 0;
-	sregs.idt.limit = 0;
+	sregs.idt.base = HEXO_X86_IDT_GPA;
+	sregs.idt.limit = HEXO_X86_IDT_SIZE - 1;
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
 		return vm__error(vm, -errno, "KVM_SET_SREGS: %s", strerror(errno));
+	return 0;
+}
+
+static int set_xcr0(struct hexo_vm *vm, uint64_t xcr0)
+{
+	struct kvm_xcrs xcrs = {.nr_xcrs = 1, .xcrs[0] = {.xcr = 0, .value = xcr0}};
+
+	if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs) < 0)
+		return vm__error(vm, -errno, "KVM_SET_XCRS (XCR0 = 0x%" PRIx64 "): %s", xcr0,
+		                 strerror(errno));
+	return 0;
+}
+
+static int set_fpu(struct hexo_vm *vm)
+{
+	/* All x87 registers empty (abridged tag word 0), as after FNINIT. */
+	struct kvm_fpu fpu = {.fcw = FCW_DEFAULT, .mxcsr = MXCSR_DEFAULT};
+
+	if (ioctl(vm->vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+		return vm__error(vm, -errno, "KVM_SET_FPU: %s", strerror(errno));
 	return 0;
 }
 
@@ -240,13 +314,19 @@ int arch__vcpu_init(struct hexo_vm *vm, uint64_t entry)
 	    .rip = entry,
 	    .rsp = vm->layout.stack_top,
 	    .rdi = HEXO_BOOTINFO_GPA,
-	    .rflags = X86_RFLAGS_RESERVED,
+	    .rflags = X86_RFLAGS_RESERVED | X86_RFLAGS_IOPL3,
 	};
+	uint64_t xcr0 = guest_xcr0(vm->arch.cpuid);
 	int ret;
 
+	/* CPUID first: KVM accepts CR4.OSXSAVE and XCR0 bits only as it allows. */
 	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, vm->arch.cpuid) < 0)
 		return vm__error(vm, -errno, "KVM_SET_CPUID2: %s", strerror(errno));
-	ret = set_sregs(vm);
+	ret = set_sregs(vm, xcr0 != 0);
+	if (!ret && xcr0)
+		ret = set_xcr0(vm, xcr0);
+	if (!ret)
+		ret = set_fpu(vm);
 	if (ret)
 		return ret;
 	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
