@@ -129,8 +129,17 @@ static int compile_one(const struct options *o, const struct isa_target *t, cons
 		goto out_free;
 	push_user_cflags(&cmd, o, t);
 	sv_push(&cmd, mode_flag);
-	if (!strcmp(mode_flag, "-emit-llvm"))
-		sv_push(&cmd, "-c"); /* bitcode (the IR pipeline) */
+	if (!strcmp(mode_flag, "-emit-llvm")) {
+		/*
+		 * Bitcode for the IR pipeline, not yet optimized: the -O level
+		 * is recorded in the IR, and the optimizer runs once, on the
+		 * linked program, in the final compile. Optimizing here too
+		 * made dgemm 7% slower (docs/PERFORMANCE.md).
+		 */
+		sv_push(&cmd, "-c");
+		sv_push(&cmd, "-Xclang");
+		sv_push(&cmd, "-disable-llvm-passes");
+	}
 	sv_push(&cmd, src);
 	if (out) {
 		sv_push(&cmd, "-o");
