@@ -44,6 +44,8 @@
 #define HEXO_X86_IDT_SIZE 0x200
 #define HEXO_KERNEL_LIMIT 0x1000000
 #define HEXO_APP_BASE 0x1000000
+/* The shadow stack right after the app image (docs/layout.md). */
+#define HEXO_SHADOW_STACK_SIZE 0x400000 /* 4 MiB */
 
 /* Smallest and largest guest memory the monitor accepts. */
 #define HEXO_MEM_MIN 0x2000000         /* 32 MiB */
