@@ -5,7 +5,7 @@
 MONITOR_ARCH ?= $(shell uname -m)
 
 # Pure logic, no KVM: also linked into the unit tests (tests/unit/monitor.mk).
-MONITOR_PURE_SRCS := monitor/guest_mem.c monitor/memmap.c monitor/options.c \
+MONITOR_PURE_SRCS := monitor/guest_mem.c monitor/memmap.c monitor/pagetable.c monitor/options.c \
                      monitor/args.c monitor/fs_conv.c
 MONITOR_ARCH_PURE_SRCS := $(wildcard monitor/arch/$(MONITOR_ARCH)/pagetable_*.c)
 # The `hexo run` option parser and what it needs: also linked by programs

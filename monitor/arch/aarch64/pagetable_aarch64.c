@@ -8,35 +8,13 @@
 #include <string.h>
 
 #include "aarch64.h"
-
-#define PT_ENTRIES 512
-#define PT_BYTES   4096u
-
-struct pt_alloc {
-	uint8_t *host;
-	hexo_gpa_t gpa;
-	size_t size;
-	size_t used;
-};
+#include "pagetable.h"
 
 /* The pages whose descriptors do not follow the memory map. */
 struct pt_special {
 	hexo_gpa_t mmio;
 	hexo_gpa_t vectors; /* 0: none */
 };
-
-static uint64_t *pt_new(struct pt_alloc *a, hexo_gpa_t *gpa)
-{
-	uint64_t *table;
-
-	if (a->size - a->used < PT_BYTES)
-		return NULL;
-	table = (uint64_t *)(void *)(a->host + a->used);
-	memset(table, 0, PT_BYTES);
-	*gpa = a->gpa + a->used;
-	a->used += PT_BYTES;
-	return table;
-}
 
 uint64_t a64_pagetable__ram_attrs(unsigned perm)
 {
@@ -56,12 +34,6 @@ static uint64_t device_attrs(void)
 	       A64_DESC_PXN;
 }
 
-/* Level 0: 512 GiB per entry, 1: 1 GiB, 2: 2 MiB, 3: 4 KiB. */
-static unsigned level_shift(int level)
-{
-	return 12 + 9 * (unsigned)(3 - level);
-}
-
 static bool contains(uint64_t start, uint64_t end, hexo_gpa_t page)
 {
 	return page >= start && page < end;
@@ -79,55 +51,40 @@ static uint64_t page_desc(const struct memmap *map, const struct pt_special *sp,
 	return perm ? addr | a64_pagetable__ram_attrs(perm) | A64_DESC_PAGE : 0;
 }
 
-static int pt_fill(struct pt_alloc *a, uint64_t *table, uint64_t base, int level,
-                   const struct memmap *map, const struct pt_special *sp)
+struct a64_pt_ctx {
+	const struct memmap *map;
+	struct pt_special sp;
+};
+
+/* Level 0: 512 GiB per entry, 1: 1 GiB (block), 2: 2 MiB (block), 3: 4 KiB. */
+static bool a64_leaf(const void *ctx, uint64_t start, uint64_t end, int level, uint64_t *entry)
 {
-	unsigned shift = level_shift(level);
+	const struct a64_pt_ctx *c = ctx;
+	const struct pt_special *sp = &c->sp;
+	unsigned perm;
 
-	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		uint64_t start = base + ((uint64_t)i << shift);
-		uint64_t end = start + (1ull << shift);
-		uint64_t *child;
-		hexo_gpa_t child_gpa;
-		unsigned perm;
-		int ret;
-
-		if (level == 3) {
-			table[i] = page_desc(map, sp, start);
-			continue;
-		}
-		if (!contains(start, end, sp->mmio) &&
-		    !(sp->vectors && contains(start, end, sp->vectors)) &&
-		    memmap__uniform(map, start, end, &perm) && (perm == 0 || level >= 1)) {
-			table[i] =
-			    perm ? start | a64_pagetable__ram_attrs(perm) | A64_DESC_BLOCK : 0;
-			continue;
-		}
-		child = pt_new(a, &child_gpa);
-		if (!child)
-			return -ENOSPC;
-		table[i] = child_gpa | A64_DESC_TABLE;
-		ret = pt_fill(a, child, start, level + 1, map, sp);
-		if (ret)
-			return ret;
+	if (level == 3) {
+		*entry = page_desc(c->map, sp, start);
+		return true;
 	}
-	return 0;
+	if (contains(start, end, sp->mmio) || (sp->vectors && contains(start, end, sp->vectors)) ||
+	    !memmap__uniform(c->map, start, end, &perm) || (perm && level < 1))
+		return false;
+	*entry = perm ? start | a64_pagetable__ram_attrs(perm) | A64_DESC_BLOCK : 0;
+	return true;
+}
+
+static uint64_t a64_table(hexo_gpa_t child_gpa)
+{
+	return child_gpa | A64_DESC_TABLE;
 }
 
 int a64_pagetable__build(void *area, hexo_gpa_t area_gpa, size_t area_size,
                          const struct memmap *map, hexo_gpa_t mmio_gpa, hexo_gpa_t vectors_gpa,
                          size_t *used)
 {
-	struct pt_alloc a = {.host = area, .gpa = area_gpa, .size = area_size};
-	struct pt_special sp = {.mmio = mmio_gpa, .vectors = vectors_gpa};
-	hexo_gpa_t root_gpa;
-	uint64_t *root;
-	int ret;
+	struct a64_pt_ctx ctx = {.map = map, .sp = {.mmio = mmio_gpa, .vectors = vectors_gpa}};
+	struct pt_ops ops = {.leaf = a64_leaf, .table = a64_table, .ctx = &ctx};
 
-	root = pt_new(&a, &root_gpa);
-	if (!root)
-		return -ENOSPC;
-	ret = pt_fill(&a, root, 0, 0, map, &sp);
-	*used = a.used;
-	return ret;
+	return pagetable__build(area, area_gpa, area_size, &ops, used);
 }

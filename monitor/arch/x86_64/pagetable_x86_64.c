@@ -6,30 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "pagetable.h"
 #include "x86_64.h"
-
-#define PT_ENTRIES 512
-#define PT_BYTES   4096u
-
-struct pt_alloc {
-	uint8_t *host;
-	hexo_gpa_t gpa;
-	size_t size;
-	size_t used;
-};
-
-static uint64_t *pt_new(struct pt_alloc *a, hexo_gpa_t *gpa)
-{
-	uint64_t *table;
-
-	if (a->size - a->used < PT_BYTES)
-		return NULL;
-	table = (uint64_t *)(void *)(a->host + a->used);
-	memset(table, 0, PT_BYTES);
-	*gpa = a->gpa + a->used;
-	a->used += PT_BYTES;
-	return table;
-}
 
 /* level 4 = PML4 (512 GiB per entry), 3 = PDPT (1 GiB), 2 = PD (2 MiB), 1 = PT. */
 static bool leaf_allowed(int level, bool gbpages)
@@ -54,47 +32,34 @@ static uint64_t leaf_entry(uint64_t addr, unsigned perm, int level)
 	return e;
 }
 
-static int pt_fill(struct pt_alloc *a, uint64_t *table, uint64_t base, int level,
-                   const struct memmap *map, bool gbpages)
+struct x86_pt_ctx {
+	const struct memmap *map;
+	bool gbpages;
+};
+
+static bool x86_leaf(const void *ctx, uint64_t start, uint64_t end, int depth, uint64_t *entry)
 {
-	unsigned shift = 12 + 9 * (unsigned)(level - 1);
+	const struct x86_pt_ctx *c = ctx;
+	int level = PT_DEPTHS - depth; /* x86 numbering: 4 = PML4 ... 1 = PT */
+	unsigned perm;
 
-	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		uint64_t start = base + ((uint64_t)i << shift);
-		uint64_t end = start + (1ull << shift);
-		uint64_t *child;
-		hexo_gpa_t child_gpa;
-		unsigned perm;
-		int ret;
+	if (!memmap__uniform(c->map, start, end, &perm) ||
+	    (perm && !leaf_allowed(level, c->gbpages)))
+		return false;
+	*entry = perm ? leaf_entry(start, perm, level) : 0;
+	return true;
+}
 
-		if (memmap__uniform(map, start, end, &perm) &&
-		    (perm == 0 || leaf_allowed(level, gbpages))) {
-			table[i] = perm ? leaf_entry(start, perm, level) : 0;
-			continue;
-		}
-		child = pt_new(a, &child_gpa);
-		if (!child)
-			return -ENOSPC;
-		table[i] = child_gpa | X86_PTE_P | X86_PTE_RW | X86_PTE_US | X86_PTE_A;
-		ret = pt_fill(a, child, start, level - 1, map, gbpages);
-		if (ret)
-			return ret;
-	}
-	return 0;
+static uint64_t x86_table(hexo_gpa_t child_gpa)
+{
+	return child_gpa | X86_PTE_P | X86_PTE_RW | X86_PTE_US | X86_PTE_A;
 }
 
 int x86_pagetable__build(void *area, hexo_gpa_t area_gpa, size_t area_size,
                          const struct memmap *map, bool gbpages, size_t *used)
 {
-	struct pt_alloc a = {.host = area, .gpa = area_gpa, .size = area_size};
-	hexo_gpa_t root_gpa;
-	uint64_t *root;
-	int ret;
+	struct x86_pt_ctx ctx = {.map = map, .gbpages = gbpages};
+	struct pt_ops ops = {.leaf = x86_leaf, .table = x86_table, .ctx = &ctx};
 
-	root = pt_new(&a, &root_gpa);
-	if (!root)
-		return -ENOSPC;
-	ret = pt_fill(&a, root, 0, 4, map, gbpages);
-	*used = a.used;
-	return ret;
+	return pagetable__build(area, area_gpa, area_size, &ops, used);
 }
