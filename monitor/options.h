@@ -27,6 +27,12 @@ struct run_opts {
 	const char *on;      /* --on NODE (OPTIONS_REMOTE only) */
 	bool verbose;        /* --verbose (OPTIONS_REMOTE only) */
 	char **argv_copy;    /* allocated guest_argv when argv0 is set */
+	/* Migration (docs/migration.md). */
+	const char *checkpoint;      /* --checkpoint FILE, NULL: default name */
+	double migrate_after;        /* --migrate-after SECONDS, < 0: not given */
+	double checkpoint_every;     /* --checkpoint-every SECONDS, <= 0: not given */
+	bool resume;                 /* parsing `hexo resume`: `image` is the CHECKPOINT */
+	const char *image_override;  /* hexo resume --image IMAGE (default: the path in the checkpoint) */
 };
 
 /* options__parse(): also accept --on NODE and --verbose (hexo run --on). */

@@ -30,7 +30,7 @@
 
 #include <stdint.h>
 
-#define HEXO_ABI_VERSION 1
+#define HEXO_ABI_VERSION 2
 
 /* A guest-physical (= guest-virtual, memory is identity-mapped) address. */
 typedef uint64_t hexo_gpa_t;
@@ -51,6 +51,7 @@ enum hexo_hypercall {
 	HEXO_HC_UNLINK,    /* struct hexo_hc_path */
 	HEXO_HC_NANOSLEEP, /* struct hexo_hc_nanosleep */
 	HEXO_HC_WALLCLOCK, /* struct hexo_hc_wallclock */
+	HEXO_HC_CHECKPOINT, /* struct hexo_hc_checkpoint: the job has unwound */
 	HEXO_HC_MAX
 };
 
@@ -199,6 +200,32 @@ struct hexo_hc_wallclock {
 };
 
 /*
+ * The job has unwound to the migration runtime's root (docs/migration.md):
+ * every instrumented frame is a frame record on the shadow stack, and all
+ * the state a restore needs is in the memory ranges below plus the
+ * monitor's own (open files). The monitor writes the checkpoint
+ * (docs/checkpoint-format.md). With HEXO_MIGRATE_STOP and a checkpoint
+ * written, it ends the job with exit status 0 and the call never returns;
+ * otherwise (HEXO_MIGRATE_CHECKPOINT, or the write failed: `ret` < 0 and the
+ * monitor has said why on stderr) it returns and the runtime rewinds and
+ * carries on. Ranges are [start, end), checked by the monitor against the
+ * image's writable app segments, the shadow stack and the heap.
+ */
+struct hexo_hc_checkpoint {
+	uint32_t mode;          /* IN: HEXO_MIGRATE_STOP or _CHECKPOINT (migrate.h) */
+	uint32_t depth;         /* IN: frame records (instrumented frames) */
+	hexo_gpa_t data_start;  /* IN: app .data + .bss (__app_data_start) */
+	hexo_gpa_t data_end;    /* IN: (__app_end) */
+	hexo_gpa_t heap_start;  /* IN: first heap byte */
+	hexo_gpa_t brk;         /* IN: the break: heap in use is [heap_start, brk) */
+	hexo_gpa_t shadow_lo;   /* IN: lowest used shadow-stack byte = the record stack pointer */
+	hexo_gpa_t shadow_hi;   /* IN: the shadow stack's top (__hexo_shadow_stack_end) */
+	hexo_gpa_t watermark;   /* IN: shadow stack pointer when unwinding began */
+	uint64_t mono_ns;       /* IN: CLOCK_MONOTONIC of the job at the checkpoint */
+	int64_t ret;            /* OUT: 0, or -HEXO_E* when no checkpoint was written */
+};
+
+/*
  * Boot protocol. Before the first instruction the monitor has
  *  - copied the image's PT_LOAD segments to their addresses,
  *  - built identity page tables (guard page at 0 and below the stack left
@@ -239,7 +266,22 @@ struct hexo_boot_info {
 	/* Written by the guest; the monitor reports them with --stats. */
 	uint64_t t_entry;      /* clock counter at the first kernel instruction */
 	uint64_t t_main;       /* clock counter just before main() */
-	uint64_t reserved[18];
+	/*
+	 * Migration (docs/migration.md). migrate_request is the one field the
+	 * monitor writes while the guest runs (from a signal handler or timer):
+	 * HEXO_MIGRATE_STOP or _CHECKPOINT asks the next migration point to
+	 * unwind; the guest sets it back to 0 when it acts on it.
+	 */
+	uint32_t migrate_request;  /* ASYNC monitor -> guest */
+	uint32_t restore;          /* OUT: 1: memory holds a checkpoint, rewind main */
+	uint64_t restore_brk;      /* OUT: the break at the checkpoint */
+	hexo_gpa_t restore_records; /* OUT: the record stack pointer (shadow_lo) */
+	hexo_gpa_t restore_watermark; /* OUT: watermark at the checkpoint */
+	uint64_t restore_mono_ns;  /* OUT: CLOCK_MONOTONIC at the checkpoint */
+	uint64_t restore_count;    /* OUT: restores so far in this job's life */
+	uint64_t t_unwind;         /* guest: counter when unwinding began */
+	uint64_t t_rewind_end;     /* guest: counter when the rewind reached the point */
+	uint64_t reserved[10];
 };
 
 _Static_assert(sizeof(struct hexo_hc_exit) == 8, "abi");
@@ -254,6 +296,13 @@ _Static_assert(sizeof(struct hexo_hc_stat) == 48, "abi");
 _Static_assert(sizeof(struct hexo_hc_path) == 16, "abi");
 _Static_assert(sizeof(struct hexo_hc_nanosleep) == 16, "abi");
 _Static_assert(sizeof(struct hexo_hc_wallclock) == 8, "abi");
+_Static_assert(sizeof(struct hexo_hc_checkpoint) == 80, "abi");
 _Static_assert(sizeof(struct hexo_boot_info) == 256, "abi");
+/* Instrumented code reads the request flag at this fixed offset in the boot
+ * info page (toolchain/pass), without a pointer to load first. */
+#define HEXO_BOOTINFO_MIGRATE_REQUEST_OFFSET 112
+_Static_assert(__builtin_offsetof(struct hexo_boot_info, migrate_request) ==
+                   HEXO_BOOTINFO_MIGRATE_REQUEST_OFFSET,
+               "abi");
 
 #endif /* HEXO_ABI_H */
