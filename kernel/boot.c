@@ -30,9 +30,6 @@ extern init_fn __preinit_array_start[], __preinit_array_end[];
 extern init_fn __init_array_start[], __init_array_end[];
 extern init_fn __fini_array_start[], __fini_array_end[];
 
-/* The program; a main taking fewer arguments ignores the extra ones. */
-int main(int argc, char **argv, char **envp);
-
 /* ABI version of this kernel, for tools reading the ELF (kept by --gc-sections). */
 __attribute__((used, retain)) const uint32_t hexo_kernel_abi_version = HEXO_ABI_VERSION;
 
@@ -87,12 +84,17 @@ _Noreturn void kernel_main(struct hexo_boot_info *bi, uint64_t t_entry)
 	argv = boot_vector(bi->argv);
 	argc = bi->argv ? (int)bi->argc : 0;
 	envp = boot_vector(bi->envp);
-	environ = envp;
-
-	run_array(__preinit_array_start, __preinit_array_end);
-	run_array(__init_array_start, __init_array_end);
-	atexit(run_fini_array);
+	/*
+	 * A restored job's app memory (newlib's state, environ, the atexit
+	 * list, what constructors did) is the checkpoint's: set nothing up again.
+	 */
+	if (!bi->restore) {
+		environ = envp;
+		run_array(__preinit_array_start, __preinit_array_end);
+		run_array(__init_array_start, __init_array_end);
+		atexit(run_fini_array);
+	}
 
 	bi->t_main = arch_counter_read();
-	exit(main(argc, argv, envp));
+	exit(hexo_root(argc, argv, envp));
 }

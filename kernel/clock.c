@@ -24,6 +24,7 @@ static struct {
 	uint64_t base;   /* counter value at the kernel's first instruction */
 	uint64_t hz;     /* counter rate */
 	int64_t wall_ns; /* CLOCK_REALTIME at `base` */
+	uint64_t mono_offset; /* a restored job's CLOCK_MONOTONIC at its checkpoint */
 } clock;
 
 void clock_init(const struct hexo_boot_info *bi, uint64_t t_entry)
@@ -36,6 +37,8 @@ void clock_init(const struct hexo_boot_info *bi, uint64_t t_entry)
 	clock.base = t_entry;
 	clock.hz = hz;
 	clock.wall_ns = bi->wall_ns;
+	/* CLOCK_MONOTONIC goes on from the checkpoint: never backwards. */
+	clock.mono_offset = bi->restore ? bi->restore_mono_ns : 0;
 }
 
 /* ticks * 1e9 / hz without overflow: split off whole seconds first. */
@@ -46,10 +49,10 @@ static uint64_t ticks_to_ns(uint64_t ticks)
 
 uint64_t clock_mono_ns(void)
 {
-	return ticks_to_ns(arch_counter_read() - clock.base);
+	return clock.mono_offset + ticks_to_ns(arch_counter_read() - clock.base);
 }
 
 int64_t clock_real_ns(void)
 {
-	return clock.wall_ns + (int64_t)clock_mono_ns();
+	return clock.wall_ns + (int64_t)ticks_to_ns(arch_counter_read() - clock.base);
 }

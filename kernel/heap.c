@@ -31,6 +31,19 @@ void heap_init(const struct hexo_boot_info *bi)
 	heap.start = bi->heap_start > end ? bi->heap_start : end;
 	heap.limit = bi->heap_limit > heap.start ? bi->heap_limit : heap.start;
 	heap.brk = heap.start;
+	/* A restored job's heap is back in memory up to its old break. */
+	if (bi->restore && bi->restore_brk >= heap.start && bi->restore_brk <= heap.limit)
+		heap.brk = bi->restore_brk;
+}
+
+uintptr_t heap_start(void)
+{
+	return heap.start;
+}
+
+uintptr_t heap_brk(void)
+{
+	return heap.brk;
 }
 
 void *_sbrk(ptrdiff_t incr)

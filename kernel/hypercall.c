@@ -142,3 +142,13 @@ int64_t hc_wallclock(void)
 	arch_hypercall(HEXO_HC_WALLCLOCK, &arg);
 	return arg.ns;
 }
+
+int64_t hc_checkpoint(const struct hexo_hc_checkpoint *c)
+{
+	static struct hexo_hc_checkpoint arg;
+
+	arg = *c;
+	arg.ret = -HEXO_ENOSYS;
+	arch_hypercall(HEXO_HC_CHECKPOINT, &arg);
+	return arg.ret;
+}

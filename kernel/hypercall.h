@@ -24,5 +24,7 @@ int64_t hc_stat(const char *path, struct hexo_stat *st);
 int64_t hc_unlink(const char *path);
 int64_t hc_nanosleep(uint64_t ns);
 int64_t hc_wallclock(void);
+/* Returns only for HEXO_MIGRATE_CHECKPOINT or a failed write (abi.h). */
+int64_t hc_checkpoint(const struct hexo_hc_checkpoint *c);
 
 #endif /* HEXO_KERNEL_HYPERCALL_H */

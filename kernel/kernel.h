@@ -27,8 +27,17 @@ void clock_init(const struct hexo_boot_info *bi, uint64_t t_entry);
 uint64_t clock_mono_ns(void);
 int64_t clock_real_ns(void);
 
-/* The heap behind sbrk (heap.c). */
+/* The heap behind sbrk (heap.c); a restored job gets its break back. */
 void heap_init(const struct hexo_boot_info *bi);
+uintptr_t heap_start(void);
+uintptr_t heap_brk(void);
+
+/*
+ * The migration runtime's root (runtime/root.c): calls main, and when main
+ * returns because the job unwound, has the monitor write a checkpoint, then
+ * rewinds (docs/migration.md). On restore it rewinds at once.
+ */
+int hexo_root(int argc, char **argv, char **envp);
 
 /* The guest's open files (file.c). */
 void file_table_init(void);

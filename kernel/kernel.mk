@@ -8,6 +8,9 @@
 
 KERNEL_ISAS := $(foreach i,$(GUEST_ISAS),$(if $(wildcard kernel/arch/$(i)/crt0.S),$(i)))
 KERNEL_CORE_SRCS := $(wildcard kernel/*.c)
+# The migration runtime (runtime/, docs/migration.md) goes into the same
+# library, so it is linked into the kernel region and never migrated.
+RUNTIME_SRCS := $(wildcard runtime/*.c)
 
 KERNEL_TARGET_x86_64 := x86_64-unknown-none-elf
 KERNEL_TARGET_aarch64 := aarch64-unknown-none-elf
@@ -27,12 +30,13 @@ guest-runtime: kernel
 define KERNEL_RULES
 KERNEL_CC_$(1) := $(GUEST_CC) --target=$(KERNEL_TARGET_$(1)) $(KERNEL_CFLAGS) \
                   $(GUEST_ISA_CFLAGS_$(1))
-KERNEL_CORE_OBJS_$(1) := $(KERNEL_CORE_SRCS:kernel/%.c=$(OBJ)/kernel/$(1)/core/%.o)
+KERNEL_CORE_OBJS_$(1) := $(KERNEL_CORE_SRCS:kernel/%.c=$(OBJ)/kernel/$(1)/core/%.o) \
+                         $(RUNTIME_SRCS:runtime/%.c=$(OBJ)/kernel/$(1)/runtime/%.o)
 KERNEL_ARCH_SRCS_$(1) := $(filter-out %/crt0.S %.ld.S,$(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S))
 KERNEL_ARCH_OBJS_$(1) := $$(patsubst kernel/arch/$(1)/%,$(OBJ)/kernel/$(1)/arch/%.o, \
                          $$(basename $$(KERNEL_ARCH_SRCS_$(1))))
 KERNEL_OUT_$(1) := $(HEXO_LIB)/$(1)/crt0.o $(HEXO_LIB)/$(1)/libhexokernel.a \
-                   $(HEXO_LIB)/$(1)/hexo.ld
+                   $(HEXO_LIB)/$(1)/hexo.ld $(HEXO_LIB)/$(1)/include/hexo/migrate.h
 
 kernel: $$(KERNEL_OUT_$(1))
 
@@ -43,6 +47,11 @@ $(OBJ)/kernel/$(1)/core/%.o: kernel/%.c $(HEXO_LIB)/$(1)/newlib
 	$$(KERNEL_CC_$(1)) -isystem $(HEXO_LIB)/$(1)/newlib/include \
 		-isystem $(KERNEL_CLANG_INC) -c -o $$@ $$<
 
+$(OBJ)/kernel/$(1)/runtime/%.o: runtime/%.c $(HEXO_LIB)/$(1)/newlib
+	@mkdir -p $$(@D)
+	$$(KERNEL_CC_$(1)) -Iruntime -Ikernel/arch/$(1) -isystem $(HEXO_LIB)/$(1)/newlib/include \
+		-isystem $(KERNEL_CLANG_INC) -c -o $$@ $$<
+
 $(OBJ)/kernel/$(1)/arch/%.o: kernel/arch/$(1)/%.c
 	@mkdir -p $$(@D)
 	$$(KERNEL_CC_$(1)) -ffreestanding -isystem $(KERNEL_CLANG_INC) -Ikernel/arch/$(1) \
@@ -51,6 +60,11 @@ $(OBJ)/kernel/$(1)/arch/%.o: kernel/arch/$(1)/%.c
 $(OBJ)/kernel/$(1)/arch/%.o: kernel/arch/$(1)/%.S
 	@mkdir -p $$(@D)
 	$$(KERNEL_CC_$(1)) -ffreestanding -Ikernel/arch/$(1) -c -o $$@ $$<
+
+# The programs' own hexo header (hexocc adds <lib>/<isa>/include).
+$(HEXO_LIB)/$(1)/include/hexo/migrate.h: include/hexo/migrate.h
+	@mkdir -p $$(@D)
+	cp $$< $$@
 
 $(HEXO_LIB)/$(1)/crt0.o: $(OBJ)/kernel/$(1)/arch/crt0.o
 	@mkdir -p $$(@D)

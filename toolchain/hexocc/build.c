@@ -309,10 +309,10 @@ static const char *tool_llvm_link(void)
 	return e && *e ? e : "llvm-link";
 }
 
-/* hexo-irsect: HEXO_IRSECT, else next to this executable. */
-static char *tool_irsect(void)
+/* A helper tool: $ENV if set, else NAME next to this executable. */
+static char *tool_beside(const char *env, const char *name)
 {
-	const char *e = getenv("HEXO_IRSECT");
+	const char *e = getenv(env);
 	char exe[4096];
 	ssize_t n;
 
@@ -320,9 +320,96 @@ static char *tool_irsect(void)
 		return xstrdup(e);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
-		return xstrdup("hexo-irsect");
+		return xstrdup(name);
 	exe[n] = 0;
-	return xasprintf("%s/hexo-irsect", dirname(exe));
+	return xasprintf("%s/%s", dirname(exe), name);
+}
+
+/* The layout file hexo-instrument writes for `t` (docs/migration.md). */
+static char *layout_path(const struct isa_target *t)
+{
+	return xasprintf("%s/app.%s.layout", tmpdir_path(), t->name);
+}
+
+/*
+ * The migration instrumentation (toolchain/pass, docs/migration.md) of the
+ * linked module `in` for `t`, into `out`.
+ */
+static int instrument(const struct options *o, const struct isa_target *t, const char *in,
+                      const char *out)
+{
+	char *tool = tool_beside("HEXO_INSTRUMENT", "hexo-instrument");
+	char *layout = layout_path(t);
+	struct strvec cmd = {0};
+	int ret;
+
+	sv_push(&cmd, tool);
+	sv_push(&cmd, o->migration == MIG_AUTO ? "-points=auto" : "-points=manual");
+	if (o->verbose && t == PRIMARY_TARGET)
+		sv_push(&cmd, "-v");
+	sv_pushf(&cmd, "-isa=%s", t->name);
+	sv_pushf(&cmd, "-layout=%s", layout);
+	sv_push(&cmd, in);
+	sv_push(&cmd, out);
+	ret = run_command(cmd.v);
+	sv_free(&cmd);
+	free(layout);
+	free(tool);
+	return ret;
+}
+
+/*
+ * The cross-ISA check: every instrumented function saves the same frame
+ * records on every ISA, or no image is written (hexo-instrument -verify
+ * names the function and call site).
+ */
+static int verify_layouts(const struct options *o)
+{
+	char *tool, *a, *b;
+	struct strvec cmd = {0};
+	int ret;
+
+	if (o->migration == MIG_NONE || hexo_n_targets != 2 || !ir_pipeline())
+		return 0;
+	a = layout_path(&hexo_targets[0]);
+	b = layout_path(&hexo_targets[1]);
+	if (access(a, F_OK) || access(b, F_OK)) {
+		free(a);
+		free(b);
+		return 0; /* no C sources: nothing instrumented */
+	}
+	tool = tool_beside("HEXO_INSTRUMENT", "hexo-instrument");
+	sv_push(&cmd, tool);
+	sv_push(&cmd, "-verify");
+	sv_push(&cmd, a);
+	sv_push(&cmd, b);
+	sv_pushf(&cmd, "-names=%s,%s", hexo_targets[0].name, hexo_targets[1].name);
+	ret = run_command(cmd.v);
+	sv_free(&cmd);
+	free(tool);
+	free(a);
+	free(b);
+	return ret;
+}
+
+/* Instrumented functions in `t`'s layout file (0 without one). */
+static size_t count_instrumented(const struct isa_target *t)
+{
+	char *path = layout_path(t), line[64];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	free(path);
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "fn ", 3))
+			n++;
+		while (!strchr(line, '\n') && fgets(line, sizeof(line), f))
+			;
+	}
+	fclose(f);
+	return n;
 }
 
 /* The linked module of `bcs` for `t`, compiled into `obj`. */
@@ -330,8 +417,10 @@ static int ir_link_compile(const struct options *o, const struct isa_target *t,
                            const struct strvec *bcs, const char *obj)
 {
 	char *linked = xasprintf("%s/app.%s.bc", tmpdir_path(), t->name);
+	char *inst = xasprintf("%s/app.%s.instrumented.bc", tmpdir_path(), t->name);
 	char *sect = xasprintf("%s/app.%s.sections.bc", tmpdir_path(), t->name);
-	char *irsect = tool_irsect();
+	char *irsect = tool_beside("HEXO_IRSECT", "hexo-irsect");
+	bool mig = o->migration != MIG_NONE;
 	struct strvec cmd = {0};
 	int ret;
 
@@ -341,9 +430,11 @@ static int ir_link_compile(const struct options *o, const struct isa_target *t,
 	sv_extend(&cmd, bcs);
 	ret = run_command(cmd.v);
 	sv_free(&cmd);
+	if (!ret && mig)
+		ret = instrument(o, t, linked, inst);
 	if (!ret) {
 		sv_push(&cmd, irsect);
-		sv_push(&cmd, linked);
+		sv_push(&cmd, mig ? inst : linked);
 		sv_push(&cmd, sect);
 		ret = run_command(cmd.v);
 		sv_free(&cmd);
@@ -372,6 +463,7 @@ static int ir_link_compile(const struct options *o, const struct isa_target *t,
 	sv_free(&cmd);
 	free(irsect);
 	free(sect);
+	free(inst);
 	free(linked);
 	return ret;
 }
@@ -700,7 +792,8 @@ static char *clang_version(void)
 	return line;
 }
 
-static int write_image(const char *out, const struct isa_build *b, const struct align_stats *st)
+static int write_image(const char *out, const struct isa_build *b, const struct align_stats *st,
+                       const struct migration_info *mig)
 {
 	struct hexo_image_part parts[HEXO_IMAGE_MAX_ENTRIES];
 	char err[HEXO_ERR_LEN], *version;
@@ -721,7 +814,7 @@ static int write_image(const char *out, const struct isa_build *b, const struct 
 	version = clang_version();
 	parts[n].kind = HEXO_IMAGE_MANIFEST;
 	parts[n].isa = HEXO_ISA_NONE;
-	parts[n].data = manifest_json(out, id, &b[0].lay, st, version);
+	parts[n].data = manifest_json(out, id, &b[0].lay, st, version, mig);
 	parts[n].size = strlen(parts[n].data);
 	n++;
 	free(version);
@@ -758,10 +851,25 @@ static int build_image(const struct options *o)
 	}
 	if (!ret)
 		ret = align_app_ends(b, hexo_n_targets);
+	if (!ret)
+		ret = verify_layouts(o);
 	if (!ret && caught_signal())
 		ret = -EINTR;
-	if (!ret)
-		ret = write_image(out, b, common ? &st : NULL);
+	if (!ret) {
+		struct migration_info mig = {
+		    .points = o->migration == MIG_AUTO   ? "auto"
+		              : o->migration == MIG_NONE ? "none"
+		                                         : "manual",
+		    .instrumented = o->migration == MIG_NONE ? 0 : count_instrumented(PRIMARY_TARGET),
+		};
+
+		/* Across ISAs only when every shared object sits at one address. */
+		mig.migratable = common && mig.instrumented > 0;
+		if (!common && mig.instrumented)
+			fprintf(stderr, "hexocc: warning: %s: without the common layout the job can "
+			                "only resume on the ISA it was checkpointed on\n", out);
+		ret = write_image(out, b, common ? &st : NULL, &mig);
+	}
 	for (size_t i = 0; i < hexo_n_targets; i++) {
 		free(b[i].elf);
 		free(b[i].map);

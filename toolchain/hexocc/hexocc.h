@@ -79,6 +79,11 @@ struct options {
 	struct strvec libs;    /* -l names other than m and c, in order */
 	bool verbose;          /* -v */
 	bool save_temps;       /* -save-temps */
+	enum migration {
+		MIG_MANUAL,    /* points where the program calls hexo_check_migrate() */
+		MIG_AUTO,      /* --migration-points=auto: also the compiler's own */
+		MIG_NONE,      /* --no-migration: no instrumentation */
+	} migration;
 };
 
 /* Parses argv into `o`; 0, or -EINVAL after printing one line. */
@@ -160,9 +165,16 @@ struct app_layout {
 };
 int elf_app_layout(const char *path, struct app_layout *lay);
 struct align_stats;
+/* The manifest's "migration" object (docs/migration.md). */
+struct migration_info {
+	const char *points;  /* "manual", "auto" or "none" */
+	size_t instrumented; /* functions instrumented */
+	bool migratable;     /* can resume on another ISA */
+};
 /* `common`: the common layout's figures, NULL when the ISAs keep separate ones. */
 char *manifest_json(const char *image, const uint8_t build_id[16], const struct app_layout *lay,
-                    const struct align_stats *common, const char *clang_version);
+                    const struct align_stats *common, const char *clang_version,
+                    const struct migration_info *mig);
 
 /* ---- help.c ---- */
 

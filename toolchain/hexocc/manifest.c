@@ -92,8 +92,10 @@ static void add_u64(struct json_object *o, const char *key, uint64_t v)
 }
 
 char *manifest_json(const char *image, const uint8_t build_id[16], const struct app_layout *lay,
-                    const struct align_stats *common, const char *clang_version)
+                    const struct align_stats *common, const char *clang_version,
+                    const struct migration_info *mig)
 {
+	struct json_object *migj = json_object_new_object();
 	struct json_object *root = json_object_new_object();
 	struct json_object *isas = json_object_new_array();
 	struct json_object *mem = json_object_new_object();
@@ -132,6 +134,10 @@ char *manifest_json(const char *image, const uint8_t build_id[16], const struct 
 		json_object_object_add(root, "padding_bytes", pad);
 		add_u64(root, "shared_sections", common->shared);
 	}
+	json_object_object_add(migj, "points", json_object_new_string(mig->points));
+	add_u64(migj, "instrumented_functions", mig->instrumented);
+	json_object_object_add(migj, "cross_isa", json_object_new_boolean(mig->migratable));
+	json_object_object_add(root, "migration", migj);
 	json_object_object_add(tc, "hexocc", json_object_new_string(HEXOCC_VERSION));
 	json_object_object_add(tc, "clang", json_object_new_string(clang_version));
 	json_object_object_add(root, "toolchain", tc);

@@ -262,6 +262,14 @@ static int opt_long(struct parser *p)
 		p->o->action = ACT_VERSION;
 	else if (!strcmp(arg, "--save-temps"))
 		p->o->save_temps = true;
+	else if (!strcmp(arg, "--no-migration"))
+		p->o->migration = MIG_NONE;
+	else if (!strcmp(arg, "--migration-points=auto"))
+		p->o->migration = MIG_AUTO;
+	else if (!strcmp(arg, "--migration-points=manual"))
+		p->o->migration = MIG_MANUAL;
+	else if (!strncmp(arg, "--migration-points", 18))
+		return bad(arg, "expected --migration-points=auto or --migration-points=manual");
 	else
 		return bad(arg, "unknown option (see hexocc --help)");
 	return 0;

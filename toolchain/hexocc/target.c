@@ -140,16 +140,19 @@ static int resource_dir(const char **out)
 int guest_cc_command(struct strvec *cmd, const struct isa_target *t)
 {
 	const char *res;
-	char *newlib_inc;
+	char *newlib_inc, *hexo_inc;
 	int ret;
 
 	ret = resource_dir(&res);
 	if (ret)
 		return ret;
 	newlib_inc = runtime_path(t, "newlib/include");
+	hexo_inc = runtime_path(t, "include");
 	sv_push(cmd, tool_clang());
 	sv_pushf(cmd, "--target=%s", t->triple);
 	sv_push(cmd, "-nostdinc");
+	sv_push(cmd, "-isystem");
+	sv_push(cmd, hexo_inc); /* <hexo/migrate.h> */
 	sv_push(cmd, "-isystem");
 	sv_push(cmd, newlib_inc);
 	sv_push(cmd, "-isystem");
@@ -159,6 +162,7 @@ int guest_cc_command(struct strvec *cmd, const struct isa_target *t)
 	for (const char *const *f = t->cflags; *f; f++)
 		sv_push(cmd, *f);
 	sv_push(cmd, "-D__hexo__");
+	free(hexo_inc);
 	free(newlib_inc);
 	return 0;
 }
