@@ -8,13 +8,14 @@
 #     prints no cmocka summary counts as one failure;
 #   - tests/hexocc/test_driver.sh when present: its last
 #     "N passed, N failed, N skipped" line (else 1 test, by exit status);
-#   - tests/hexod/test_agent.sh and tests/board/test_board.sh, the same way;
+#   - tests/hexod/test_agent.sh, tests/run-migrate-tests.sh and
+#     tests/board/test_board.sh, the same way;
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
 # Exit status 0 only when nothing failed.
 #
-# usage: tests/run-tests.sh [--only unit|hexocc|hexod|board|guest] [UNIT_TEST_BINARY...]
+# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|guest] [UNIT_TEST_BINARY...]
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -120,6 +121,9 @@ if want hexocc && [[ -x tests/hexocc/test_driver.sh ]]; then
 fi
 if want hexod && [[ -x tests/hexod/test_agent.sh ]]; then
 	run_suite hexod-agent tests/hexod/test_agent.sh 600
+fi
+if want migrate && [[ -x tests/run-migrate-tests.sh ]]; then
+	run_suite migrate tests/run-migrate-tests.sh 1800
 fi
 if want board && [[ -x tests/board/test_board.sh ]]; then
 	run_suite board tests/board/test_board.sh 900

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Boots one emulated ARM64 board and checks `hexo board up|status|down`
 # (docs/board.md), and on that same board runs every guest test program
-# under the aarch64 monitor (tests/board/test_guests_on_board.sh --on), so
-# `make test` boots one board. Loopback only: the agent is on 127.0.0.1.
+# under the aarch64 monitor (tests/board/test_guests_on_board.sh --on) and
+# migrates the tests/migrate programs between this host and the board in
+# every direction (tests/run-migrate-tests.sh --on), so `make test` boots
+# one board. Loopback only: the agent is on 127.0.0.1.
 # HEXO_TEST_BOARD_XZ=1 adds a second boot, of a kernel package whose modules
 # are .ko.xz.
 #
@@ -154,6 +156,18 @@ if [[ -n ${gp:-} ]]; then
 	pass=$((pass + gp)) fail=$((fail + gf)) skip=$((skip + gs))
 else
 	ko "guests on the board: no summary line from test_guests_on_board.sh"
+fi
+
+# 6b. migrations across ISAs through this board: x86->arm, arm->x86,
+#     arm->arm and x86->arm->x86 (tests/run-migrate-tests.sh --plan)
+mlog=$STATE/migrate.log
+TEST_OUT=$ROOT/build/tests/migrate-board tests/run-migrate-tests.sh --on "$NAME" \
+	--plan L,N --plan N,L --plan N --plan L,N,L 2>&1 | tee "$mlog"
+read -r mp mf ms < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$mlog" | tail -1)
+if [[ -n ${mp:-} ]]; then
+	pass=$((pass + mp)) fail=$((fail + mf)) skip=$((skip + ms))
+else
+	ko "migrations through the board: no summary line from run-migrate-tests.sh"
 fi
 cp "$STATE/nodes/$NAME.json" "$STATE/entry.json"
 
