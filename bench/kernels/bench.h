@@ -8,6 +8,19 @@
 #include <stdlib.h>
 #include <time.h>
 
+/*
+ * A migration point in each kernel's outer loop (docs/migration.md): the
+ * hexo build is instrumented around it, the native build has nothing.
+ * scripts/bench.sh --only migrate compares the hexo build with one made
+ * with hexocc --no-migration.
+ */
+#ifdef __hexo__
+#include <hexo/migrate.h>
+#define BENCH_POINT() hexo_check_migrate()
+#else
+#define BENCH_POINT() ((void)0)
+#endif
+
 static inline double bench_now(void)
 {
 	struct timespec ts;

@@ -36,9 +36,13 @@ int main(int argc, char **argv)
 
 	double t0 = bench_now();
 	uint64_t p = 0, acc = 0;
-	for (long s = 0; s < steps; s++) {
-		p = next[p];
-		acc += p;
+	for (long blk = 0; blk < steps; blk += 1L << 16) {
+		long end = blk + (1L << 16) < steps ? blk + (1L << 16) : steps;
+		BENCH_POINT();
+		for (long s = blk; s < end; s++) {
+			p = next[p];
+			acc += p;
+		}
 	}
 	double t1 = bench_now();
 

@@ -20,7 +20,8 @@ int main(int argc, char **argv)
 		}
 
 	double t0 = bench_now();
-	for (int ii = 0; ii < n; ii += BS)
+	for (int ii = 0; ii < n; ii += BS) {
+		BENCH_POINT();
 		for (int kk = 0; kk < n; kk += BS)
 			for (int jj = 0; jj < n; jj += BS) {
 				int ie = ii + BS < n ? ii + BS : n;
@@ -35,6 +36,7 @@ int main(int argc, char **argv)
 							ci[j] += aik * bk[j];
 					}
 			}
+	}
 	double t1 = bench_now();
 
 	double sum = 0, wsum = 0;

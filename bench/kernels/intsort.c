@@ -27,6 +27,8 @@ static void swap(uint32_t *a, uint32_t *b)
 
 static void qsort_u32(uint32_t *v, long lo, long hi)
 {
+	if (hi - lo > 4096)
+		BENCH_POINT();
 	while (hi - lo > 24) {
 		long mid = lo + (hi - lo) / 2;
 		if (v[mid] < v[lo])

@@ -15,6 +15,7 @@ int main(int argc, char **argv)
 	double t0 = bench_now();
 	uint64_t count = 0, sum = 0;
 	for (int r = 0; r < reps; r++) {
+		BENCH_POINT();
 		memset(composite, 0, half + 1);
 		for (uint64_t i = 1; (2 * i + 1) * (2 * i + 1) <= limit; i++)
 			if (!composite[i])

@@ -18,6 +18,7 @@ int main(int argc, char **argv)
 	}
 	double t0 = bench_now();
 	for (int r = 0; r < reps; r++) {
+		BENCH_POINT();
 		double s = 1.0 + r * 0.125;
 		for (size_t i = 0; i < n; i++)
 			a[i] = b[i] + s * c[i];
