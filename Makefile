@@ -5,6 +5,7 @@
 #   monitor/monitor.mk        the `hexo` command (monitor)
 #   toolchain/hexocc/hexocc.mk  the `hexocc` compiler driver (with toolchain/align)
 #   toolchain/irsect/irsect.mk  hexo-irsect, the IR section tool hexocc runs
+#   toolchain/pass/pass.mk      hexo-instrument, the migration instrumentation hexocc runs
 #   tests/tests.mk            make test
 #   bench/bench.mk            make bench
 # User-facing programs go to build/bin/, guest runtime files that hexocc
@@ -52,6 +53,7 @@ include board/board.mk
 include monitor/monitor.mk
 include toolchain/hexocc/hexocc.mk
 include toolchain/irsect/irsect.mk
+include toolchain/pass/pass.mk
 include tests/tests.mk
 include bench/bench.mk
 

@@ -6,6 +6,8 @@ set -euo pipefail
 
 packages=(
 	make clang lld llvm            # compiler, linker, llvm-link/llvm-ar
+	llvm-14-dev                    # hexo-instrument (toolchain/pass): LLVM's C++ headers and libLLVM
+	llvm-14-tools                  # tests/pass: FileCheck
 	newlib-source                  # libc/libm for the guests, built by hexo
 	libelf-dev                     # ELF reading in the monitor and tools
 	libxxhash-dev                  # image and checkpoint checksums
