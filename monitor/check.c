@@ -16,11 +16,12 @@
 #include <json-c/json.h>
 
 #include "image_elf.h"
+#include "inspect.h"
 #include "monitor.h"
 
 void check__help(void)
 {
-	fputs("Usage: hexo check [--all] IMAGE\n"
+	fputs("Usage: hexo check [--all] IMAGE|CHECKPOINT\n"
 	      "\n"
 	      "Verifies that IMAGE (built by hexocc) can move between ISAs: every app\n"
 	      "function and data object shared by its ELFs sits at the same address on\n"
@@ -30,8 +31,12 @@ void check__help(void)
 	      "\n"
 	      "  --all          list every mismatch, not just the first\n"
 	      "\n"
+	      "Given a CHECKPOINT, verifies all of it (header, tables, every section's\n"
+	      "checksum) and whether its image is where 'hexo resume' would look.\n"
+	      "\n"
 	      "Exit status: 0 when the image passes, 1 when it does not (the first\n"
-	      "offending symbol is named), 125 when IMAGE is not a usable .hexo image.\n",
+	      "offending symbol is named), 125 when IMAGE is not a usable .hexo image\n"
+	      "or CHECKPOINT is damaged.\n",
 	      stdout);
 }
 
@@ -129,6 +134,8 @@ int check__main(int argc, char **argv, uint64_t t_start)
 	}
 	if (!path)
 		die("check: no IMAGE given: see 'hexo check --help'");
+	if (inspect__is_checkpoint(path))
+		return check__checkpoint(path);
 	if (hexo_image_open(path, &img, err, sizeof(err)))
 		die("%s", err);
 	n = image_elves_load(&img, e, err, sizeof(err));

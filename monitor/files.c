@@ -14,6 +14,7 @@
 #include <linux/openat2.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -28,8 +29,11 @@
 
 int files__init(struct files *files, const char *dir, char *err, size_t errlen)
 {
-	for (int i = 0; i < HEXO_MAX_FDS; i++)
+	for (int i = 0; i < HEXO_MAX_FDS; i++) {
 		files->host[i] = -1;
+		files->path[i] = NULL;
+		files->flags[i] = 0;
+	}
 	/*
 	 * fds 0, 1, 2 the monitor was started without stay closed for the guest
 	 * too (EBADF, as for a native program), but get /dev/null on the host
@@ -166,7 +170,7 @@ static int free_slot(const struct files *files)
 int files__hc_open(struct hexo_vm *vm, void *arg)
 {
 	struct hexo_hc_open *a = arg;
-	char path[HEXO_PATH_MAX];
+	char path[HEXO_PATH_MAX], rel[HEXO_PATH_MAX];
 	int flags, slot, fd;
 
 	if (hc__guest_path(vm, a->path, path))
@@ -180,8 +184,15 @@ int files__hc_open(struct hexo_vm *vm, void *arg)
 	} else {
 		/* Linux itself refuses a directory opened for writing (EISDIR). */
 		fd = job_open(&vm->files, path, flags, a->mode);
-		if (fd >= 0)
+		if (fd >= 0 && (fs_conv__job_path(path, rel, sizeof(rel)) ||
+		                !(vm->files.path[slot] = strdup(rel)))) {
+			close(fd);
+			fd = -ENOMEM;
+		}
+		if (fd >= 0) {
 			vm->files.host[slot] = fd;
+			vm->files.flags[slot] = a->flags;
+		}
 		a->ret = fd >= 0 ? slot : -fs_conv__errno(-fd);
 	}
 	return HC_CONTINUE;
@@ -198,6 +209,8 @@ int files__hc_close(struct hexo_vm *vm, void *arg)
 		return HC_CONTINUE;
 	}
 	vm->files.host[a->fd] = -1;
+	free(vm->files.path[a->fd]);
+	vm->files.path[a->fd] = NULL;
 	if (fd > 2 && close(fd) < 0 && errno != EINTR)
 		a->ret = -fs_conv__errno(errno);
 	return HC_CONTINUE;
@@ -287,4 +300,161 @@ int files__hc_unlink(struct hexo_vm *vm, void *arg)
 	a->ret = unlinkat(dfd, name, 0) < 0 ? -fs_conv__errno(errno) : 0;
 	close(dfd);
 	return HC_CONTINUE;
+}
+
+/* ------------------------------------------------------------ checkpoints */
+
+/* readlink() of /proc/self/fd/N: the file's current absolute path. */
+static int fd_path(int fd, char *buf, size_t len)
+{
+	char link[32];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	if (n < 0 || (size_t)n >= len - 1)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Where the file is now, relative to the job directory: a file renamed
+ * since it was opened is found under its new name. Falls back to the path
+ * it was opened with when /proc is missing or the file is outside the job
+ * directory's tree as seen from here (a bind mount).
+ */
+static const char *current_path(const struct files *files, int fd, char *buf, size_t len)
+{
+	char dir[HEXO_PATH_MAX];
+	size_t dlen;
+
+	if (fd_path(files->dir_fd, dir, sizeof(dir)) || fd_path(files->host[fd], buf, len))
+		return files->path[fd];
+	dlen = strlen(dir);
+	if (!strcmp(dir, "/"))
+		dlen = 0;
+	if (strncmp(buf, dir, dlen) || buf[dlen] != '/' || !buf[dlen + 1])
+		return files->path[fd];
+	return buf + dlen + 1;
+}
+
+static int save_one(const struct files *files, int fd, struct hexo_ckpt_open_file *f, char *err,
+                    size_t errlen)
+{
+	char buf[HEXO_PATH_MAX + 512];
+	const char *path = files->path[fd];
+	struct stat st;
+	off_t off;
+
+	if (fstat(files->host[fd], &st) < 0) {
+		snprintf(err, errlen, "fd %d (%s): %s", fd, path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen,
+		         "fd %d (%s) is not a regular file: a restored job could not reopen it", fd,
+		         path);
+		return -EINVAL;
+	}
+	if (st.st_nlink == 0) {
+		snprintf(err, errlen,
+		         "fd %d (%s): the file was deleted while open: a restored job could not "
+		         "reopen it",
+		         fd, path);
+		return -ENOENT;
+	}
+	path = current_path(files, fd, buf, sizeof(buf));
+	off = lseek(files->host[fd], 0, SEEK_CUR);
+	*f = (struct hexo_ckpt_open_file){
+	    .fd = fd,
+	    .flags = files->flags[fd],
+	    .offset = off >= 0 ? (uint64_t)off : 0,
+	    .state = off >= 0 ? 0 : HEXO_CKPT_FILE_NOSEEK,
+	    .path = strdup(path),
+	};
+	if (!f->path) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int files__save(struct files *files, struct hexo_ckpt_open_file **out, size_t *n,
+                uint32_t *std_closed, char *err, size_t errlen)
+{
+	struct hexo_ckpt_open_file *f = calloc(HEXO_MAX_FDS, sizeof(*f));
+	size_t k = 0;
+	int ret;
+
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*std_closed = 0;
+	for (int fd = 0; fd < HEXO_MAX_FDS; fd++) {
+		if (fd < 3 && files->host[fd] < 0)
+			*std_closed |= 1u << fd;
+		if (files->host[fd] < 0 || !files->path[fd])
+			continue;
+		ret = save_one(files, fd, &f[k], err, errlen);
+		if (ret) {
+			files__saved_free(f, k);
+			return ret;
+		}
+		k++;
+	}
+	*out = f;
+	*n = k;
+	return 0;
+}
+
+void files__saved_free(struct hexo_ckpt_open_file *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)f[i].path);
+	free(f);
+}
+
+int files__restore(struct files *files, const struct hexo_ckpt_file *f, const char *path, char *err,
+                   size_t errlen)
+{
+	uint32_t hflags = f->flags & ~(HEXO_O_CREAT | HEXO_O_TRUNC | HEXO_O_EXCL);
+	int flags = fs_conv__open_flags(hflags), fd;
+
+	if (f->fd < 0 || f->fd >= HEXO_MAX_FDS || flags < 0) {
+		snprintf(err, errlen, "file '%s': bad fd %d or flags 0x%x", path, f->fd, f->flags);
+		return -EINVAL;
+	}
+	fd = job_open(files, path, flags, 0);
+	if (fd < 0) {
+		snprintf(err, errlen,
+		         "cannot reopen the job's file '%s' (fd %d) in the job directory: %s", path,
+		         f->fd, strerror(-fd));
+		return fd;
+	}
+	if (!(f->state & HEXO_CKPT_FILE_NOSEEK) && lseek(fd, (off_t)f->offset, SEEK_SET) < 0) {
+		int e = errno;
+
+		close(fd);
+		snprintf(err, errlen, "the job's file '%s' (fd %d): cannot seek to %llu: %s", path,
+		         f->fd, (unsigned long long)f->offset, strerror(e));
+		return -e;
+	}
+	/* A guest fd 0-2 that was a file: the monitor's own stays open beneath. */
+	files->host[f->fd] = fd;
+	files->flags[f->fd] = f->flags;
+	files->path[f->fd] = strdup(path);
+	if (!files->path[f->fd]) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void files__close_std(struct files *files, uint32_t std_closed)
+{
+	for (int fd = 0; fd < 3; fd++)
+		if ((std_closed & (1u << fd)) && !files->path[fd])
+			files->host[fd] = -1;
 }

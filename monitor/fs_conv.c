@@ -147,3 +147,38 @@ int fs_conv__split_path(const char *path, char *dir, size_t dirlen, const char *
 	*name = path + name_start;
 	return 0;
 }
+
+int fs_conv__job_path(const char *path, char *out, size_t outlen)
+{
+	size_t len = 0;
+
+	if (!*path)
+		return -ENOENT;
+	while (*path) {
+		size_t n = strcspn(path, "/");
+
+		if (n == 2 && path[0] == '.' && path[1] == '.') {
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			if (len > 0)
+				len--; /* the slash before the dropped component */
+		} else if (n && !(n == 1 && path[0] == '.')) {
+			if (len + (len > 0) + n + 1 > outlen)
+				return -ENAMETOOLONG;
+			if (len > 0)
+				out[len++] = '/';
+			memcpy(out + len, path, n);
+			len += n;
+		}
+		path += n;
+		while (*path == '/')
+			path++;
+	}
+	if (len == 0) {
+		if (outlen < 2)
+			return -ENAMETOOLONG;
+		out[len++] = '.';
+	}
+	out[len] = '\0';
+	return 0;
+}

@@ -31,4 +31,13 @@ void fs_conv__stat(const struct stat *host, struct hexo_stat *st);
  */
 int fs_conv__split_path(const char *path, char *dir, size_t dirlen, const char **name);
 
+/*
+ * A guest path as a path relative to the job directory, lexically: the
+ * guest's "/" and working directory are the job directory, so "/a//b/./c",
+ * "a/b/c" and "../a/x/../b/c" all give "a/b/c" (".." stops at the root, as
+ * RESOLVE_IN_ROOT does); the root itself is ".". Returns 0, -ENOENT for "",
+ * -ENAMETOOLONG when out (outlen bytes) is too small.
+ */
+int fs_conv__job_path(const char *path, char *out, size_t outlen);
+
 #endif

@@ -24,6 +24,7 @@ union hc_args {
 	struct hexo_hc_path path;
 	struct hexo_hc_nanosleep nanosleep;
 	struct hexo_hc_wallclock wallclock;
+	struct hexo_hc_checkpoint checkpoint;
 };
 
 struct hc_desc {
@@ -86,6 +87,7 @@ static const struct hc_desc hc_table[HEXO_HC_MAX] = {
     HC(HEXO_HC_UNLINK, files__hc_unlink, struct hexo_hc_path, true),
     HC(HEXO_HC_NANOSLEEP, hc_nanosleep, struct hexo_hc_nanosleep, true),
     HC(HEXO_HC_WALLCLOCK, hc_wallclock, struct hexo_hc_wallclock, true),
+    HC(HEXO_HC_CHECKPOINT, checkpoint__hc, struct hexo_hc_checkpoint, true),
 };
 
 const char *hc__name(uint64_t nr)

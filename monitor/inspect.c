@@ -18,20 +18,27 @@
 #include <hexo/layout.h>
 
 #include "image_elf.h"
+#include "inspect.h"
 #include "monitor.h"
 
 void inspect__help(void)
 {
-	fputs("Usage: hexo inspect [--json] IMAGE\n"
+	fputs("Usage: hexo inspect [--json] IMAGE|CHECKPOINT\n"
 	      "\n"
 	      "Describes IMAGE (built by hexocc): its ISAs and ELF sizes, build id,\n"
 	      "manifest, and per ISA the kernel range and the app image's text, rodata,\n"
 	      "data and bss ranges and shadow stack, the layout's padding; then how many app\n"
 	      "symbols the ISAs share at one address ('hexo check' verifies that all do).\n"
 	      "\n"
+	      "Describes CHECKPOINT (hexo run --checkpoint): format version, image and build\n"
+	      "id, the ISA that wrote it and when, its memory regions with their sizes and\n"
+	      "whether their checksums are OK or BAD, the open files, the clock and the\n"
+	      "number of frame records.\n"
+	      "\n"
 	      "  --json         print one JSON object instead of text\n"
 	      "\n"
-	      "Exit status: 0, or 125 when IMAGE is not a usable .hexo image.\n",
+	      "Exit status: 0, or 125 when the file is not a usable image or checkpoint\n"
+	      "(a checkpoint with a BAD section is described first).\n",
 	      stdout);
 }
 
@@ -54,7 +61,7 @@ static enum app_class classify(const struct elf_sect *s)
 	return s->type == SHT_NOBITS ? C_BSS : C_DATA;
 }
 
-static struct json_object *hex(uint64_t v)
+struct json_object *inspect__hex(uint64_t v)
 {
 	char buf[24];
 
@@ -66,8 +73,8 @@ static struct json_object *range_json(const struct range *r)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "start", hex(r->start));
-	json_object_object_add(o, "end", hex(r->end));
+	json_object_object_add(o, "start", inspect__hex(r->start));
+	json_object_object_add(o, "end", inspect__hex(r->end));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)(r->end - r->start)));
 	return o;
 }
@@ -101,12 +108,12 @@ static struct json_object *elf_json(const struct image_elf *e)
 			padding += cls[c].end - cls[c].start - cls[c].bytes;
 	json_object_object_add(o, "isa", json_object_new_string(hexo_isa_name(e->isa)));
 	json_object_object_add(o, "elf_bytes", json_object_new_int64((int64_t)e->size));
-	json_object_object_add(o, "entry", hex(e->entry));
+	json_object_object_add(o, "entry", inspect__hex(e->entry));
 	json_object_object_add(o, "kernel", range_json(&kernel));
 	for (int c = 0; c < N_CLASSES; c++)
 		if (cls[c].end)
 			json_object_object_add(app, class_name[c], range_json(&cls[c]));
-	json_object_object_add(app, "end", hex(app_end));
+	json_object_object_add(app, "end", inspect__hex(app_end));
 	json_object_object_add(app, "gap_bytes", json_object_new_int64((int64_t)padding));
 	json_object_object_add(app, "symbols", json_object_new_int64((int64_t)e->n_syms));
 	json_object_object_add(o, "app", app);
@@ -171,14 +178,14 @@ static struct json_object *image_json(const char *path, const struct hexo_image 
 	return root;
 }
 
-static const char *jstr(struct json_object *o, const char *key)
+const char *inspect__jstr(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "-";
 }
 
-static int64_t jint(struct json_object *o, const char *key)
+int64_t inspect__jint(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
@@ -189,40 +196,40 @@ static void print_text(struct json_object *root)
 {
 	struct json_object *ents, *elves, *man, *cl, *mem;
 
-	printf("image:     %s (%" PRId64 " bytes, format %" PRId64 ")\n", jstr(root, "file"),
-	       jint(root, "bytes"), jint(root, "format_version"));
-	printf("build id:  %s\n", jstr(root, "build_id"));
+	printf("image:     %s (%" PRId64 " bytes, format %" PRId64 ")\n", inspect__jstr(root, "file"),
+	       inspect__jint(root, "bytes"), inspect__jint(root, "format_version"));
+	printf("build id:  %s\n", inspect__jstr(root, "build_id"));
 	json_object_object_get_ex(root, "entries", &ents);
 	printf("entries:  ");
 	for (size_t i = 0; i < json_object_array_length(ents); i++) {
 		struct json_object *en = json_object_array_get_idx(ents, i);
 
-		if (!strcmp(jstr(en, "kind"), "elf"))
-			printf(" %s ELF (%" PRId64 " bytes)", jstr(en, "isa"), jint(en, "bytes"));
+		if (!strcmp(inspect__jstr(en, "kind"), "elf"))
+			printf(" %s ELF (%" PRId64 " bytes)", inspect__jstr(en, "isa"), inspect__jint(en, "bytes"));
 		else
-			printf(" manifest (%" PRId64 " bytes)", jint(en, "bytes"));
+			printf(" manifest (%" PRId64 " bytes)", inspect__jint(en, "bytes"));
 	}
 	putchar('\n');
 	if (json_object_object_get_ex(root, "manifest", &man) && man) {
 		struct json_object *tc;
 
-		printf("manifest:  name %s, layout %s", jstr(man, "name"), jstr(man, "layout"));
+		printf("manifest:  name %s, layout %s", inspect__jstr(man, "name"), inspect__jstr(man, "layout"));
 		if (json_object_object_get_ex(man, "toolchain", &tc))
-			printf(", hexocc %s, clang %s", jstr(tc, "hexocc"), jstr(tc, "clang"));
+			printf(", hexocc %s, clang %s", inspect__jstr(tc, "hexocc"), inspect__jstr(tc, "clang"));
 		putchar('\n');
 		if (json_object_object_get_ex(man, "memory", &mem)) {
 			struct json_object *sh;
 
-			printf("memory:    app 0x%" PRIx64 "-0x%" PRIx64, jint(mem, "app_base"),
-			       jint(mem, "app_end"));
+			printf("memory:    app 0x%" PRIx64 "-0x%" PRIx64, inspect__jint(mem, "app_base"),
+			       inspect__jint(mem, "app_end"));
 			if (json_object_object_get_ex(mem, "shadow_stack", &sh))
-				printf(", shadow stack 0x%" PRIx64 " (%" PRId64 " KiB)", jint(sh, "start"),
-				       jint(sh, "size") / 1024);
-			printf(", heap from 0x%" PRIx64 "\n", jint(mem, "heap_start"));
+				printf(", shadow stack 0x%" PRIx64 " (%" PRId64 " KiB)", inspect__jint(sh, "start"),
+				       inspect__jint(sh, "size") / 1024);
+			printf(", heap from 0x%" PRIx64 "\n", inspect__jint(mem, "heap_start"));
 		}
 		if (json_object_object_get_ex(man, "padding_bytes", &mem)) {
 			printf("layout:    %" PRId64 " shared sections; padding added per ISA:",
-			       jint(man, "shared_sections"));
+			       inspect__jint(man, "shared_sections"));
 			json_object_object_foreach(mem, isa, v)
 				printf(" %s %" PRId64 " bytes", isa, json_object_get_int64(v));
 			putchar('\n');
@@ -234,30 +241,50 @@ static void print_text(struct json_object *root)
 	for (size_t i = 0; i < json_object_array_length(elves); i++) {
 		struct json_object *e = json_object_array_get_idx(elves, i), *k, *app, *r;
 
-		printf("%s:\n", jstr(e, "isa"));
-		printf("  ELF %" PRId64 " bytes, entry %s\n", jint(e, "elf_bytes"), jstr(e, "entry"));
+		printf("%s:\n", inspect__jstr(e, "isa"));
+		printf("  ELF %" PRId64 " bytes, entry %s\n", inspect__jint(e, "elf_bytes"), inspect__jstr(e, "entry"));
 		json_object_object_get_ex(e, "kernel", &k);
-		printf("  kernel        %10s-%-10s %9" PRId64 " bytes\n", jstr(k, "start"),
-		       jstr(k, "end"), jint(k, "size"));
+		printf("  kernel        %10s-%-10s %9" PRId64 " bytes\n", inspect__jstr(k, "start"),
+		       inspect__jstr(k, "end"), inspect__jint(k, "size"));
 		json_object_object_get_ex(e, "app", &app);
 		for (int c = 0; c < N_CLASSES; c++) {
 			if (!json_object_object_get_ex(app, class_name[c], &r))
 				continue;
 			printf("  %-13s %10s-%-10s %9" PRId64 " bytes\n",
-			       c == C_SHADOW ? "shadow stack" : class_name[c], jstr(r, "start"),
-			       jstr(r, "end"), jint(r, "size"));
+			       c == C_SHADOW ? "shadow stack" : class_name[c], inspect__jstr(r, "start"),
+			       inspect__jstr(r, "end"), inspect__jint(r, "size"));
 		}
 		printf("  app end %s, %" PRId64 " bytes between sections, %" PRId64 " app symbols\n",
-		       jstr(app, "end"), jint(app, "gap_bytes"), jint(app, "symbols"));
+		       inspect__jstr(app, "end"), inspect__jint(app, "gap_bytes"), inspect__jint(app, "symbols"));
 	}
 	if (json_object_object_get_ex(root, "common_layout", &cl)) {
 		printf("common layout (%s): %" PRId64 " of %" PRId64
 		       " shared app symbols at the same address",
-		       jstr(cl, "isas"), jint(cl, "same_address"), jint(cl, "shared_symbols"));
-		if (jint(cl, "mismatched"))
-			printf("; first mismatch: %s", jstr(cl, "first_mismatch"));
+		       inspect__jstr(cl, "isas"), inspect__jint(cl, "same_address"), inspect__jint(cl, "shared_symbols"));
+		if (inspect__jint(cl, "mismatched"))
+			printf("; first mismatch: %s", inspect__jstr(cl, "first_mismatch"));
 		putchar('\n');
 	}
+}
+
+void inspect__print_json(struct json_object *root)
+{
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+bool inspect__is_checkpoint(const char *path)
+{
+	char magic[8];
+	FILE *f = fopen(path, "rb");
+	bool yes;
+
+	if (!f)
+		return false;
+	yes = fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
+	      hexo_ckpt_is_checkpoint(magic, sizeof(magic));
+	fclose(f);
+	return yes;
 }
 
 int inspect__main(int argc, char **argv, uint64_t t_start)
@@ -287,6 +314,8 @@ int inspect__main(int argc, char **argv, uint64_t t_start)
 	}
 	if (!path)
 		die("inspect: no IMAGE given: see 'hexo inspect --help'");
+	if (inspect__is_checkpoint(path))
+		return inspect__checkpoint(path, json);
 	if (hexo_image_open(path, &img, err, sizeof(err)))
 		die("%s", err);
 	n = image_elves_load(&img, e, err, sizeof(err));
@@ -294,9 +323,7 @@ int inspect__main(int argc, char **argv, uint64_t t_start)
 		die("%s: %s", path, err);
 	root = image_json(path, &img, e, n);
 	if (json)
-		puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-		                                              JSON_C_TO_STRING_SPACED |
-		                                              JSON_C_TO_STRING_NOSLASHESCAPE));
+		inspect__print_json(root);
 	else
 		print_text(root);
 	json_object_put(root);

@@ -154,3 +154,71 @@ int loader__copy(const struct guest_mem *mem, const void *elf, const struct gues
 	}
 	return 0;
 }
+
+/* The section header of the allocated section `name`; false if none. */
+static bool find_section(const void *elf_data, size_t size, const char *name, GElf_Shdr *out)
+{
+	Elf *elf = elf_memory((char *)(uintptr_t)elf_data, size);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+	bool found = false;
+
+	if (!elf)
+		return false;
+	if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
+		while (!found && (scn = elf_nextscn(elf, scn))) {
+			const char *n;
+
+			if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC))
+				continue;
+			n = elf_strptr(elf, shstrndx, sh.sh_name);
+			if (n && !strcmp(n, name)) {
+				*out = sh;
+				found = true;
+			}
+		}
+	}
+	elf_end(elf);
+	return found;
+}
+
+/*
+ * The address and size of the allocated section `name` (".hexo_shadow_stack"),
+ * or 0/0 when the ELF has none. The ELF was checked by loader__segments().
+ */
+void loader__section(const void *elf_data, size_t size, const char *name, uint64_t *addr,
+                     uint64_t *len)
+{
+	GElf_Shdr sh;
+
+	*addr = *len = 0;
+	if (find_section(elf_data, size, name, &sh)) {
+		*addr = sh.sh_addr;
+		*len = sh.sh_size;
+	}
+}
+
+/*
+ * Copies the file bytes of section `name` (".got") to its address again.
+ * For link-time constants that lie inside a restored region: in a static
+ * executable the GOT holds this ISA's addresses (of kernel-region symbols,
+ * which differ between ISAs), never changed at run time, but it sits in the
+ * app's data segment, so a checkpoint from another ISA brings that ISA's.
+ */
+int loader__reload_section(const struct guest_mem *mem, const void *elf, size_t size,
+                           const char *name)
+{
+	GElf_Shdr sh;
+	void *dst;
+
+	if (!find_section(elf, size, name, &sh) || sh.sh_type != SHT_PROGBITS || !sh.sh_size)
+		return 0;
+	if (sh.sh_offset > size || sh.sh_size > size - sh.sh_offset)
+		return -EINVAL;
+	dst = guest_mem__ptr(mem, sh.sh_addr, sh.sh_size);
+	if (!dst)
+		return -EFAULT;
+	memcpy(dst, (const uint8_t *)elf + sh.sh_offset, sh.sh_size);
+	return 0;
+}

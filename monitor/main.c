@@ -81,8 +81,11 @@ struct command {
 
 static const struct command commands[] = {
     {"run", run__main, run__help, "run a .hexo image as a virtual machine (--on NODE: remotely)"},
-    {"inspect", inspect__main, inspect__help, "describe a .hexo image: ISAs, sizes, layout, manifest"},
-    {"check", check__main, check__help, "verify that an image's ISAs share one address space"},
+    {"resume", resume__main, resume__help,
+     "continue a job from its checkpoint, on any ISA (--on NODE: remotely)"},
+    {"inspect", inspect__main, inspect__help,
+     "describe a .hexo image (ISAs, sizes, layout) or a checkpoint"},
+    {"check", check__main, check__help, "verify an image's common address space, or a checkpoint"},
     {"board", board__main, board__help, "start, stop and list emulated ARM64 boards"},
     {"node", node__main, node__help, "add, list, ping or remove nodes that run jobs (hexod)"},
 };
@@ -150,7 +153,7 @@ int main(int argc, char **argv)
 		cmd->help();
 		return 0;
 	}
-	if (!strcmp(arg, "run") && remote_run_wanted(argc - 1, argv + 1))
+	if (remote_run_wanted(argc - 1, argv + 1)) /* run --on, resume --on */
 		return remote_run_main(argc - 1, argv + 1);
 	cmd = find_command(arg);
 	if (cmd)

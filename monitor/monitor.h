@@ -3,14 +3,20 @@
  * The hexo monitor: one process runs one guest on one vCPU under Linux KVM.
  *
  *   main.c       `hexo` command line: subcommands, --help, --version, die()
- *   run.c        `hexo run`: image -> guest memory -> boot info -> run
+ *   run.c        `hexo run`: image -> guest memory -> boot info -> run; the
+ *                steps `hexo resume` shares
+ *   resume.c     `hexo resume`: checkpoint -> image -> memory, files -> run
+ *   checkpoint.c HEXO_HC_CHECKPOINT: ranges checked, the checkpoint written
+ *   migrate.c    migration requests: SIGUSR1, --migrate-after, --checkpoint-every
  *   loader.c     the guest ELF's PT_LOAD segments (libelf)
  *   memmap.c     layout (heap, stack) and per-page permissions, arch-neutral
  *   kvm.c        /dev/kvm, the VM, its memory slot, the vCPU and the run loop
  *   hypercall.c  the table of hypercall handlers, fed by every arch's exits
- *   files.c      the guest's files: fd table, job directory (openat2)
+ *   files.c      the guest's files: fd table, job directory (openat2), what a
+ *                checkpoint saves of them and a restore reopens
  *   crash.c      crash reports (guest faults, triple faults, ...)
  *   stats.c      --stats
+ *   inspect.c, inspect_ckpt.c  `hexo inspect` of images and checkpoints
  *   arch/<arch>/ vCPU set-up, page tables, exit decoding (arch.h)
  *
  * Errors: functions return 0 or -errno; those that can fail for a reason the
@@ -28,7 +34,10 @@
 #include <hexo/abi.h>
 
 #include "arch_vm.h"
+#include "args.h"
+#include "checkpoint.h"
 #include "guest_mem.h"
+#include "image_file.h"
 #include "memmap.h"
 
 #define HEXO_VERSION "0.1.0"
@@ -44,6 +53,10 @@
 struct files {
 	int dir_fd; /* the job directory (O_PATH), the guest's "/" */
 	int host[HEXO_MAX_FDS];
+	/* What a checkpoint saves of each fd the guest opened (NULL: not opened
+	 * by the guest): its path relative to the job directory, its HEXO_O_*. */
+	char *path[HEXO_MAX_FDS];
+	uint32_t flags[HEXO_MAX_FDS];
 };
 
 #define STATS_EXIT_REASONS 64
@@ -57,6 +70,20 @@ struct vm_stats {
 	uint64_t exits;       /* exits to the monitor */
 	uint64_t hypercalls[HEXO_HC_MAX];
 	uint64_t exit_reasons[STATS_EXIT_REASONS]; /* exits that were not hypercalls */
+};
+
+/* Migration: checkpoints written, the restore this run came from. */
+struct vm_migrate {
+	const char *checkpoint; /* the file HEXO_HC_CHECKPOINT writes */
+	bool report;            /* --stats: one line on stderr after a stop */
+	bool stopped;           /* the job ended in a STOP checkpoint */
+	bool no_points;         /* the image's manifest says it has no migration points */
+	uint64_t restore_count; /* 0: a fresh job; n: its n-th restore */
+	uint64_t written;       /* checkpoints written */
+	uint64_t write_ns;      /* time in HEXO_HC_CHECKPOINT, all of them */
+	uint64_t restore_ns;    /* hexo resume: verify and load the checkpoint */
+	uint64_t restore_mapped; /* ... bytes mapped from the file instead of copied */
+	struct hexo_ckpt_wstats last; /* the last checkpoint written */
 };
 
 struct hexo_vm {
@@ -74,6 +101,16 @@ struct hexo_vm {
 
 	struct files files;
 
+	/* The image, and what checkpoints and restores check against. */
+	const char *image_path;   /* as given */
+	uint8_t build_id[16];
+	struct guest_segment segs[MEMMAP_MAX_SEGMENTS]; /* this ISA's PT_LOADs */
+	size_t n_segs;
+	uint64_t shadow_start, shadow_end; /* .hexo_shadow_stack; 0, 0: none */
+	struct args_block args;  /* argc, argv, envp the guest booted with */
+	const char *argv0;       /* the guest's argv[0] */
+	struct vm_migrate mig;
+
 	const char *hc_name; /* the hypercall being served, for messages */
 	int status;          /* exit status once the guest has stopped */
 	char error[HEXO_ERROR_LEN];
@@ -90,11 +127,68 @@ uint64_t now_ns(void); /* CLOCK_MONOTONIC */
 int run__main(int argc, char **argv, uint64_t t_start);
 void run__help(void);
 
+struct run_opts;
+
+/* An opened image and this ISA's ELF in it (run.c, shared with resume.c). */
+struct run_image {
+	struct hexo_image img;
+	const void *elf;
+	size_t elf_size;
+	uint64_t entry;
+};
+
+/*
+ * The steps of `hexo run` that `hexo resume` shares; each dies (status 125)
+ * with one line on failure:
+ *  - run__use_image: ri->img is open; reads this ISA's ELF into vm (segments,
+ *    shadow stack, build id); with migration options, checks the manifest
+ *  - run__layout: where everything goes in mem_size bytes
+ *  - run__memory: /dev/kvm, guest memory, the ELF copied in (the image stays
+ *    open: hexo_image_close(&ri->img) when done with ri->elf)
+ *  - run__boot_info: struct hexo_boot_info from vm->layout and vm->args
+ *  - run__start: the VM, page tables, clock, vCPU at ri->entry
+ *  - run__go: migration requests armed, the guest run to its end, --stats
+ */
+void run__use_image(struct hexo_vm *vm, const char *path, struct run_image *ri,
+                    const struct run_opts *opts);
+void run__layout(struct hexo_vm *vm, uint64_t mem_size);
+void run__memory(struct hexo_vm *vm, struct run_image *ri);
+struct hexo_boot_info *run__boot_info(struct hexo_vm *vm);
+void run__start(struct hexo_vm *vm, const struct run_image *ri);
+int run__go(struct hexo_vm *vm, const struct run_opts *opts);
+
+/* resume.c */
+int resume__main(int argc, char **argv, uint64_t t_start);
+void resume__help(void);
+
+/* checkpoint.c */
+int checkpoint__hc(struct hexo_vm *vm, void *arg); /* HEXO_HC_CHECKPOINT */
+/*
+ * Checks a job's regions against this VM's image, layout and memory (the
+ * writable app segments, the shadow stack, the heap, the argument block):
+ * 0, or -EINVAL with the first problem in err.
+ */
+int checkpoint__check(const struct hexo_vm *vm, const struct hexo_ckpt_kernel *k, char *err,
+                      size_t errlen);
+
+/* migrate.c */
+void migrate__early(void); /* SIGUSR1 handled (kept) from the start */
+void migrate__start(struct hexo_vm *vm, const struct run_opts *opts);
+void migrate__stop(void);
+bool migrate__take_stop(struct hexo_vm *vm);  /* a STOP request is pending: take it */
+void migrate__checkpoint_done(struct hexo_vm *vm); /* drop a CHECKPOINT request made meanwhile */
+/* 1: the image's manifest says it has migration points, 0: it has none, -1: unknown */
+int migrate__image_points(const struct hexo_image *img);
+
 /* loader.c: the ELF's loadable segments, checked against the file */
 int loader__segments(const void *elf, size_t size, unsigned machine, uint64_t *entry,
                      struct guest_segment *segs, size_t *n, char *err, size_t errlen);
 int loader__copy(const struct guest_mem *mem, const void *elf, const struct guest_segment *segs,
                  size_t n);
+void loader__section(const void *elf, size_t size, const char *name, uint64_t *addr,
+                     uint64_t *len);
+int loader__reload_section(const struct guest_mem *mem, const void *elf, size_t size,
+                           const char *name);
 
 /* kvm.c */
 int kvm__open(struct hexo_vm *vm);
@@ -108,6 +202,23 @@ int kvm__vcpu_stats(struct hexo_vm *vm, const char *const *names, uint64_t *valu
 
 /* files.c */
 int files__init(struct files *files, const char *dir, char *err, size_t errlen);
+/*
+ * The guest-opened files a checkpoint saves: *out (allocated, paths too) gets
+ * *n entries, *std_closed bit n for each of fds 0-2 the guest closed. 0, or
+ * -errno with the reason in err (a file deleted or not a regular file or
+ * folder: it could not be reopened). Free with files__saved_free().
+ */
+int files__save(struct files *files, struct hexo_ckpt_open_file **out, size_t *n,
+                uint32_t *std_closed, char *err, size_t errlen);
+void files__saved_free(struct hexo_ckpt_open_file *f, size_t n);
+/*
+ * Reopens a checkpoint's file at guest fd `fd`: its path beneath the job
+ * directory, its flags without O_CREAT/O_TRUNC/O_EXCL, at its offset. 0, or
+ * -errno with the reason in err.
+ */
+int files__restore(struct files *files, const struct hexo_ckpt_file *f, const char *path,
+                   char *err, size_t errlen);
+void files__close_std(struct files *files, uint32_t std_closed);
 
 /* crash.c: print a report, return HEXO_EXIT_CRASH */
 int crash__fault(struct hexo_vm *vm, const struct hexo_hc_fault *f);
@@ -115,5 +226,8 @@ int crash__vcpu(struct hexo_vm *vm, const char *what);
 
 /* stats.c */
 void stats__print(struct hexo_vm *vm);
+
+/* inspect_ckpt.c: `hexo inspect CHECKPOINT` */
+int inspect__checkpoint(const char *path, bool json);
 
 #endif

@@ -37,6 +37,12 @@ struct run_opts {
 
 /* options__parse(): also accept --on NODE and --verbose (hexo run --on). */
 #define OPTIONS_REMOTE 0x1u
+/*
+ * options__parse(): `hexo resume [OPTIONS] CHECKPOINT` (argv[0] is "resume"):
+ * --image is accepted, --env and --argv0 are not (the job keeps its own),
+ * `image` is the CHECKPOINT and nothing may follow it (guest_argv is NULL).
+ */
+#define OPTIONS_RESUME 0x2u
 
 /*
  * Parses a memory size: decimal digits with an optional binary suffix
@@ -57,5 +63,24 @@ int options__parse_run(int argc, char **argv, struct run_opts *opts, char *err, 
 int options__parse(int argc, char **argv, unsigned flags, struct run_opts *opts, char *err,
                    size_t errlen);
 void options__free(struct run_opts *opts);
+
+/*
+ * Parses a duration in seconds: decimal digits with an optional fraction
+ * ("10", "0", "2.5", "0.001"), at most 10^9. Returns 0 or -EINVAL.
+ */
+int options__parse_seconds(const char *s, double *seconds);
+
+/*
+ * The default checkpoint file of `hexo run IMAGE`: IMAGE's base name with
+ * ".hexo" replaced by ".ckpt" (or ".ckpt" added), in the current folder.
+ * Returns 0 or -ENAMETOOLONG.
+ */
+int options__default_checkpoint(const char *image, char *buf, size_t len);
+
+/*
+ * True when arg is an option of `hexo run`/`hexo resume` that takes a
+ * separate value ("--mem" in "--mem 1G"), for scanners that must skip it.
+ */
+bool options__takes_value(const char *arg);
 
 #endif

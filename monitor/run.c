@@ -41,6 +41,14 @@ void run__help(void)
 	      "  --argv0 NAME      the program's argv[0] (default: IMAGE as given)\n"
 	      "  --stats           after the program ends, print VM exit counts and\n"
 	      "                    timings to stderr\n"
+	      "  --checkpoint FILE where checkpoints go (default: IMAGE's name with .ckpt\n"
+	      "                    for .hexo, in the current folder); written atomically\n"
+	      "  --migrate-after SECONDS  at the first migration point after SECONDS (0:\n"
+	      "                    the first point), write the checkpoint and stop with\n"
+	      "                    status 0; 'hexo resume FILE' continues the program, here\n"
+	      "                    or on a node of the other ISA. SIGUSR1 asks the same now\n"
+	      "  --checkpoint-every SECONDS  write a checkpoint at a migration point every\n"
+	      "                    SECONDS and go on, each replacing the last\n"
 	      "  --on NODE         run on another node ('hexo node list', 'hexo board up')\n"
 	      "                    through its hexod, as here: DIR's files, folders and\n"
 	      "                    symlinks go along (without --dir, '.' may hold at most\n"
@@ -53,6 +61,10 @@ void run__help(void)
 	      "PWD=/ and the variables given with --env, nothing else.\n"
 	      "\n"
 	      "Files: fds 0, 1 and 2 are hexo's own stdin, stdout and stderr.\n"
+	      "\n"
+	      "Migration: programs built by hexocc stop only at migration points\n"
+	      "(hexo_check_migrate(), or hexocc --migration-points=auto); see\n"
+	      "docs/migration.md. Stopping writes nothing on stdout.\n"
 	      "\n"
 	      "Exit status: the program's own; 125 when hexo fails (bad option, missing or\n"
 	      "damaged image, no /dev/kvm, a malformed hypercall), with one line on\n"
@@ -112,23 +124,29 @@ static void free_env(char **env, size_t n)
 	free(env);
 }
 
-/* struct hexo_boot_info and the argv/envp block. */
-static void setup_boot_info(struct hexo_vm *vm, const struct run_opts *opts)
+/* The argv/envp block of a fresh job. */
+static void setup_args(struct hexo_vm *vm, const struct run_opts *opts)
 {
 	void *block = guest_mem__ptr(&vm->mem, HEXO_ARGS_GPA, HEXO_ARGS_SIZE);
-	struct hexo_boot_info *boot = guest_mem__ptr(&vm->mem, HEXO_BOOTINFO_GPA, sizeof(*boot));
-	struct args_block args;
 	size_t envc;
 	char **env = guest_env(opts, &envc);
 
-	if (!block || !boot)
+	if (!block)
 		die("guest memory too small for the boot area");
 	if (args__build(block, HEXO_ARGS_GPA, HEXO_ARGS_SIZE, opts->guest_argv, opts->guest_argc,
-	                env, envc, &args))
+	                env, envc, &vm->args))
 		die("arguments and environment too large: %zu bytes, at most %u",
 		    args__size(opts->guest_argv, opts->guest_argc, env, envc), HEXO_ARGS_SIZE);
 	free_env(env, envc);
+	vm->argv0 = opts->guest_argv[0];
+}
 
+struct hexo_boot_info *run__boot_info(struct hexo_vm *vm)
+{
+	struct hexo_boot_info *boot = guest_mem__ptr(&vm->mem, HEXO_BOOTINFO_GPA, sizeof(*boot));
+
+	if (!boot)
+		die("guest memory too small for the boot area");
 	*boot = (struct hexo_boot_info){
 	    .magic = HEXO_BOOT_MAGIC,
 	    .abi_version = HEXO_ABI_VERSION,
@@ -137,11 +155,12 @@ static void setup_boot_info(struct hexo_vm *vm, const struct run_opts *opts)
 	    .heap_limit = vm->layout.heap_limit,
 	    .stack_top = vm->layout.stack_top,
 	    .stack_size = vm->layout.stack_size,
-	    .argc = args.argc,
-	    .argv = args.argv,
-	    .envp = args.envp,
+	    .argc = vm->args.argc,
+	    .argv = vm->args.argv,
+	    .envp = vm->args.envp,
 	};
 	vm->boot = boot;
+	return boot;
 }
 
 static int64_t wall_ns(void)
@@ -154,32 +173,41 @@ static int64_t wall_ns(void)
 
 #define STARTUP_BLOCK (2ull << 20)
 
-/* Everything up to the first instruction; dies on any failure. */
-static void setup_vm(struct hexo_vm *vm, const struct run_opts *opts, uint64_t *entry)
+void run__use_image(struct hexo_vm *vm, const char *path, struct run_image *ri,
+                    const struct run_opts *opts)
 {
-	struct guest_segment segs[MEMMAP_MAX_SEGMENTS];
 	char err[HEXO_ERR_LEN];
-	struct hexo_image img;
-	const void *elf;
-	size_t elf_size, nseg;
 
-	if (hexo_image_open(opts->image, &img, err, sizeof(err)))
-		die("%s", err);
-	elf = hexo_image_find(&img, HEXO_IMAGE_ELF, arch__info.isa, &elf_size);
-	if (!elf)
-		die("%s: the image has no %s ELF: rebuild it with hexocc", opts->image,
-		    arch__info.name);
-	if (loader__segments(elf, elf_size, arch__info.elf_machine, entry, segs, &nseg, err,
-	                     sizeof(err)) ||
-	    layout__compute(opts->mem_size, HEXO_STACK_DEFAULT, segs, nseg, &vm->layout, err,
+	ri->elf = hexo_image_find(&ri->img, HEXO_IMAGE_ELF, arch__info.isa, &ri->elf_size);
+	if (!ri->elf)
+		die("%s: the image has no %s ELF: rebuild it with hexocc", path, arch__info.name);
+	if (loader__segments(ri->elf, ri->elf_size, arch__info.elf_machine, &ri->entry, vm->segs,
+	                     &vm->n_segs, err, sizeof(err)))
+		die("%s: %s ELF: %s", path, arch__info.name, err);
+	vm->image_path = path;
+	memcpy(vm->build_id, ri->img.hdr->build_id, sizeof(vm->build_id));
+	loader__section(ri->elf, ri->elf_size, ".hexo_shadow_stack", &vm->shadow_start,
+	                &vm->shadow_end);
+	vm->shadow_end += vm->shadow_start;
+	if ((opts->migrate_after >= 0 || opts->checkpoint_every > 0) &&
+	    migrate__image_points(&ri->img) == 0)
+		vm->mig.no_points = true;
+}
+
+void run__layout(struct hexo_vm *vm, uint64_t mem_size)
+{
+	char err[HEXO_ERR_LEN];
+
+	if (layout__compute(mem_size, HEXO_STACK_DEFAULT, vm->segs, vm->n_segs, &vm->layout, err,
 	                    sizeof(err)))
-		die("%s: %s ELF: %s", opts->image, arch__info.name, err);
-	if (memmap__build(&vm->map, &vm->layout, segs, nseg))
-		die("%s: %s ELF: too many segments", opts->image, arch__info.name);
-	if (files__init(&vm->files, opts->dir, err, sizeof(err)))
-		die("%s", err);
+		die("%s: %s ELF: %s", vm->image_path, arch__info.name, err);
+	if (memmap__build(&vm->map, &vm->layout, vm->segs, vm->n_segs))
+		die("%s: %s ELF: too many segments", vm->image_path, arch__info.name);
+}
 
-	if (kvm__open(vm) || kvm__alloc_memory(vm, opts->mem_size))
+void run__memory(struct hexo_vm *vm, struct run_image *ri)
+{
+	if (kvm__open(vm) || kvm__alloc_memory(vm, vm->layout.mem_size))
 		die("%s", vm->error);
 	/*
 	 * Transparent huge pages pay off for large .bss, heap and stack, but
@@ -191,24 +219,59 @@ static void setup_vm(struct hexo_vm *vm, const struct run_opts *opts, uint64_t *
 	kvm__hugepages(vm, HEXO_APP_BASE + STARTUP_BLOCK, vm->layout.heap_start);
 	kvm__hugepages(vm, vm->layout.heap_start + STARTUP_BLOCK,
 	               vm->layout.stack_top - STARTUP_BLOCK);
-	if (loader__copy(&vm->mem, elf, segs, nseg))
-		die("%s: %s ELF: segment outside guest memory", opts->image, arch__info.name);
-	hexo_image_close(&img);
-	setup_boot_info(vm, opts);
+	if (loader__copy(&vm->mem, ri->elf, vm->segs, vm->n_segs))
+		die("%s: %s ELF: segment outside guest memory", vm->image_path, arch__info.name);
+}
 
+void run__start(struct hexo_vm *vm, const struct run_image *ri)
+{
 	if (kvm__create_vm(vm) || arch__setup_memory(vm) ||
-	    arch__clock_hz(vm, &vm->boot->clock_hz) || arch__vcpu_init(vm, *entry))
+	    arch__clock_hz(vm, &vm->boot->clock_hz) || arch__vcpu_init(vm, ri->entry))
 		die("%s", vm->error);
+}
+
+int run__go(struct hexo_vm *vm, const struct run_opts *opts)
+{
+	int status;
+
+	vm->mig.report = opts->stats || opts->verbose;
+	vm->boot->wall_ns = wall_ns();
+	migrate__start(vm, opts);
+	status = kvm__run(vm);
+	migrate__stop();
+	if (opts->stats)
+		stats__print(vm);
+	return status;
+}
+
+/* Everything up to the first instruction; dies on any failure. */
+static void setup_vm(struct hexo_vm *vm, const struct run_opts *opts, struct run_image *ri)
+{
+	char err[HEXO_ERR_LEN];
+
+	if (hexo_image_open(opts->image, &ri->img, err, sizeof(err)))
+		die("%s", err);
+	run__use_image(vm, opts->image, ri, opts);
+	run__layout(vm, opts->mem_size);
+	if (files__init(&vm->files, opts->dir, err, sizeof(err)))
+		die("%s", err);
+	run__memory(vm, ri);
+	hexo_image_close(&ri->img);
+	setup_args(vm, opts);
+	run__boot_info(vm);
+	run__start(vm, ri);
 }
 
 int run__main(int argc, char **argv, uint64_t t_start)
 {
 	static struct hexo_vm vm;
+	static char default_ckpt[HEXO_PATH_MAX];
+	struct run_image ri;
 	struct run_opts opts;
 	char err[HEXO_ERR_LEN];
-	uint64_t entry;
 	int status;
 
+	migrate__early();
 	if (options__parse_run(argc, argv, &opts, err, sizeof(err)))
 		die("%s", err);
 	if (opts.help) {
@@ -218,12 +281,16 @@ int run__main(int argc, char **argv, uint64_t t_start)
 	}
 	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
 	vm.stats.t_start = t_start;
+	vm.mig.checkpoint = opts.checkpoint;
+	if (!vm.mig.checkpoint) {
+		if (options__default_checkpoint(opts.image, default_ckpt, sizeof(default_ckpt)))
+			die("%s: name too long for a checkpoint file: give --checkpoint FILE",
+			    opts.image);
+		vm.mig.checkpoint = default_ckpt;
+	}
 
-	setup_vm(&vm, &opts, &entry);
-	vm.boot->wall_ns = wall_ns();
-	status = kvm__run(&vm);
-	if (opts.stats)
-		stats__print(&vm);
+	setup_vm(&vm, &opts, &ri);
+	status = run__go(&vm, &opts);
 	options__free(&opts);
 	return status;
 }

@@ -37,6 +37,28 @@ static void kvm_counters(struct hexo_vm *vm)
 			row_count(labels[i], values[i], 0);
 }
 
+/* Checkpoints written and the restore this run started from. */
+static void migration_rows(const struct hexo_vm *vm)
+{
+	const struct vm_migrate *m = &vm->mig;
+
+	if (m->restore_count) {
+		row_count("restores of this job so far", m->restore_count, 0);
+		row_ms("restore: verify, image, load", (double)m->restore_ns / 1e6);
+		row_count("  KiB mapped from the checkpoint", m->restore_mapped >> 10, 0);
+	}
+	if (!m->written)
+		return;
+	row_count("checkpoints written", m->written, 0);
+	row_ms("time writing them (all)", (double)m->write_ns / 1e6);
+	row_count("  last: KiB of memory", m->last.memory_bytes >> 10, 0);
+	row_count("  last: KiB of zero pages skipped", m->last.zero_bytes >> 10, 0);
+	row_count("  last: file KiB", m->last.file_bytes >> 10, 0);
+	row_ms("  last: scan and checksums", (double)m->last.scan_ns / 1e6);
+	row_ms("  last: write", (double)m->last.write_ns / 1e6);
+	row_ms("  last: fsync and rename", (double)m->last.sync_ns / 1e6);
+}
+
 void stats__print(struct hexo_vm *vm)
 {
 	const struct vm_stats *st = &vm->stats;
@@ -60,5 +82,6 @@ void stats__print(struct hexo_vm *vm)
 		       (double)(boot->t_main - boot->t_entry) * 1e3 / (double)boot->clock_hz);
 	else
 		fprintf(stderr, "  %-38s %12s\n", "guest boot to main()", "n/a");
+	migration_rows(vm);
 	row_ms("total wall time", (double)(st->t_end - st->t_start) / 1e6);
 }

@@ -135,13 +135,47 @@ static void test_split_path(void **state)
 	assert_int_equal(fs_conv__split_path("ab/e", small, sizeof(small), &n), 0);
 }
 
+static void check_job_path(const char *path, int ret, const char *want)
+{
+	char out[64];
+
+	assert_int_equal(fs_conv__job_path(path, out, sizeof(out)), ret);
+	if (!ret)
+		assert_string_equal(out, want);
+}
+
+static void test_job_path(void **state)
+{
+	char small[4];
+
+	(void)state;
+	check_job_path("a/b/c", 0, "a/b/c");
+	check_job_path("/a//b/./c", 0, "a/b/c");
+	check_job_path("../a/x/../b/c", 0, "a/b/c");
+	check_job_path("../../../etc/passwd", 0, "etc/passwd");
+	check_job_path("out.txt", 0, "out.txt");
+	check_job_path("./out.txt/", 0, "out.txt");
+	check_job_path("a/..", 0, ".");
+	check_job_path("/", 0, ".");
+	check_job_path(".", 0, ".");
+	check_job_path("..", 0, ".");
+	check_job_path("a/b/../../../c", 0, "c");
+	check_job_path("...", 0, "...");
+	check_job_path(".x/..y", 0, ".x/..y");
+	check_job_path("", -ENOENT, NULL);
+	assert_int_equal(fs_conv__job_path("abcd", small, sizeof(small)), -ENAMETOOLONG);
+	assert_int_equal(fs_conv__job_path("abc", small, sizeof(small)), 0);
+	assert_int_equal(fs_conv__job_path("a/bc", small, sizeof(small)), -ENAMETOOLONG);
+	assert_int_equal(fs_conv__job_path("a/../../b", small, sizeof(small)), 0);
+	assert_string_equal(small, "b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_errno),
-	    cmocka_unit_test(test_open_flags),
-	    cmocka_unit_test(test_stat),
-	    cmocka_unit_test(test_split_path),
+	    cmocka_unit_test(test_errno),    cmocka_unit_test(test_open_flags),
+	    cmocka_unit_test(test_stat),     cmocka_unit_test(test_split_path),
+	    cmocka_unit_test(test_job_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

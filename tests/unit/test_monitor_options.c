@@ -135,6 +135,174 @@ static void test_parse_run_errors(void **state)
 	options__free(&o);
 }
 
+static void test_parse_seconds(void **state)
+{
+	double v;
+
+	(void)state;
+	assert_int_equal(options__parse_seconds("10", &v), 0);
+	assert_true(v == 10);
+	assert_int_equal(options__parse_seconds("0", &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(options__parse_seconds("2.5", &v), 0);
+	assert_true(v == 2.5);
+	assert_int_equal(options__parse_seconds("0.001", &v), 0);
+	assert_true(v > 0.00099 && v < 0.00101);
+	assert_int_equal(options__parse_seconds("1000000000", &v), 0);
+	assert_int_equal(options__parse_seconds("1000000001", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds("", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds("-1", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds(".5", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds("5.", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds("1e3", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds("10s", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds("inf", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds("nan", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds(" 1", &v), -EINVAL);
+	assert_int_equal(options__parse_seconds("0x10", &v), -EINVAL);
+}
+
+static void test_parse_migration(void **state)
+{
+	struct run_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&o, err, "app.hexo"), 0);
+	assert_null(o.checkpoint);
+	assert_true(o.migrate_after < 0);
+	assert_true(o.checkpoint_every <= 0);
+	assert_false(o.resume);
+	options__free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--checkpoint", "/tmp/c", "--migrate-after", "0",
+	                       "--checkpoint-every=2.5", "app.hexo", "--migrate-after", "x"),
+	                 0);
+	assert_string_equal(o.checkpoint, "/tmp/c");
+	assert_true(o.migrate_after == 0);
+	assert_true(o.checkpoint_every == 2.5);
+	assert_int_equal(o.guest_argc, 3);
+	options__free(&o);
+
+	assert_int_equal(PARSE(&o, err, "--checkpoint-every", "0", "a.hexo"), -EINVAL);
+	assert_string_equal(err, "--checkpoint-every '0': must be more than 0 seconds");
+	assert_int_equal(PARSE(&o, err, "--migrate-after", "-1", "a.hexo"), -EINVAL);
+	assert_string_equal(err, "--migrate-after '-1': not a number of seconds (examples: 60, "
+	                         "0.5): see 'hexo run --help'");
+	assert_int_equal(PARSE(&o, err, "--checkpoint=", "a.hexo"), -EINVAL);
+	assert_string_equal(err, "--checkpoint: empty file name");
+	assert_int_equal(PARSE(&o, err, "--checkpoint"), -EINVAL);
+	assert_string_equal(err, "option '--checkpoint' needs a value: see 'hexo run --help'");
+	/* --image is for resume only. */
+	assert_int_equal(PARSE(&o, err, "--image", "x.hexo", "a.hexo"), -EINVAL);
+	assert_string_equal(err, "unknown option '--image': see 'hexo run --help'");
+}
+
+#define RARGV(...) ((char *[]){"resume", __VA_ARGS__, NULL})
+#define RARGC(...) ((int)(sizeof((char *[]){"resume", __VA_ARGS__}) / sizeof(char *)))
+#define RESUME(o, err, ...)                                                                        \
+	options__parse(RARGC(__VA_ARGS__), RARGV(__VA_ARGS__), OPTIONS_RESUME, o, err, sizeof(err))
+
+static void test_parse_resume(void **state)
+{
+	struct run_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(RESUME(&o, err, "job.ckpt"), 0);
+	assert_true(o.resume);
+	assert_string_equal(o.image, "job.ckpt");
+	assert_null(o.guest_argv);
+	assert_int_equal(o.guest_argc, 0);
+	assert_null(o.image_override);
+	assert_null(o.mem_arg);
+	options__free(&o);
+
+	assert_int_equal(RESUME(&o, err, "--dir", "d", "--image=/x/a.hexo", "--mem", "1G",
+	                        "--stats", "--checkpoint", "n.ckpt", "--migrate-after", "5",
+	                        "--checkpoint-every", "60", "--", "-job.ckpt"),
+	                 0);
+	assert_string_equal(o.dir, "d");
+	assert_string_equal(o.image_override, "/x/a.hexo");
+	assert_string_equal(o.mem_arg, "1G");
+	assert_true(o.stats);
+	assert_string_equal(o.checkpoint, "n.ckpt");
+	assert_true(o.migrate_after == 5);
+	assert_true(o.checkpoint_every == 60);
+	assert_string_equal(o.image, "-job.ckpt");
+	options__free(&o);
+
+	assert_int_equal(RESUME(&o, err, "--stats"), -EINVAL);
+	assert_string_equal(err, "no checkpoint given: see 'hexo resume --help'");
+	assert_int_equal(RESUME(&o, err, "a.ckpt", "arg"), -EINVAL);
+	assert_string_equal(err, "'hexo resume' takes one CHECKPOINT, the program's arguments are "
+	                         "in it: unexpected 'arg'");
+	assert_int_equal(RESUME(&o, err, "--env", "A=1", "a.ckpt"), -EINVAL);
+	assert_string_equal(err, "option '--env' is not for 'hexo resume': the job keeps the "
+	                         "arguments and environment it had");
+	assert_int_equal(RESUME(&o, err, "--argv0=x", "a.ckpt"), -EINVAL);
+	assert_non_null(strstr(err, "option '--argv0' is not for 'hexo resume'"));
+	assert_int_equal(RESUME(&o, err, "--bogus", "a.ckpt"), -EINVAL);
+	assert_string_equal(err, "unknown option '--bogus': see 'hexo resume --help'");
+	assert_int_equal(RESUME(&o, err, "--image"), -EINVAL);
+	assert_string_equal(err, "option '--image' needs a value: see 'hexo resume --help'");
+	assert_int_equal(RESUME(&o, err, "--on", "b1", "a.ckpt"), -EINVAL);
+
+	/* Remote resume: --on and --verbose as for run. */
+	assert_int_equal(options__parse(RARGC("--on", "b1", "--verbose", "a.ckpt"),
+	                                RARGV("--on", "b1", "--verbose", "a.ckpt"),
+	                                OPTIONS_RESUME | OPTIONS_REMOTE, &o, err, sizeof(err)),
+	                 0);
+	assert_string_equal(o.on, "b1");
+	assert_true(o.verbose);
+	options__free(&o);
+
+	assert_int_equal(RESUME(&o, err, "--help", "x", "y"), 0);
+	assert_true(o.help);
+	options__free(&o);
+}
+
+static void check_default(const char *image, const char *want)
+{
+	char buf[64];
+
+	assert_int_equal(options__default_checkpoint(image, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, want);
+}
+
+static void test_default_checkpoint(void **state)
+{
+	char small[8];
+
+	(void)state;
+	check_default("sim.hexo", "sim.ckpt");
+	check_default("/a/b/sim.hexo", "sim.ckpt");
+	check_default("../x/prog", "prog.ckpt");
+	check_default("a.b.hexo", "a.b.ckpt");
+	check_default("x.hexo.bak", "x.hexo.bak.ckpt");
+	check_default(".hexo", ".hexo.ckpt");
+	check_default("dir/", "job.ckpt");
+	check_default("..", "job.ckpt");
+	assert_int_equal(options__default_checkpoint("abc.hexo", small, sizeof(small)),
+	                 -ENAMETOOLONG);
+	assert_int_equal(options__default_checkpoint("ab.hexo", small, sizeof(small)), 0);
+	assert_string_equal(small, "ab.ckpt");
+}
+
+static void test_takes_value(void **state)
+{
+	(void)state;
+	assert_true(options__takes_value("--mem"));
+	assert_true(options__takes_value("--checkpoint"));
+	assert_true(options__takes_value("--migrate-after"));
+	assert_true(options__takes_value("--checkpoint-every"));
+	assert_true(options__takes_value("--image"));
+	assert_true(options__takes_value("--on"));
+	assert_false(options__takes_value("--mem=1G"));
+	assert_false(options__takes_value("--stats"));
+	assert_false(options__takes_value("app.hexo"));
+}
+
 static void test_args_block(void **state)
 {
 	static _Alignas(8) uint8_t block[256];
@@ -173,9 +341,10 @@ static void test_args_block(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_size),
-	    cmocka_unit_test(test_parse_run),
-	    cmocka_unit_test(test_parse_run_errors),
+	    cmocka_unit_test(test_parse_size),         cmocka_unit_test(test_parse_run),
+	    cmocka_unit_test(test_parse_run_errors),   cmocka_unit_test(test_parse_seconds),
+	    cmocka_unit_test(test_parse_migration),    cmocka_unit_test(test_parse_resume),
+	    cmocka_unit_test(test_default_checkpoint), cmocka_unit_test(test_takes_value),
 	    cmocka_unit_test(test_args_block),
 	};
 
