@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <linux/kcmp.h>
 #include <netdb.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -58,10 +60,27 @@ struct client {
 	uint32_t closed_fds; /* HEXO_RUN_F_NO_*: fds we were started without */
 	bool in_open, in_tty;
 	bool out_closed[3];
-	uint8_t *q; /* frames being sent (non-blocking): a STDIN, CLOSED ones */
+	uint8_t *q; /* frames being sent (non-blocking): a STDIN, CLOSED and MIGRATE ones */
 	size_t q_len, q_off;
-	bool q_dead; /* sending failed: nothing more is sent */
+	bool q_dead;              /* sending failed: nothing more is sent */
+	unsigned migrate_pending; /* SIGUSR1s not yet sent on as MIGRATE */
+	sigset_t waitmask;        /* our mask with SIGUSR1 open: for the waits of results() */
+	/* the job on the node, and the checkpoint coming back */
+	char job[HEXO_REMOTE_JOB_MAX];
+	int ckfd;
+	char cktmp[PATH_MAX];
+	uint64_t ck_left;
+	bool ck_back;
 };
+
+/* SIGUSR1 while a job runs on a node: ask it to migrate (MIGRATE). */
+static volatile sig_atomic_t usr1_got;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_got = 1;
+}
 
 static int fail(struct client *c, int ret, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -165,8 +184,14 @@ static void std_fds(struct client *c)
 static int client_init(struct client *c, const struct hexo_node *n, int timeout_ms, char *err,
                        size_t errlen)
 {
-	*c = (struct client){
-	    .n = n, .fd = -1, .dirfd = -1, .outfd = -1, .tmpdir = -1, .err = err, .errlen = errlen};
+	*c = (struct client){.n = n,
+	                     .fd = -1,
+	                     .dirfd = -1,
+	                     .outfd = -1,
+	                     .tmpdir = -1,
+	                     .ckfd = -1,
+	                     .err = err,
+	                     .errlen = errlen};
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
 	c->umask = umask(0);
 	umask(c->umask);
@@ -198,6 +223,10 @@ static void client_close(struct client *c)
 	if (c->outfd >= 0) {
 		close(c->outfd);
 		hexo_tree_abort(c->tmpdir, c->tmp);
+	}
+	if (c->ckfd >= 0) {
+		close(c->ckfd);
+		unlink(c->cktmp);
 	}
 	if (c->fd >= 0)
 		close(c->fd);
@@ -493,24 +522,37 @@ fail:
 	return NULL;
 }
 
-static int send_run(struct client *c, const char *const *argv, uint32_t argc, uint64_t size,
-                    const struct hexo_remote_opts *o)
+/* What a RUN asks for: an image to run, or a checkpoint to resume. */
+struct request {
+	uint32_t kind; /* enum hexo_run_kind */
+	const char *image;
+	const char *ckpt; /* RESUME: the checkpoint to send */
+	const char *const *argv;
+	uint32_t argc;
+};
+
+static int send_run(struct client *c, const struct request *r, uint64_t image_size,
+                    uint64_t ckpt_size, const struct hexo_remote_opts *o)
 {
 	struct hexo_msg_run m = {
-	    .kind = HEXO_RUN_IMAGE,
+	    .kind = r->kind,
 	    .flags = (o && o->stats ? HEXO_RUN_F_STATS : 0) |
 	             (output_merged() ? HEXO_RUN_F_MERGED : 0) | c->closed_fds,
-	    .image_size = size,
+	    .image_size = image_size,
+	    .ckpt_size = ckpt_size,
+	    .migrate_after = o && o->migrate_after ? o->migrate_after : "",
+	    .checkpoint_every = o && o->checkpoint_every ? o->checkpoint_every : "",
 	    .n_files = (uint32_t)c->n_files,
-	    .argc = argc,
+	    .argc = r->argc,
 	    .mem = o && o->mem ? o->mem : "",
-	    .argv = (const char **)argv,
+	    .argv = (const char **)r->argv,
 	};
 	struct hexo_buf b = {0};
 	char **env;
 	int ret;
 
-	env = resolve_env(c, o, &m.n_env);
+	/* A resumed job's environment is in its checkpoint. */
+	env = resolve_env(c, r->kind == HEXO_RUN_IMAGE ? o : NULL, &m.n_env);
 	if (!env)
 		return fail(c, -ENOMEM, "out of memory");
 	m.env = (const char **)env;
@@ -529,25 +571,48 @@ static int send_run(struct client *c, const char *const *argv, uint32_t argc, ui
 	return ret;
 }
 
-/* RUN, the image, the job directory, END. */
-static int upload(struct client *c, const char *image, const char *const *av, uint32_t argc,
-                  const struct hexo_remote_opts *o)
+/* Opens a file to send whole; *size is its size. */
+static int open_whole(struct client *c, const char *path, uint64_t *size)
 {
 	struct stat st;
 	int fd, ret;
 
-	fd = open(image, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		ret = -errno;
 		if (fd >= 0)
 			close(fd);
-		snprintf(c->err, c->errlen, "%s: %s", image, strerror(-ret));
+		snprintf(c->err, c->errlen, "%s: %s", path, strerror(-ret));
 		return ret;
 	}
-	ret = send_run(c, av, argc, (uint64_t)st.st_size, o);
+	*size = (uint64_t)st.st_size;
+	return fd;
+}
+
+/* RUN, the image, the checkpoint (RESUME), the job directory, END. */
+static int upload(struct client *c, const struct request *r, const struct hexo_remote_opts *o)
+{
+	uint64_t image_size, ckpt_size = 0;
+	int fd, ckfd = -1, ret;
+
+	fd = open_whole(c, r->image, &image_size);
+	if (fd < 0)
+		return fd;
+	if (r->ckpt) {
+		ckfd = open_whole(c, r->ckpt, &ckpt_size);
+		if (ckfd < 0) {
+			close(fd);
+			return ckfd;
+		}
+	}
+	ret = send_run(c, r, image_size, ckpt_size, o);
 	if (!ret)
-		ret = send_data(c, fd, (uint64_t)st.st_size, image);
+		ret = send_data(c, fd, image_size, r->image);
+	if (!ret && ckfd >= 0)
+		ret = send_data(c, ckfd, ckpt_size, r->ckpt);
 	close(fd);
+	if (ckfd >= 0)
+		close(ckfd);
 	for (size_t i = 0; !ret && i < c->n_files; i++)
 		ret = send_one_file(c, c->dirfd, &c->files[i]);
 	if (!ret)
@@ -645,9 +710,93 @@ static int file_delete(struct client *c, const struct hexo_frame_hdr *h)
 	return 0;
 }
 
+/* --- the checkpoint coming back ------------------------------------------ */
+
+/*
+ * CHECKPOINT: the job wrote one on the node. It goes to a temp file beside
+ * o->checkpoint (DIR/.NAME.hexo-tmp-XXXXXX), renamed over it once whole
+ * and synced, so the file is the old checkpoint or the new one, never half
+ * of one; its mode is what a local run gives it (0666 less our umask).
+ */
+static int ckpt_begin(struct client *c, const struct hexo_frame_hdr *h)
+{
+	const char *path = c->o ? c->o->checkpoint : NULL, *base;
+	char derr[256];
+	int fd;
+
+	if (c->outfd >= 0 || c->ckfd >= 0 || c->ck_back)
+		return fail(c, -EPROTO, "CHECKPOINT out of place");
+	if (hexo_msg_checkpoint_decode(c->buf, h->len, &c->ck_left, derr, sizeof(derr)))
+		return fail(c, -EPROTO, "%s", derr);
+	if (!path)
+		return fail(c, -EPROTO, "a checkpoint that was not asked for");
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (snprintf(c->cktmp, sizeof(c->cktmp), "%.*s.%s.hexo-tmp-XXXXXX", (int)(base - path),
+	             path, base) >= (int)sizeof(c->cktmp))
+		return fail(c, -ENAMETOOLONG, "checkpoint '%s': file name too long", path);
+	fd = mkostemp(c->cktmp, O_CLOEXEC);
+	if (fd < 0)
+		return fail(c, -errno, "cannot write the checkpoint '%s': %s", path,
+		            strerror(errno));
+	fchmod(fd, 0666 & ~c->umask);
+	c->ckfd = fd;
+	return 0;
+}
+
+/* fsync()s the folder that holds path (a rename in it must last). */
+static void sync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static int ckpt_data(struct client *c, const struct hexo_frame_hdr *h)
+{
+	const char *path = c->o->checkpoint;
+	int ret;
+
+	if (!h->len || h->len > c->ck_left)
+		return fail(c, -EPROTO, "DATA frame out of place");
+	ret = hexo_io_write_all(c->ckfd, c->buf, h->len, -1);
+	if (ret)
+		return fail(c, ret, "writing the checkpoint '%s': %s", path, strerror(-ret));
+	c->ck_left -= h->len;
+	if (c->ck_left)
+		return 0;
+	if (fsync(c->ckfd) < 0 || close(c->ckfd) < 0) {
+		ret = -errno;
+		c->ckfd = -1;
+		unlink(c->cktmp);
+		return fail(c, ret, "writing the checkpoint '%s': %s", path, strerror(-ret));
+	}
+	c->ckfd = -1;
+	if (rename(c->cktmp, path) < 0) {
+		ret = -errno;
+		unlink(c->cktmp);
+		return fail(c, ret, "cannot write the checkpoint '%s': %s", path, strerror(-ret));
+	}
+	sync_parent(path);
+	c->ck_back = true;
+	return 0;
+}
+
 /* --- while the job runs: frames we send ---------------------------------- */
 
-#define Q_CAP (HEXO_PROTO_HDR_SIZE + STDIN_CHUNK + 2 * HEXO_PROTO_HDR_SIZE)
+#define Q_CAP (HEXO_PROTO_HDR_SIZE + STDIN_CHUNK + 8 * HEXO_PROTO_HDR_SIZE)
 
 /*
  * Sends what the socket takes now of the queued frames. When sending fails,
@@ -761,6 +910,43 @@ static int out_write(struct client *c, unsigned stream, const uint8_t *p, size_t
 	return 0;
 }
 
+/* SIGUSR1s received: one MIGRATE each, as the queue takes them. */
+static void migrate_send(struct client *c)
+{
+	struct hexo_frame_hdr h = {.type = HEXO_F_MIGRATE};
+	uint8_t *q;
+
+	if (usr1_got) {
+		usr1_got = 0;
+		c->migrate_pending++;
+	}
+	while (c->migrate_pending && !c->q_dead) {
+		q = q_room(c, 3 * HEXO_PROTO_HDR_SIZE); /* and room left for two CLOSED */
+		if (!q)
+			break; /* full: once it drains */
+		hexo_frame_hdr_encode(q, &h);
+		c->q_len += HEXO_PROTO_HDR_SIZE;
+		c->migrate_pending--;
+	}
+	q_send(c);
+}
+
+/* STARTED: the job runs on the node, under this id. */
+static int job_started(struct client *c, const struct hexo_frame_hdr *h)
+{
+	const char *job;
+	char derr[256];
+
+	if (c->job[0])
+		return fail(c, -EPROTO, "STARTED twice");
+	if (hexo_msg_job_decode(c->buf, h->len, false, &job, derr, sizeof(derr)))
+		return fail(c, -EPROTO, "%s", derr);
+	snprintf(c->job, sizeof(c->job), "%s", job);
+	if (c->o && c->o->verbose)
+		fprintf(stderr, "hexo: job %s started on node '%s'\n", c->job, c->n->name);
+	return 0;
+}
+
 /* --- the job running, and its results ----------------------------------- */
 
 /* One frame from the agent: 1 when it was EXIT (*status set), else 0 or -errno. */
@@ -782,14 +968,22 @@ static int result_frame(struct client *c, int *status)
 		ret = file_begin(c, &h);
 		break;
 	case HEXO_F_DATA:
+		if (c->ckfd >= 0)
+			return ckpt_data(c, &h);
 		ret = file_data(c, &h);
 		break;
+	case HEXO_F_CHECKPOINT:
+		return ckpt_begin(c, &h);
+	case HEXO_F_STARTED:
+		return job_started(c, &h);
 	case HEXO_F_DELETE:
 		ret = file_delete(c, &h);
 		break;
 	case HEXO_F_EXIT:
 		if (c->outfd >= 0)
 			return fail(c, -EPROTO, "EXIT before the end of '%s'", c->cur);
+		if (c->ckfd >= 0)
+			return fail(c, -EPROTO, "EXIT before the end of the checkpoint");
 		if (hexo_msg_exit_decode(c->buf, h.len, &st, derr, sizeof(derr)))
 			return fail(c, -EPROTO, "%s", derr);
 		*status = (int)st;
@@ -811,15 +1005,20 @@ static int result_frame(struct client *c, int *status)
  */
 static int results(struct client *c, int *status)
 {
+	struct timespec ts;
 	struct pollfd p[2];
 	int ret, n, timeout_ms;
 
 	for (;;) {
+		migrate_send(c);
 		timeout_ms = -1;
 		p[0] = (struct pollfd){.fd = c->fd, .events = POLLIN | (c->q_len ? POLLOUT : 0)};
 		p[1] =
 		    (struct pollfd){.fd = stdin_wanted(c, &timeout_ms) ? 0 : -1, .events = POLLIN};
-		n = poll(p, 2, timeout_ms);
+		ts = (struct timespec){.tv_sec = timeout_ms / 1000,
+		                       .tv_nsec = (timeout_ms % 1000) * 1000000L};
+		/* SIGUSR1 is let in only here, so none is missed between the test and the wait */
+		n = ppoll(p, 2, timeout_ms < 0 ? NULL : &ts, &c->waitmask);
 		if (n < 0 && errno != EINTR)
 			return fail(c, -errno, "poll: %s", strerror(errno));
 		if (n <= 0)
@@ -870,42 +1069,128 @@ static int check_dir(struct client *c)
 	return ret;
 }
 
-int hexo_remote_run(const struct hexo_node *n, const char *image, const char *dir,
-                    char *const argv[], const struct hexo_remote_opts *o, int *status, char *err,
-                    size_t errlen)
+/* SIGUSR1 is ours while a job runs on a node; blocked but inside results(). */
+struct usr1_save {
+	struct sigaction sa;
+	sigset_t mask;
+};
+
+static void usr1_take(struct client *c, struct usr1_save *save)
 {
-	const char *one[2] = {image, NULL};
-	const char *const *av = argv && argv[0] ? (const char *const *)argv : one;
+	struct sigaction sa = {.sa_handler = on_usr1};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	usr1_got = 0;
+	sigaction(SIGUSR1, &sa, &save->sa);
+	sigprocmask(SIG_BLOCK, &set, &save->mask);
+	c->waitmask = save->mask;
+	sigdelset(&c->waitmask, SIGUSR1);
+}
+
+static void usr1_give_back(struct usr1_save *save)
+{
+	sigprocmask(SIG_SETMASK, &save->mask, NULL); /* one still pending lands in on_usr1 */
+	sigaction(SIGUSR1, &save->sa, NULL);
+	usr1_got = 0;
+}
+
+/*
+ * Both requests: what a local run would refuse is refused before anything
+ * is sent (the image as a local run checks it, the job directory), then
+ * the upload, the job's run and its results.
+ */
+static int remote_job(const struct hexo_node *n, const struct request *r, const char *dir,
+                      const struct hexo_remote_opts *o, struct hexo_remote_result *res, char *err,
+                      size_t errlen)
+{
+	struct usr1_save save;
 	struct client c;
-	uint32_t argc = 0;
 	int ret;
 
 	if (errlen)
 		err[0] = '\0';
+	*res = (struct hexo_remote_result){.status = 125};
 	ret = client_init(&c, n, o ? o->timeout_ms : 0, err, errlen);
 	if (ret)
 		goto out;
+	usr1_take(&c, &save);
 	std_fds(&c);
 	c.o = o;
 	c.dir = dir ? dir : ".";
-	while (av[argc] && argc <= HEXO_PROTO_MAX_ARGS)
-		argc++;
-	if (argc > HEXO_PROTO_MAX_ARGS || (o && o->n_env > HEXO_PROTO_MAX_ARGS)) {
+	if (r->argc > HEXO_PROTO_MAX_ARGS || (o && o->n_env > HEXO_PROTO_MAX_ARGS)) {
 		ret =
 		    fail(&c, -E2BIG, "more than %u arguments or --env values", HEXO_PROTO_MAX_ARGS);
-		goto out;
+		goto out_usr1;
 	}
-	/* What a local run would refuse, refused before anything is sent. */
-	ret = check_image(&c, image);
+	ret = check_image(&c, r->image);
 	if (!ret)
 		ret = check_dir(&c);
 	if (!ret)
 		ret = client_auth(&c);
 	if (!ret)
-		ret = upload(&c, image, av, argc, o);
+		ret = upload(&c, r, o);
 	if (!ret)
-		ret = results(&c, status);
+		ret = results(&c, &res->status);
+	res->checkpoint = c.ck_back;
+	snprintf(res->job, sizeof(res->job), "%s", c.job);
+out_usr1:
+	usr1_give_back(&save);
 out:
+	client_close(&c);
+	return ret;
+}
+
+int hexo_remote_run(const struct hexo_node *n, const char *image, const char *dir,
+                    char *const argv[], const struct hexo_remote_opts *o,
+                    struct hexo_remote_result *res, char *err, size_t errlen)
+{
+	const char *one[2] = {image, NULL};
+	struct request r = {.kind = HEXO_RUN_IMAGE, .image = image};
+
+	r.argv = argv && argv[0] ? (const char *const *)argv : one;
+	while (r.argv[r.argc] && r.argc <= HEXO_PROTO_MAX_ARGS)
+		r.argc++;
+	return remote_job(n, &r, dir, o, res, err, errlen);
+}
+
+int hexo_remote_resume(const struct hexo_node *n, const char *checkpoint, const char *image,
+                       const char *dir, const struct hexo_remote_opts *o,
+                       struct hexo_remote_result *res, char *err, size_t errlen)
+{
+	const char *one[2] = {image, NULL};
+	struct request r = {
+	    .kind = HEXO_RUN_RESUME, .image = image, .ckpt = checkpoint, .argv = one, .argc = 1};
+
+	return remote_job(n, &r, dir, o, res, err, errlen);
+}
+
+int hexo_remote_migrate(const struct hexo_node *n, const char *job, int timeout_ms, char *err,
+                        size_t errlen)
+{
+	struct hexo_frame_hdr h;
+	struct client c;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!hexo_proto_job_valid(job)) {
+		snprintf(err, errlen, "'%s' is not a job id (e.g. job-Ab12Cd)", job);
+		return -EINVAL;
+	}
+	ret = client_init(&c, n, timeout_ms, err, errlen);
+	if (!ret)
+		ret = client_auth(&c);
+	if (!ret)
+		ret = hexo_frame_send(c.fd, HEXO_F_MIGRATE, 0, job, strlen(job) + 1,
+		                      hexo_deadline(c.timeout_ms));
+	if (ret && !err[0])
+		ret = fail(&c, ret, "sending the request: %s", strerror(-ret));
+	if (!ret)
+		ret = client_recv(&c, &h, hexo_deadline(c.timeout_ms));
+	if (!ret && (h.type != HEXO_F_OK || h.len))
+		ret = fail(&c, -EPROTO, "expected OK, got %s", hexo_frame_type_name(h.type));
 	client_close(&c);
 	return ret;
 }

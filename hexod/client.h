@@ -15,6 +15,7 @@
 /* Limits for a job directory the user did not choose (no --dir: "."). */
 #define HEXO_REMOTE_DOT_MAX_FILES 10000u
 #define HEXO_REMOTE_DOT_MAX_BYTES (1ull << 30)
+#define HEXO_REMOTE_JOB_MAX       64u /* job ids, NUL included (HEXO_PROTO_JOB_MAX) */
 
 struct hexo_remote_opts {
 	const char *mem;        /* --mem value as given (checked by the caller), NULL: default */
@@ -26,6 +27,11 @@ struct hexo_remote_opts {
 	int default_dir; /* dir is "." because no --dir was given: refuse more than
 	                    HEXO_REMOTE_DOT_MAX_FILES entries or _BYTES bytes */
 	int timeout_ms;  /* connect, handshake and upload stalls; 0: 30 s */
+	/* Migration (docs/migration.md): */
+	const char *checkpoint;       /* where a checkpoint the job writes on the node comes
+	                                 back to (atomically); NULL: it is not asked for */
+	const char *migrate_after;    /* --migrate-after SECONDS as text, NULL: not given */
+	const char *checkpoint_every; /* --checkpoint-every SECONDS as text, NULL: not given */
 };
 
 struct hexo_remote_info {
@@ -34,6 +40,13 @@ struct hexo_remote_info {
 	uint32_t cpus;
 	char machine[64]; /* uname -m */
 	char agent[64];   /* "hexod 0.1.0" */
+};
+
+/* What a job run on a node left (hexo_remote_run(), hexo_remote_resume()). */
+struct hexo_remote_result {
+	int status;                    /* the job's exit status */
+	int checkpoint;                /* a checkpoint came back to o->checkpoint */
+	char job[HEXO_REMOTE_JOB_MAX]; /* the job's id on the node */
 };
 
 /* Connects, authenticates and asks the agent who it is. */
@@ -50,11 +63,38 @@ int hexo_remote_ping(const struct hexo_node *n, struct hexo_remote_info *info, i
  * dir (each atomically; new ones get our umask), the ones it deleted are
  * removed. argv is the guest's NULL-terminated argv, argv[0] its argv[0]
  * (NULL: just the image). Nothing connects before the image, dir and the
- * limits are checked. On success *status is the job's exit status (the
+ * limits are checked. On success res->status is the job's exit status (the
  * guest's status, 125 monitor error, 139 guest fault, 128+N signal).
+ *
+ * Migration: the node's hexo gets o->migrate_after and o->checkpoint_every
+ * and writes its checkpoint in the job's temp dir; when it wrote one (the
+ * job stopped at a migration point, or periodic checkpoints), it comes back
+ * to o->checkpoint, written atomically; else no local file is touched.
+ * SIGUSR1 to this process while the job runs asks the node's hexo to stop
+ * at the next migration point (it gets SIGUSR1), as `kill -USR1` does to a
+ * local run. The handler is ours from the call to its return.
  */
 int hexo_remote_run(const struct hexo_node *n, const char *image, const char *dir,
-                    char *const argv[], const struct hexo_remote_opts *o, int *status, char *err,
-                    size_t errlen);
+                    char *const argv[], const struct hexo_remote_opts *o,
+                    struct hexo_remote_result *res, char *err, size_t errlen);
+
+/*
+ * `hexo resume --image IMAGE CHECKPOINT` on node n: the checkpoint, the
+ * image and dir go there, then as hexo_remote_run() (o->env is not used:
+ * the environment is in the checkpoint). The checkpoint the job writes if
+ * it stops again comes back to o->checkpoint.
+ */
+int hexo_remote_resume(const struct hexo_node *n, const char *checkpoint, const char *image,
+                       const char *dir, const struct hexo_remote_opts *o,
+                       struct hexo_remote_result *res, char *err, size_t errlen);
+
+/*
+ * Asks node n to migrate its job `job` (the id STARTED gave; `hexo run
+ * --on --verbose` prints it): the node's hexo for that job gets SIGUSR1.
+ * The job then stops at its next migration point and its client gets the
+ * checkpoint back.
+ */
+int hexo_remote_migrate(const struct hexo_node *n, const char *job, int timeout_ms, char *err,
+                        size_t errlen);
 
 #endif

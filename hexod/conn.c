@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * One client connection, in its own process: the handshake, then requests
- * (PING, RUN) until the client closes. Anything unauthenticated, malformed,
+ * (PING, RUN, MIGRATE JOB) until the client closes. Anything unauthenticated, malformed,
  * oversized or out of order is answered with an ERROR frame, logged with
  * the peer address, and the connection is closed.
  */
@@ -109,6 +109,18 @@ static int serve_run(struct conn *c, const struct hexo_frame_hdr *h)
 	return ret;
 }
 
+/* MIGRATE JOB: ask the job `JOB` of this agent to migrate. */
+static int serve_migrate(struct conn *c, const struct hexo_frame_hdr *h)
+{
+	const char *job;
+	char err[256];
+
+	if (hexo_msg_job_decode(c->buf, h->len, false, &job, err, sizeof(err)))
+		return conn_refuse(c, -EPROTO, "%s", err);
+	hexod_log("migrate request: %s", job);
+	return job_migrate_request(c, job);
+}
+
 /* Serves requests until the client closes or something goes wrong. */
 static int serve_requests(struct conn *c)
 {
@@ -133,6 +145,12 @@ static int serve_requests(struct conn *c)
 			ret = serve_run(c, &h);
 			c->jobs++;
 			break;
+		case HEXO_F_MIGRATE:
+			if (h.len) {
+				ret = serve_migrate(c, &h);
+				break;
+			}
+			/* fall through: an empty one is for this connection's job */
 		case HEXO_F_STDIN:
 		case HEXO_F_CLOSED:
 			/* Sent before the client saw the job's EXIT: too late, dropped. */
@@ -141,7 +159,8 @@ static int serve_requests(struct conn *c)
 				                   hexo_frame_type_name(h.type));
 			break;
 		default:
-			return conn_refuse(c, -EPROTO, "expected a PING or RUN request, got %s",
+			return conn_refuse(c, -EPROTO,
+			                   "expected a PING, RUN or MIGRATE request, got %s",
 			                   hexo_frame_type_name(h.type));
 		}
 		if (ret)

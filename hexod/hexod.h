@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hexod, the node agent: runs `hexo run` jobs for authenticated clients.
+ * hexod, the node agent: runs `hexo run` and `hexo resume` jobs for
+ * authenticated clients, and passes migration requests on to them.
  * main.c: options, listening, one process per connection; conn.c: one
  * connection (handshake, requests, upload); job.c: running a job and sending
  * its output and changed files back; log.c: one line per event.
@@ -9,6 +10,7 @@
 #define HEXO_HEXOD_H
 
 #include <limits.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -36,6 +38,13 @@ struct conn {
 	int jobs; /* jobs run on this connection: STDIN frames may trail one */
 };
 
+/*
+ * main.c: set by SIGUSR1, which a connection process gets when another
+ * connection asks for its job's migration (MIGRATE JOB); blocked but
+ * inside the waits (hexo_io_waitmask), as SIGTERM is.
+ */
+extern volatile sig_atomic_t hexod_got_usr1;
+
 /* log.c */
 int hexod_log_open(const char *path);
 void hexod_log_set_conn(const char *peer, unsigned id);
@@ -51,6 +60,9 @@ int conn_recv(struct conn *c, struct hexo_frame_hdr *h);
 
 /* job.c: runs a RUN request to its end (the RUN frame is decoded in m). */
 int job_run(struct conn *c, const struct hexo_msg_run *m);
+/* job.c: MIGRATE JOB from a client: the connection process running that job
+ * gets SIGUSR1 and passes it on to the job's hexo. Answers OK or ERROR. */
+int job_migrate_request(struct conn *c, const char *job);
 
 /* The ISA number (enum hexo_isa) and uname machine of this host. */
 uint32_t hexod_isa(const char **machine);

@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * One job: receive the image and the job directory into a fresh temp dir,
- * run `hexo run --dir DIR -- IMAGE ARGS...` in its own process group,
- * stream its stdout and stderr back as they come and the client's stdin to
- * it, then send what changed in the job directory and the exit status.
- * Whatever happens, the process group is killed and the temp dir removed
- * before returning.
+ * One job: receive the image (and for a resume the checkpoint) and the job
+ * directory into a fresh temp dir, run `hexo run --dir DIR -- IMAGE
+ * ARGS...` or `hexo resume --dir DIR --image IMAGE CHECKPOINT` in its own
+ * process group, stream its stdout and stderr back as they come and the
+ * client's stdin to it, pass migration requests on to it (SIGUSR1), then
+ * send what changed in the job directory, the checkpoint it wrote if any,
+ * and the exit status. Whatever happens, the process group is killed and
+ * the temp dir removed before returning.
+ *
+ * The temp dir WORK/job-XXXXXX (its name is the job's id):
+ *   image/     the image, and the job's working directory
+ *   dir/       the job directory
+ *   ckpt/      in.ckpt (resume), out.ckpt (what the job writes)
+ *   conn.pid   while the job runs: the pid of the connection process
+ *              serving it, for MIGRATE JOB from other connections
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,10 +36,11 @@
 #include "hexod.h"
 #include "proto_fs.h"
 
-#define HASH_LEN     32
-#define OUT_CHUNK    65536
-#define DRAIN_MS     2000
-#define DIR_MODE_MIN 0700u /* kept on every folder: the agent must walk them */
+#define HASH_LEN        32
+#define OUT_CHUNK       65536
+#define DRAIN_MS        2000
+#define DIR_MODE_MIN    0700u /* kept on every folder: the agent must walk them */
+#define MIGRATE_POLL_MS 20    /* a migration request waits for the job's hexo to take SIGUSR1 */
 
 struct entry {
 	char *path;
@@ -44,7 +54,12 @@ struct job {
 	struct conn *c;
 	const struct hexo_msg_run *m;
 	char tmp[PATH_MAX], dir[PATH_MAX + 8], img[PATH_MAX + 8];
-	int dirfd, imgfd;
+	char ckpt[PATH_MAX + 8], ckpt_in[PATH_MAX + 16], ckpt_out[PATH_MAX + 16];
+	char pidfile[PATH_MAX + 16];
+	const char *id; /* the temp dir's name */
+	int dirfd, imgfd, ckptfd;
+	unsigned migrate;   /* migration requests not yet passed on to the job */
+	uint64_t ckpt_size; /* the checkpoint sent back */
 	const char *image_name;
 	struct entry *files; /* the files and symlinks uploaded, sorted by path */
 	size_t n_files, n_dirs;
@@ -278,6 +293,8 @@ static int recv_request(struct job *j)
 
 	j->image_name = pick_image_name(m->argv[0]);
 	ret = recv_file(j, j->imgfd, j->image_name, m->image_size, 0644, hash);
+	if (!ret && m->kind == HEXO_RUN_RESUME)
+		ret = recv_file(j, j->ckptfd, "in.ckpt", m->ckpt_size, 0600, hash);
 	if (ret)
 		return ret;
 	j->files = calloc(m->n_files ? m->n_files : 1, sizeof(*j->files));
@@ -301,23 +318,38 @@ static int recv_request(struct job *j)
 /* --- running ------------------------------------------------------------- */
 
 /*
- * hexo run --dir DIR [--mem=M] [--env=E]... [--stats] [--argv0=A] -- IMAGE ARGS...
+ * hexo run --dir DIR --checkpoint=OUT [--migrate-after=S] [--checkpoint-every=S]
+ *          [--mem=M] [--env=E]... [--stats] [--argv0=A] -- IMAGE ARGS...
+ * hexo resume --dir DIR --image=IMAGE --checkpoint=OUT [--migrate-after=S]
+ *          [--checkpoint-every=S] [--mem=M] [--stats] IN
  * --argv0 when the image could not be stored under the name the client gave
  * (an absolute path, "..", "./"), so the guest's argv[0] is that name still.
+ * The checkpoint always goes to OUT, in the temp dir, whether the client
+ * named one or not: it comes back to the client's file.
  */
 static char **job_argv(struct job *j)
 {
 	const struct hexo_msg_run *m = j->m;
-	size_t n = 0, max = 9 + m->n_env + m->argc;
+	bool resume = m->kind == HEXO_RUN_RESUME;
+	size_t n = 0, max = 14 + m->n_env + m->argc;
 	char **v = calloc(max, sizeof(*v));
 	bool ok = v != NULL;
 
 	if (!ok)
 		return NULL;
 	v[n++] = strdup(j->c->cfg->hexo);
-	v[n++] = strdup("run");
+	v[n++] = strdup(resume ? "resume" : "run");
 	v[n++] = strdup("--dir");
 	v[n++] = strdup(j->dir);
+	if (resume && asprintf(&v[n++], "--image=%s", j->image_name) < 0)
+		v[n - 1] = NULL;
+	if (asprintf(&v[n++], "--checkpoint=%s", j->ckpt_out) < 0)
+		v[n - 1] = NULL;
+	if (m->migrate_after[0] && asprintf(&v[n++], "--migrate-after=%s", m->migrate_after) < 0)
+		v[n - 1] = NULL;
+	if (m->checkpoint_every[0] &&
+	    asprintf(&v[n++], "--checkpoint-every=%s", m->checkpoint_every) < 0)
+		v[n - 1] = NULL;
 	if (m->mem[0] && asprintf(&v[n++], "--mem=%s", m->mem) < 0)
 		v[n - 1] = NULL;
 	for (uint32_t i = 0; i < m->n_env; i++)
@@ -325,12 +357,17 @@ static char **job_argv(struct job *j)
 			v[n - 1] = NULL;
 	if (m->flags & HEXO_RUN_F_STATS)
 		v[n++] = strdup("--stats");
-	if (strcmp(j->image_name, m->argv[0]) && asprintf(&v[n++], "--argv0=%s", m->argv[0]) < 0)
-		v[n - 1] = NULL;
-	v[n++] = strdup("--");
-	v[n++] = strdup(j->image_name);
-	for (uint32_t i = 1; i < m->argc; i++)
-		v[n++] = strdup(m->argv[i]);
+	if (resume) {
+		v[n++] = strdup(j->ckpt_in);
+	} else {
+		if (strcmp(j->image_name, m->argv[0]) &&
+		    asprintf(&v[n++], "--argv0=%s", m->argv[0]) < 0)
+			v[n - 1] = NULL;
+		v[n++] = strdup("--");
+		v[n++] = strdup(j->image_name);
+		for (uint32_t i = 1; i < m->argc; i++)
+			v[n++] = strdup(m->argv[i]);
+	}
 	for (size_t i = 0; i < n; i++)
 		ok = ok && v[i];
 	if (ok)
@@ -355,7 +392,7 @@ static void free_argv(char **v)
 static __attribute__((noreturn)) void child_exec(struct job *j, char **argv, const int fds[3],
                                                  pid_t parent)
 {
-	static const int sigs[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD};
+	static const int sigs[] = {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGUSR1};
 	static const uint32_t none[3] = {HEXO_RUN_F_NO_STDIN, HEXO_RUN_F_NO_STDOUT,
 	                                 HEXO_RUN_F_NO_STDERR};
 	sigset_t all;
@@ -398,6 +435,30 @@ static void close_pair(int p[2])
 }
 
 /*
+ * The job runs: conn.pid lets other connections find us (MIGRATE JOB), and
+ * the client learns the job's id (STARTED).
+ */
+static int job_announce(struct job *j)
+{
+	char pid[32];
+	int fd, n, ret;
+
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	fd = open(j->pidfile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write_all(fd, (const uint8_t *)pid, (size_t)n))
+		hexod_log("warning: '%s': %s: MIGRATE %s will not find the job", j->pidfile,
+		          strerror(errno), j->id);
+	if (fd >= 0)
+		close(fd);
+	ret = hexo_frame_send(j->c->fd, HEXO_F_STARTED, 0, j->id, strlen(j->id) + 1, -1);
+	if (ret) {
+		snprintf(j->c->err, sizeof(j->c->err), "client went away: %s", strerror(-ret));
+		hexod_log("job killed: %s", j->c->err);
+	}
+	return ret;
+}
+
+/*
  * Starts the job with pipes for stdin, stdout and stderr (one pipe for
  * stdout and stderr when the client's are one file, so their order holds).
  */
@@ -408,6 +469,7 @@ static int spawn(struct job *j)
 	pid_t parent = getpid();
 	char **argv;
 
+	hexod_got_usr1 = 0; /* what was asked of an earlier job is not for this one */
 	argv = job_argv(j);
 	if (!argv)
 		return conn_refuse(j->c, -ENOMEM, "agent out of memory");
@@ -441,8 +503,15 @@ static int spawn(struct job *j)
 	}
 	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
 	j->t_start = hexo_now_ms();
-	hexod_log("job started: pid %d: hexo run %s (%u args, %zu files, %zu folders)", (int)j->pid,
-	          j->image_name, j->m->argc - 1, j->n_files, j->n_dirs);
+	if (j->m->kind == HEXO_RUN_RESUME)
+		hexod_log("job started: %s: pid %d: hexo resume --image %s (%llu-byte checkpoint, "
+		          "%zu files, %zu folders)",
+		          j->id, (int)j->pid, j->image_name, (unsigned long long)j->m->ckpt_size,
+		          j->n_files, j->n_dirs);
+	else
+		hexod_log("job started: %s: pid %d: hexo run %s (%u args, %zu files, %zu folders)",
+		          j->id, (int)j->pid, j->image_name, j->m->argc - 1, j->n_files, j->n_dirs);
+	ret = job_announce(j);
 out:
 	close_pair(in);
 	close_pair(out);
@@ -458,6 +527,7 @@ static void job_kill(struct job *j)
 
 	if (j->pid <= 0)
 		return;
+	unlink(j->pidfile);
 	kill(-j->pid, SIGKILL);
 	kill(j->pid, SIGKILL);
 	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
@@ -474,6 +544,7 @@ static int job_reap(struct job *j)
 		return 1;
 	if (waitpid(j->pid, &st, WNOHANG) != j->pid)
 		return 0;
+	unlink(j->pidfile); /* MIGRATE JOB: no such job from now on */
 	j->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	/* Anything the job left behind in its group goes too. */
 	kill(-j->pid, SIGKILL);
@@ -636,8 +707,84 @@ static int client_spoke(struct job *j, short revents)
 		return stdin_frame(j, &h);
 	if (h.type == HEXO_F_CLOSED)
 		return output_closed(j, h.stream);
+	if (h.type == HEXO_F_MIGRATE) {
+		if (h.len)
+			return conn_refuse(
+			    j->c, -EPROTO,
+			    "MIGRATE with a job id while a job runs (empty: this job)");
+		j->migrate++;
+		hexod_log("migration requested by the client");
+		return 0;
+	}
 	return conn_refuse(j->c, -EPROTO, "unexpected %s frame while the job runs",
 	                   hexo_frame_type_name(h.type));
+}
+
+/* --- migration requests -------------------------------------------------- */
+
+/* A SIGUSR1 bit (bit N-1 for signal N) in a /proc/PID/status mask line. */
+static bool status_has_usr1(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(line, name, n))
+		return false;
+	return (strtoull(line + n, NULL, 16) >> (SIGUSR1 - 1)) & 1;
+}
+
+/*
+ * Whether the job's hexo can take SIGUSR1 now without dying of it: it has
+ * exec()ed (before, the child of fork() has our handler, then the default,
+ * which kills) and catches or blocks SIGUSR1 (it installs its handler early
+ * in main(), but not before). A request waits until then.
+ */
+static bool usr1_ready(pid_t pid)
+{
+	char path[64], self[PATH_MAX], exe[PATH_MAX], line[256];
+	ssize_t n, m;
+	bool ready = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe));
+	m = readlink("/proc/self/exe", self, sizeof(self));
+	if (n < 0 || (n == m && !memcmp(exe, self, (size_t)n)))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!ready && fgets(line, sizeof(line), f))
+		ready = status_has_usr1(line, "SigCgt:") || status_has_usr1(line, "SigBlk:");
+	fclose(f);
+	return ready;
+}
+
+/*
+ * Passes migration requests on to the job's hexo (SIGUSR1, which it turns
+ * into a stop at the next migration point, as for a local run): the
+ * client's (MIGRATE) and other connections' (MIGRATE JOB, our SIGUSR1).
+ * Returns true while one still waits for the job to be ready.
+ */
+static bool migrate_pass_on(struct job *j)
+{
+	if (hexod_got_usr1) {
+		hexod_got_usr1 = 0;
+		j->migrate++;
+		hexod_log("migration requested by another connection (MIGRATE %s)", j->id);
+	}
+	if (j->pid <= 0)
+		j->migrate = 0; /* too late: the job has ended */
+	if (!j->migrate || !usr1_ready(j->pid))
+		return j->migrate != 0;
+	if (kill(j->pid, SIGUSR1) < 0) {
+		hexod_log("cannot pass the migration request on to pid %d: %s", (int)j->pid,
+		          strerror(errno));
+	} else {
+		hexod_log("migration request passed on: SIGUSR1 to pid %d", (int)j->pid);
+	}
+	j->migrate = 0;
+	return false;
 }
 
 static int stream_wait_ms(struct job *j, int64_t drain_end)
@@ -660,6 +807,8 @@ static int stream(struct job *j)
 		ms = stream_wait_ms(j, drain_end);
 		if (j->pid <= 0 && ms == 0)
 			break; /* something outside the group holds the pipes */
+		if (migrate_pass_on(j) && (ms < 0 || ms > MIGRATE_POLL_MS))
+			ms = MIGRATE_POLL_MS;
 		p[0] = (struct pollfd){.fd = j->out, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = j->err, .events = POLLIN};
 		p[2] = (struct pollfd){.fd = j->pid > 0 ? j->pidfd : -1, .events = POLLIN};
@@ -769,13 +918,27 @@ static int collect(const char *rel, const struct stat *st, void *arg)
 	return 0;
 }
 
+/* Sends size bytes of fd as DATA frames. */
+static int send_data(struct job *j, int fd, uint64_t size)
+{
+	uint64_t left;
+	ssize_t r;
+	int ret = 0;
+
+	for (left = size; !ret && left; left -= (uint64_t)r) {
+		r = read(fd, j->c->buf, left < HEXO_PROTO_CHUNK ? left : HEXO_PROTO_CHUNK);
+		if (r <= 0)
+			return -EIO; /* shrank under us: the client sees a short file */
+		ret = hexo_frame_send(j->c->fd, HEXO_F_DATA, 0, j->c->buf, (size_t)r, -1);
+	}
+	return ret;
+}
+
 static int send_file(struct job *j, const char *path)
 {
 	struct hexo_msg_file f = {.path = path};
 	struct hexo_buf b = {0};
 	struct stat st;
-	uint64_t left;
-	ssize_t r;
 	int fd, ret;
 
 	fd = hexo_tree_open_read(j->dirfd, path);
@@ -790,15 +953,39 @@ static int send_file(struct job *j, const char *path)
 	if (!ret)
 		ret = hexo_frame_send(j->c->fd, HEXO_F_FILE, 0, b.p, b.len, -1);
 	hexo_buf_free(&b);
-	for (left = f.size; !ret && left; left -= (uint64_t)r) {
-		r = read(fd, j->c->buf, left < HEXO_PROTO_CHUNK ? left : HEXO_PROTO_CHUNK);
-		if (r <= 0) {
-			ret = -EIO; /* shrank under us: the client sees a short file */
-			break;
-		}
-		ret = hexo_frame_send(j->c->fd, HEXO_F_DATA, 0, j->c->buf, (size_t)r, -1);
-	}
+	if (!ret)
+		ret = send_data(j, fd, f.size);
 	close(fd);
+	return ret;
+}
+
+/*
+ * The checkpoint the job wrote (it stopped at a migration point, or wrote
+ * periodic ones), if any: CHECKPOINT(size) and its bytes.
+ */
+static int send_checkpoint(struct job *j)
+{
+	struct hexo_buf b = {0};
+	struct stat st;
+	int fd, ret;
+
+	fd = openat(j->ckptfd, "out.ckpt", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		if (fd >= 0)
+			close(fd);
+		return note(j, "the checkpoint", "cannot read it");
+	}
+	ret = hexo_msg_checkpoint_encode(&b, (uint64_t)st.st_size);
+	if (!ret)
+		ret = hexo_frame_send(j->c->fd, HEXO_F_CHECKPOINT, 0, b.p, b.len, -1);
+	hexo_buf_free(&b);
+	if (!ret)
+		ret = send_data(j, fd, (uint64_t)st.st_size);
+	close(fd);
+	if (!ret)
+		j->ckpt_size = (uint64_t)st.st_size;
 	return ret;
 }
 
@@ -819,6 +1006,8 @@ static int send_results(struct job *j)
 	}
 	for (size_t i = 0; !ret && i < j->n_changed; i++)
 		ret = send_file(j, j->changed[i]);
+	if (!ret)
+		ret = send_checkpoint(j);
 	if (!ret)
 		ret = hexo_msg_exit_encode(&b, (uint32_t)j->status);
 	if (!ret)
@@ -841,14 +1030,20 @@ static int job_prepare(struct job *j)
 		return conn_refuse(j->c, -errno, "cannot create a job folder in '%s': %s", work,
 		                   strerror(errno));
 	}
+	j->id = strrchr(j->tmp, '/') + 1;
 	snprintf(j->dir, sizeof(j->dir), "%s/dir", j->tmp);
 	snprintf(j->img, sizeof(j->img), "%s/image", j->tmp);
-	if (mkdir(j->dir, 0700) < 0 || mkdir(j->img, 0700) < 0)
+	snprintf(j->ckpt, sizeof(j->ckpt), "%s/ckpt", j->tmp);
+	snprintf(j->ckpt_in, sizeof(j->ckpt_in), "%s/ckpt/in.ckpt", j->tmp);
+	snprintf(j->ckpt_out, sizeof(j->ckpt_out), "%s/ckpt/out.ckpt", j->tmp);
+	snprintf(j->pidfile, sizeof(j->pidfile), "%s/conn.pid", j->tmp);
+	if (mkdir(j->dir, 0700) < 0 || mkdir(j->img, 0700) < 0 || mkdir(j->ckpt, 0700) < 0)
 		return conn_refuse(j->c, -errno, "cannot create a job folder in '%s': %s", work,
 		                   strerror(errno));
 	j->dirfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	j->imgfd = open(j->img, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (j->dirfd < 0 || j->imgfd < 0)
+	j->ckptfd = open(j->ckpt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->dirfd < 0 || j->imgfd < 0 || j->ckptfd < 0)
 		return conn_refuse(j->c, -errno, "job folder '%s': %s", j->tmp, strerror(errno));
 	return 0;
 }
@@ -870,6 +1065,8 @@ static void job_cleanup(struct job *j)
 		close(j->dirfd);
 	if (j->imgfd >= 0)
 		close(j->imgfd);
+	if (j->ckptfd >= 0)
+		close(j->ckptfd);
 	if (j->tmp[0]) {
 		ret = hexo_tree_rm(j->tmp);
 		if (ret)
@@ -885,11 +1082,19 @@ static void job_cleanup(struct job *j)
 
 int job_run(struct conn *c, const struct hexo_msg_run *m)
 {
-	struct job j = {
-	    .c = c, .m = m, .dirfd = -1, .imgfd = -1, .pidfd = -1, .out = -1, .err = -1, .in = -1};
+	struct job j = {.c = c,
+	                .m = m,
+	                .dirfd = -1,
+	                .imgfd = -1,
+	                .ckptfd = -1,
+	                .pidfd = -1,
+	                .out = -1,
+	                .err = -1,
+	                .in = -1};
 	int ret;
 
-	hexod_log("job request: image '%s' (%llu bytes), %u files", m->argv[0],
+	hexod_log("job request: %s '%s' (%llu bytes), %u files",
+	          m->kind == HEXO_RUN_RESUME ? "resume with image" : "image", m->argv[0],
 	          (unsigned long long)m->image_size, m->n_files);
 	ret = job_prepare(&j);
 	if (!ret)
@@ -904,8 +1109,67 @@ int job_run(struct conn *c, const struct hexo_msg_run *m)
 		          (unsigned long long)j.in_total);
 		ret = send_results(&j);
 	}
-	if (!ret)
+	if (!ret && j.ckpt_size)
+		hexod_log("job done: %zu files back, %zu deleted, checkpoint back (%llu bytes)",
+		          j.n_changed, j.n_deleted, (unsigned long long)j.ckpt_size);
+	else if (!ret)
 		hexod_log("job done: %zu files back, %zu deleted", j.n_changed, j.n_deleted);
 	job_cleanup(&j);
+	return ret;
+}
+
+/* --- MIGRATE JOB from another connection ---------------------------------- */
+
+/* The parent of process pid (/proc/PID/stat), or -1. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int ppid = -1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the name in parentheses may hold anything */
+	if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return -1;
+	return (pid_t)ppid;
+}
+
+/*
+ * The connection process that runs `job` (its conn.pid, checked to be a
+ * sibling of ours: a child of the agent) gets SIGUSR1 and passes it on to
+ * the job's hexo as a migration request.
+ */
+int job_migrate_request(struct conn *c, const char *job)
+{
+	char path[PATH_MAX + HEXO_PROTO_JOB_MAX + 16], buf[32];
+	long pid = 0;
+	ssize_t n = -1;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s/conn.pid", c->cfg->work, job);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		pid = strtol(buf, NULL, 10);
+	}
+	if (pid <= 0 || pid == getpid() || parent_of((pid_t)pid) != getppid())
+		return conn_refuse(c, -ESRCH, "no job '%s' running on this agent", job);
+	if (kill((pid_t)pid, SIGUSR1) < 0)
+		return conn_refuse(c, -errno, "cannot reach job '%s': %s", job, strerror(errno));
+	hexod_log("migration of %s asked (its connection process %ld)", job, pid);
+	ret = hexo_frame_send(c->fd, HEXO_F_OK, 0, NULL, 0, hexo_deadline(c->cfg->timeout_ms));
 	return ret;
 }

@@ -273,6 +273,14 @@ static void on_term(int sig)
 	hexo_io_stop = 1;
 }
 
+volatile sig_atomic_t hexod_got_usr1;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	hexod_got_usr1 = 1;
+}
+
 static void on_chld(int sig)
 {
 	(void)sig;
@@ -290,6 +298,7 @@ static void setup_signals(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
@@ -297,6 +306,8 @@ static void setup_signals(void)
 	signal(SIGHUP, SIG_IGN);
 	sa.sa_handler = on_chld;
 	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = on_usr1; /* for the connection processes (job_migrate_request()) */
+	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&hexo_io_waitmask);
 	hexo_io_use_waitmask = true;
 }

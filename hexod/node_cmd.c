@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * hexo node add|list|ping|rm: the node registry (lib/nodes.h) from the
- * command line.
+ * command line; hexo node migrate: a migration request to a node's job.
  */
 #include <errno.h>
 #include <signal.h>
@@ -37,8 +37,11 @@ static void node_usage(FILE *f)
 	           "       hexo node list\n"
 	           "       hexo node ping NAME\n"
 	           "       hexo node rm NAME\n"
+	           "       hexo node migrate NAME JOB\n"
 	           "Nodes are machines running hexod that 'hexo run --on NAME' can use.\n"
-	           "Boards started by 'hexo board up' are registered by it.\n");
+	           "Boards started by 'hexo board up' are registered by it. 'migrate' asks\n"
+	           "job JOB on the node ('hexo run --on NAME --verbose' names it) to stop at\n"
+	           "its next migration point: its checkpoint goes back to its client.\n");
 }
 
 static const char *isa_str(uint32_t isa)
@@ -201,6 +204,21 @@ static int node_rm(int argc, char **argv)
 	return 0;
 }
 
+static int node_migrate(int argc, char **argv)
+{
+	struct hexo_node n;
+	char err[1024];
+
+	if (argc != 3)
+		return err_exit("usage: hexo node migrate NAME JOB");
+	if (hexo_node_load(argv[1], &n, err, sizeof(err)))
+		return err_exit("%s", err);
+	if (hexo_remote_migrate(&n, argv[2], 10000, err, sizeof(err)))
+		return err_exit("%s", err);
+	printf("%s: migration of %s requested\n", n.name, argv[2]);
+	return 0;
+}
+
 int node_main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -217,5 +235,7 @@ int node_main(int argc, char **argv)
 		return node_ping(argc - 1, argv + 1);
 	if (!strcmp(cmd, "rm") || !strcmp(cmd, "remove"))
 		return node_rm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "migrate"))
+		return node_migrate(argc - 1, argv + 1);
 	return err_exit("node: unknown command '%s': see 'hexo node --help'", cmd);
 }

@@ -18,12 +18,26 @@
 #include "proto.h"
 
 static const char *const type_names[] = {
-    [HEXO_F_HELLO] = "HELLO",     [HEXO_F_CHALLENGE] = "CHALLENGE", [HEXO_F_AUTH] = "AUTH",
-    [HEXO_F_AUTH_OK] = "AUTH_OK", [HEXO_F_PING] = "PING",           [HEXO_F_PONG] = "PONG",
-    [HEXO_F_RUN] = "RUN",         [HEXO_F_FILE] = "FILE",           [HEXO_F_DATA] = "DATA",
-    [HEXO_F_END] = "END",         [HEXO_F_OUTPUT] = "OUTPUT",       [HEXO_F_DELETE] = "DELETE",
-    [HEXO_F_EXIT] = "EXIT",       [HEXO_F_ERROR] = "ERROR",         [HEXO_F_STDIN] = "STDIN",
+    [HEXO_F_HELLO] = "HELLO",
+    [HEXO_F_CHALLENGE] = "CHALLENGE",
+    [HEXO_F_AUTH] = "AUTH",
+    [HEXO_F_AUTH_OK] = "AUTH_OK",
+    [HEXO_F_PING] = "PING",
+    [HEXO_F_PONG] = "PONG",
+    [HEXO_F_RUN] = "RUN",
+    [HEXO_F_FILE] = "FILE",
+    [HEXO_F_DATA] = "DATA",
+    [HEXO_F_END] = "END",
+    [HEXO_F_OUTPUT] = "OUTPUT",
+    [HEXO_F_DELETE] = "DELETE",
+    [HEXO_F_EXIT] = "EXIT",
+    [HEXO_F_ERROR] = "ERROR",
+    [HEXO_F_STDIN] = "STDIN",
     [HEXO_F_CLOSED] = "CLOSED",
+    [HEXO_F_CHECKPOINT] = "CHECKPOINT",
+    [HEXO_F_MIGRATE] = "MIGRATE",
+    [HEXO_F_STARTED] = "STARTED",
+    [HEXO_F_OK] = "OK",
 };
 
 const char *hexo_frame_type_name(unsigned type)
@@ -193,6 +207,9 @@ int hexo_msg_run_encode(struct hexo_buf *b, const struct hexo_msg_run *m)
 	hexo_buf_u32(b, m->argc);
 	hexo_buf_u32(b, m->n_env);
 	hexo_buf_u32(b, 0);
+	hexo_buf_u64(b, m->ckpt_size);
+	hexo_buf_str(b, m->migrate_after ? m->migrate_after : "");
+	hexo_buf_str(b, m->checkpoint_every ? m->checkpoint_every : "");
 	hexo_buf_str(b, m->mem ? m->mem : "");
 	for (uint32_t i = 0; i < m->argc; i++)
 		hexo_buf_str(b, m->argv[i]);
@@ -216,6 +233,13 @@ int hexo_msg_exit_encode(struct hexo_buf *b, uint32_t status)
 	buf_reset(b);
 	hexo_buf_u32(b, status);
 	hexo_buf_u32(b, 0);
+	return b->err;
+}
+
+int hexo_msg_checkpoint_encode(struct hexo_buf *b, uint64_t size)
+{
+	buf_reset(b);
+	hexo_buf_u64(b, size);
 	return b->err;
 }
 
@@ -392,10 +416,29 @@ static const char **cur_strv(struct cur *c, uint32_t n)
 	return v;
 }
 
+/*
+ * A number of seconds as text ("" = not given): digits and a '.', as `hexo
+ * run` takes them (it checks the value itself; this keeps anything else,
+ * an option or a path, out of the node's command line).
+ */
+static bool secs_valid(const char *s)
+{
+	if (!s) /* truncated: cur_done() says so */
+		return true;
+	return strlen(s) < HEXO_PROTO_SECS_MAX && strspn(s, "0123456789.") == strlen(s);
+}
+
 static int run_check(const struct hexo_msg_run *m, char *err, size_t errlen)
 {
-	if (m->kind != HEXO_RUN_IMAGE)
+	if (m->kind != HEXO_RUN_IMAGE && m->kind != HEXO_RUN_RESUME)
 		return hexo_fail(err, errlen, -EPROTO, "RUN of unknown kind %u", m->kind);
+	if (m->kind == HEXO_RUN_IMAGE && m->ckpt_size)
+		return hexo_fail(err, errlen, -EPROTO, "RUN of an image with a checkpoint");
+	if (m->kind == HEXO_RUN_RESUME && (m->ckpt_size == 0 || m->ckpt_size > HEXO_PROTO_MAX_SIZE))
+		return hexo_fail(err, errlen, -EPROTO, "RESUME with a checkpoint of %llu bytes",
+		                 (unsigned long long)m->ckpt_size);
+	if (m->kind == HEXO_RUN_RESUME && (m->argc != 1 || m->n_env))
+		return hexo_fail(err, errlen, -EPROTO, "RESUME with arguments or an environment");
 	if (m->flags & ~HEXO_RUN_F_ALL)
 		return hexo_fail(err, errlen, -EPROTO, "RUN with unknown flags 0x%x", m->flags);
 	if (m->argc < 1 || m->argc > HEXO_PROTO_MAX_ARGS || m->n_env > HEXO_PROTO_MAX_ARGS)
@@ -404,7 +447,7 @@ static int run_check(const struct hexo_msg_run *m, char *err, size_t errlen)
 	if (m->n_files > HEXO_PROTO_MAX_FILES)
 		return hexo_fail(err, errlen, -EPROTO, "RUN with %u files (at most %u)", m->n_files,
 		                 HEXO_PROTO_MAX_FILES);
-	if (m->image_size == 0 || m->image_size > (UINT64_C(1) << 40))
+	if (m->image_size == 0 || m->image_size > HEXO_PROTO_MAX_SIZE)
 		return hexo_fail(err, errlen, -EPROTO, "RUN with an image of %llu bytes",
 		                 (unsigned long long)m->image_size);
 	return 0;
@@ -425,11 +468,17 @@ int hexo_msg_run_decode(const uint8_t *p, size_t len, struct hexo_msg_run *m, ch
 	m->n_env = cur_u32(&c);
 	if (cur_u32(&c) != 0 && !c.bad)
 		return hexo_fail(err, errlen, -EPROTO, "RUN with a non-zero reserved field");
+	m->ckpt_size = cur_u64(&c);
 	if (c.bad)
 		return cur_done(&c, "RUN", err, errlen);
 	ret = run_check(m, err, errlen);
 	if (ret)
 		return ret;
+	m->migrate_after = cur_str(&c);
+	m->checkpoint_every = cur_str(&c);
+	if (!secs_valid(m->migrate_after) || !secs_valid(m->checkpoint_every))
+		return hexo_fail(err, errlen, -EPROTO,
+		                 "RUN with a bad --migrate-after or --checkpoint-every value");
 	m->mem = cur_str(&c);
 	m->argv = cur_strv(&c, m->argc);
 	m->env = cur_strv(&c, m->n_env);
@@ -475,7 +524,7 @@ int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, 
 	if (m->kind == HEXO_FILE_SYMLINK && (m->size == 0 || m->size >= HEXO_PROTO_PATH_MAX))
 		return hexo_fail(err, errlen, -EPROTO, "symlink FILE with a target of %llu bytes",
 		                 (unsigned long long)m->size);
-	if (m->size > (UINT64_C(1) << 40))
+	if (m->size > HEXO_PROTO_MAX_SIZE)
 		return hexo_fail(err, errlen, -EPROTO, "FILE of %llu bytes",
 		                 (unsigned long long)m->size);
 	if (!hexo_proto_path_valid(m->path))
@@ -516,6 +565,51 @@ int hexo_msg_exit_decode(const uint8_t *p, size_t len, uint32_t *status, char *e
 		return ret;
 	if (reserved || *status > 255)
 		return hexo_fail(err, errlen, -EPROTO, "EXIT with bad status %u", *status);
+	return 0;
+}
+
+int hexo_msg_checkpoint_decode(const uint8_t *p, size_t len, uint64_t *size, char *err,
+                               size_t errlen)
+{
+	struct cur c = {p, len, false};
+	int ret;
+
+	*size = cur_u64(&c);
+	ret = cur_done(&c, "CHECKPOINT", err, errlen);
+	if (ret)
+		return ret;
+	if (*size == 0 || *size > HEXO_PROTO_MAX_SIZE)
+		return hexo_fail(err, errlen, -EPROTO, "CHECKPOINT of %llu bytes",
+		                 (unsigned long long)*size);
+	return 0;
+}
+
+bool hexo_proto_job_valid(const char *job)
+{
+	size_t n = job ? strnlen(job, HEXO_PROTO_JOB_MAX) : 0;
+
+	if (n == 0 || n >= HEXO_PROTO_JOB_MAX || job[0] == '.' || job[0] == '-')
+		return false;
+	return strspn(job, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+	       n;
+}
+
+int hexo_msg_job_decode(const uint8_t *p, size_t len, bool allow_empty, const char **job, char *err,
+                        size_t errlen)
+{
+	struct cur c = {p, len, false};
+	int ret;
+
+	if (!len && allow_empty) {
+		*job = "";
+		return 0;
+	}
+	*job = cur_str(&c);
+	ret = cur_done(&c, "job id", err, errlen);
+	if (ret)
+		return ret;
+	if (!hexo_proto_job_valid(*job))
+		return hexo_fail(err, errlen, -EPROTO, "bad job id '%.80s'", *job);
 	return 0;
 }
 

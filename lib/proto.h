@@ -19,10 +19,14 @@
  *   S: AUTH_OK
  * then one or more requests:
  *   C: PING                      S: PONG
- *   C: RUN, DATA* (the image), { FILE, DATA* }* (the job directory), END
+ *   C: MIGRATE(job id)           S: OK        (ask a running job to migrate)
+ *   C: RUN, DATA* (the image), [DATA* (the checkpoint, RESUME)],
+ *      { FILE, DATA* }* (the job directory), END
+ *   S: STARTED(job id)
  *   while the job runs:   S: OUTPUT*       C: STDIN* (the last one empty),
- *                                          CLOSED*
- *   S: DELETE* and { FILE, DATA* }* (what the job changed), then EXIT(status)
+ *                                          CLOSED*, MIGRATE (empty)*
+ *   S: DELETE* and { FILE, DATA* }* (what the job changed),
+ *      [CHECKPOINT, DATA* (the checkpoint the job wrote)], then EXIT(status)
  * Either side may send ERROR(code, message) and close instead.
  *
  * The proofs are HMAC-SHA256 keyed with the 32-byte shared secret over a
@@ -40,7 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEXO_PROTO_VERSION   2u
+#define HEXO_PROTO_VERSION   3u          /* 3: checkpoints, RESUME, MIGRATE, STARTED */
 #define HEXO_PROTO_MAGIC     0x444f5848u /* "HXOD" read as little-endian u32 */
 #define HEXO_PROTO_HDR_SIZE  8u
 #define HEXO_PROTO_MAX_FRAME (1u << 20)   /* payload bytes */
@@ -51,28 +55,36 @@
 #define HEXO_PROTO_PATH_MAX  4096u
 #define HEXO_PROTO_NAME_MAX  255u /* one path component */
 #define HEXO_PROTO_MAX_FILES 100000u
-#define HEXO_PROTO_MAX_ARGS  65536u /* the monitor's argv block is the real limit */
-#define HEXO_PROTO_ERR_MAX   1024u  /* error message bytes */
+#define HEXO_PROTO_MAX_ARGS  65536u              /* the monitor's argv block is the real limit */
+#define HEXO_PROTO_ERR_MAX   1024u               /* error message bytes */
+#define HEXO_PROTO_MAX_SIZE  (UINT64_C(1) << 40) /* image, checkpoint, file bytes */
+#define HEXO_PROTO_SECS_MAX  32u                 /* a --migrate-after value, NUL included */
+#define HEXO_PROTO_JOB_MAX   64u                 /* a job id, NUL included */
 
 enum hexo_frame_type {
-	HEXO_F_HELLO = 1,     /* C: u32 magic, u32 version, nonce[32] */
-	HEXO_F_CHALLENGE = 2, /* S: u32 version, nonce[32], mac[32] */
-	HEXO_F_AUTH = 3,      /* C: mac[32] */
-	HEXO_F_AUTH_OK = 4,   /* S: empty */
-	HEXO_F_PING = 5,      /* C: empty */
-	HEXO_F_PONG = 6,      /* S: u32 version, u32 isa, u32 cpus, machine, agent */
-	HEXO_F_RUN = 7,       /* C: struct hexo_msg_run */
-	HEXO_F_FILE = 8,      /* both: u64 size, u32 mode, u32 kind, path; DATA follows */
-	HEXO_F_DATA = 9,      /* both: 1..HEXO_PROTO_MAX_FRAME bytes */
-	HEXO_F_END = 10,      /* C: empty: the request is complete */
-	HEXO_F_OUTPUT = 11,   /* S: bytes of the job's stdout (stream 1) or stderr (2) */
-	HEXO_F_DELETE = 12,   /* S: path: the job removed this file */
-	HEXO_F_EXIT = 13,     /* S: u32 status, u32 0: the job's last frame */
-	HEXO_F_ERROR = 14,    /* both: u32 errno, message; the sender closes */
-	HEXO_F_STDIN = 15,    /* C: bytes for the job's stdin; empty: end of stdin */
-	HEXO_F_CLOSED = 16,   /* C: empty: the client's stdout (stream 1) or stderr (2)
-	                         is closed (EPIPE): so is the job's, from now on */
-	HEXO_F_MAX_TYPE = HEXO_F_CLOSED,
+	HEXO_F_HELLO = 1,       /* C: u32 magic, u32 version, nonce[32] */
+	HEXO_F_CHALLENGE = 2,   /* S: u32 version, nonce[32], mac[32] */
+	HEXO_F_AUTH = 3,        /* C: mac[32] */
+	HEXO_F_AUTH_OK = 4,     /* S: empty */
+	HEXO_F_PING = 5,        /* C: empty */
+	HEXO_F_PONG = 6,        /* S: u32 version, u32 isa, u32 cpus, machine, agent */
+	HEXO_F_RUN = 7,         /* C: struct hexo_msg_run */
+	HEXO_F_FILE = 8,        /* both: u64 size, u32 mode, u32 kind, path; DATA follows */
+	HEXO_F_DATA = 9,        /* both: 1..HEXO_PROTO_MAX_FRAME bytes */
+	HEXO_F_END = 10,        /* C: empty: the request is complete */
+	HEXO_F_OUTPUT = 11,     /* S: bytes of the job's stdout (stream 1) or stderr (2) */
+	HEXO_F_DELETE = 12,     /* S: path: the job removed this file */
+	HEXO_F_EXIT = 13,       /* S: u32 status, u32 0: the job's last frame */
+	HEXO_F_ERROR = 14,      /* both: u32 errno, message; the sender closes */
+	HEXO_F_STDIN = 15,      /* C: bytes for the job's stdin; empty: end of stdin */
+	HEXO_F_CLOSED = 16,     /* C: empty: the client's stdout (stream 1) or stderr (2)
+	                           is closed (EPIPE): so is the job's, from now on */
+	HEXO_F_CHECKPOINT = 17, /* S: u64 size: the checkpoint the job wrote; DATA follows */
+	HEXO_F_MIGRATE = 18,    /* C: job id: a request (S: OK); empty while this
+	                           connection's job runs: that job (no answer) */
+	HEXO_F_STARTED = 19,    /* S: job id: the job is running */
+	HEXO_F_OK = 20,         /* S: empty: the request (MIGRATE) was carried out */
+	HEXO_F_MAX_TYPE = HEXO_F_OK,
 };
 
 enum hexo_stream {
@@ -82,8 +94,9 @@ enum hexo_stream {
 };
 
 enum hexo_run_kind {
-	HEXO_RUN_IMAGE = 1, /* hexo run IMAGE ARGS... */
-	                    /* 2 is reserved for resuming a checkpoint */
+	HEXO_RUN_IMAGE = 1,  /* hexo run IMAGE ARGS... */
+	HEXO_RUN_RESUME = 2, /* hexo resume --image IMAGE CHECKPOINT: argc 1 (argv[0]
+	                        names the image), no env, ckpt_size > 0 */
 };
 
 /*
@@ -147,11 +160,19 @@ struct hexo_msg_pong {
 	const char *agent;   /* "hexod 0.1.0" */
 };
 
-/* Strings point into the decoded payload; argv and env are allocated. */
+/*
+ * Strings point into the decoded payload; argv and env are allocated.
+ * Payload: u32 kind, u32 flags, u64 image_size, u32 n_files, u32 argc,
+ * u32 n_env, u32 0, u64 ckpt_size, migrate_after, checkpoint_every, mem,
+ * argv..., env...
+ */
 struct hexo_msg_run {
 	uint32_t kind;  /* enum hexo_run_kind */
 	uint32_t flags; /* HEXO_RUN_F_* */
 	uint64_t image_size;
+	uint64_t ckpt_size; /* RESUME: the checkpoint's bytes (DATA after the image's); else 0 */
+	const char *migrate_after;    /* --migrate-after SECONDS as text, "" when not given */
+	const char *checkpoint_every; /* --checkpoint-every SECONDS as text, "" when not given */
 	uint32_t n_files;
 	uint32_t argc; /* >= 1; argv[0] is the guest's argv[0], verbatim (the image
 	                  name as the user gave it, or --argv0) */
@@ -196,6 +217,7 @@ int hexo_msg_pong_encode(struct hexo_buf *b, const struct hexo_msg_pong *m);
 int hexo_msg_run_encode(struct hexo_buf *b, const struct hexo_msg_run *m);
 int hexo_msg_file_encode(struct hexo_buf *b, const struct hexo_msg_file *m);
 int hexo_msg_exit_encode(struct hexo_buf *b, uint32_t status);
+int hexo_msg_checkpoint_encode(struct hexo_buf *b, uint64_t size);
 int hexo_msg_error_encode(struct hexo_buf *b, uint32_t code, const char *msg);
 
 /* Decoders check the whole payload; strings point into `p`. */
@@ -214,6 +236,17 @@ int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, 
                          size_t errlen);
 int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *err, size_t errlen);
 int hexo_msg_exit_decode(const uint8_t *p, size_t len, uint32_t *status, char *err, size_t errlen);
+/* CHECKPOINT: 1 to HEXO_PROTO_MAX_SIZE bytes. */
+int hexo_msg_checkpoint_decode(const uint8_t *p, size_t len, uint64_t *size, char *err,
+                               size_t errlen);
+/*
+ * MIGRATE and STARTED: a job id, or (MIGRATE only, allow_empty) an empty
+ * payload, decoded to "". A job id is 1 to HEXO_PROTO_JOB_MAX - 1 of
+ * [A-Za-z0-9_.-], not starting with '.' or '-'.
+ */
+int hexo_msg_job_decode(const uint8_t *p, size_t len, bool allow_empty, const char **job, char *err,
+                        size_t errlen);
+bool hexo_proto_job_valid(const char *job);
 /* Never fails: a malformed message decodes to a placeholder text. */
 void hexo_msg_error_decode(const uint8_t *p, size_t len, struct hexo_msg_error *m);
 

@@ -21,13 +21,30 @@
  *   drop-upload MS     start an 8 MiB upload, send 1 MiB, wait MS, close
  *   bare-env           a RUN whose environment has "HOME" (no value)
  *   stdin-first        after authentication, STDIN before any RUN
+ *   old-version        HELLO with the previous protocol version
+ *   migrate-first      an empty MIGRATE (this connection's job) before any RUN
+ *   migrate JOB        MIGRATE JOB as a request: prints "ok" when OK comes
+ *                      back, else expects a refusal
+ *   resume-args        a RESUME request with arguments
  * and, without an agent,
  *   probe make-image FILE BYTES
  * writes a valid .hexo image (no ELF: a JSON manifest of BYTES bytes), for
- * the jobs tests/hexod/fake-hexo plays: the client checks images first.
+ * the jobs tests/hexod/fake-hexo plays: the client checks images first;
+ *   probe make-ckpt FILE IMAGE TEXT [RECORDED-IMAGE-PATH]
+ * writes a valid checkpoint (no memory) of IMAGE (its build id; the image
+ * path recorded: IMAGE's absolute path, or the one given) whose argv[0] is
+ * TEXT: fake-hexo keeps the actions left to play there (make-ckpt-foreign:
+ * the same with another build id, as if from another image);
+ *   probe ckpt-text FILE
+ * verifies a checkpoint and prints its argv[0];
+ *   probe old-agent PORT-FILE
+ * listens on 127.0.0.1, writes the port to PORT-FILE, and answers one
+ * client's HELLO as an agent of the previous protocol version would.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +52,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "image_file.h"
 #include "proto.h"
 
@@ -227,6 +245,136 @@ static int make_image(const char *path, size_t size)
 	return 0;
 }
 
+static int make_ckpt(const char *path, const char *image, const char *text, const char *recorded,
+                     bool foreign)
+{
+	struct hexo_ckpt_desc d = {.source_isa = 1, .argv0 = text, .mem_size = 64u << 20};
+	char err[HEXO_ERR_LEN], abs[PATH_MAX];
+	struct hexo_image img;
+	const char *base = strrchr(image, '/');
+
+	if (hexo_image_open(image, &img, err, sizeof(err))) {
+		fprintf(stderr, "probe: %s\n", err);
+		return 2;
+	}
+	memcpy(d.build_id, img.hdr->build_id, sizeof(d.build_id));
+	d.build_id[0] ^= foreign ? 0xff : 0;
+	hexo_image_close(&img);
+	if (!realpath(image, abs))
+		snprintf(abs, sizeof(abs), "%s", image);
+	d.image_path = recorded ? recorded : abs;
+	d.image_name = base ? base + 1 : image;
+	if (hexo_ckpt_write(path, &d, NULL, err, sizeof(err))) {
+		fprintf(stderr, "probe: %s\n", err);
+		return 2;
+	}
+	return 0;
+}
+
+static int ckpt_text(const char *path)
+{
+	char err[HEXO_ERR_LEN];
+	struct hexo_ckpt ck;
+
+	if (hexo_ckpt_open(path, 0, &ck, err, sizeof(err))) {
+		fprintf(stderr, "probe: %s\n", err);
+		return 1;
+	}
+	printf("%s\n", hexo_ckpt_string(&ck, ck.hdr->argv0));
+	hexo_ckpt_close(&ck);
+	return 0;
+}
+
+/* An agent of the protocol version before ours: CHALLENGE with it. */
+static int old_agent(const char *port_file)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct hexo_msg_challenge ch = {.version = HEXO_PROTO_VERSION - 1};
+	socklen_t len = sizeof(sa);
+	struct hexo_frame_hdr h;
+	struct hexo_buf b = {0};
+	char err[256];
+	FILE *f;
+	int lfd, fd;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &len) < 0) {
+		perror("probe: listen");
+		return 2;
+	}
+	f = fopen(port_file, "w");
+	if (!f)
+		return 2;
+	fprintf(f, "%d\n", ntohs(sa.sin_port));
+	fclose(f);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		return 2;
+	hexo_sock_setup(fd);
+	if (hexo_frame_recv(fd, &h, buf, sizeof(buf), hexo_deadline(10000), err, sizeof(err)) ||
+	    h.type != HEXO_F_HELLO) {
+		printf("no HELLO\n");
+		return 1;
+	}
+	hexo_random(ch.nonce, sizeof(ch.nonce));
+	hexo_msg_challenge_encode(&b, &ch);
+	send_frame(fd, HEXO_F_CHALLENGE, b.p, b.len);
+	hexo_buf_free(&b);
+	/* the client gives up: it closes */
+	hexo_frame_recv(fd, &h, buf, sizeof(buf), hexo_deadline(10000), err, sizeof(err));
+	printf("client closed\n");
+	return 0;
+}
+
+static int migrate(int fd, const char *job)
+{
+	struct hexo_frame_hdr h = {0};
+	char err[256];
+
+	send_frame(fd, HEXO_F_MIGRATE, job, strlen(job) + 1);
+	if (hexo_frame_recv(fd, &h, buf, sizeof(buf), hexo_deadline(5000), err, sizeof(err)) == 0 &&
+	    h.type == HEXO_F_OK) {
+		printf("ok\n");
+		return 0;
+	}
+	if (h.type != HEXO_F_ERROR) {
+		printf("neither OK nor ERROR\n");
+		return 1;
+	}
+	struct hexo_msg_error e;
+
+	hexo_msg_error_decode(buf, h.len, &e);
+	printf("refused: %s\n", e.msg);
+	return 0;
+}
+
+static int resume_args(int fd)
+{
+	const char *argv[] = {"app.hexo", "x", NULL};
+	struct hexo_msg_run m = {
+	    .kind = HEXO_RUN_RESUME, .image_size = 4, .ckpt_size = 4, .argc = 2, .argv = argv};
+	struct hexo_buf b = {0};
+
+	hexo_msg_run_encode(&b, &m);
+	send_frame(fd, HEXO_F_RUN, b.p, b.len);
+	hexo_buf_free(&b);
+	return expect_refusal(fd);
+}
+
+static int old_version(int fd)
+{
+	struct hexo_msg_hello hello = {.version = HEXO_PROTO_VERSION - 1};
+	struct hexo_buf b = {0};
+
+	hexo_random(hello.nonce, sizeof(hello.nonce));
+	hexo_msg_hello_encode(&b, &hello);
+	send_frame(fd, HEXO_F_HELLO, b.p, b.len);
+	hexo_buf_free(&b);
+	return expect_refusal(fd);
+}
+
 static int drop_upload(int fd, int ms)
 {
 	send_run(fd, 8u << 20, 0);
@@ -252,6 +400,8 @@ static int scenario(int fd, const uint8_t *key, const char *s, const char *arg)
 		return send_frame(fd, HEXO_F_PING, NULL, 0), expect_refusal(fd);
 	if (!strcmp(s, "bad-version"))
 		return bad_version(fd);
+	if (!strcmp(s, "old-version"))
+		return old_version(fd);
 	if (!strcmp(s, "bad-auth"))
 		return bad_auth(fd);
 	if (!strcmp(s, "silent"))
@@ -279,6 +429,12 @@ static int scenario(int fd, const uint8_t *key, const char *s, const char *arg)
 		return bare_env(fd);
 	if (!strcmp(s, "stdin-first"))
 		return send_frame(fd, HEXO_F_STDIN, "abc", 3), expect_refusal(fd);
+	if (!strcmp(s, "migrate-first"))
+		return send_frame(fd, HEXO_F_MIGRATE, NULL, 0), expect_refusal(fd);
+	if (!strcmp(s, "migrate") && arg)
+		return migrate(fd, arg);
+	if (!strcmp(s, "resume-args"))
+		return resume_args(fd);
 	fprintf(stderr, "probe: unknown scenario '%s'\n", s);
 	return 2;
 }
@@ -290,6 +446,14 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "make-image"))
 		return make_image(argv[2], (size_t)atol(argv[3]));
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "make-ckpt"))
+		return make_ckpt(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL, false);
+	if (argc == 5 && !strcmp(argv[1], "make-ckpt-foreign"))
+		return make_ckpt(argv[2], argv[3], argv[4], NULL, true);
+	if (argc == 3 && !strcmp(argv[1], "ckpt-text"))
+		return ckpt_text(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "old-agent"))
+		return old_agent(argv[2]);
 	if (argc < 4) {
 		fprintf(stderr, "usage: probe PORT SECRET-FILE SCENARIO [ARG]\n"
 		                "       probe make-image FILE BYTES\n");

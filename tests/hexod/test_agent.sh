@@ -34,6 +34,7 @@ done
 
 tmp=$(mktemp -d /tmp/hexod-test.XXXXXX)
 export HEXO_STATE=$tmp/state
+export HEXO_TEST_PROBE=$PROBE # fake-hexo makes and reads checkpoints with it
 agents=()
 
 cleanup() {
@@ -170,7 +171,7 @@ probe_refused "oversized frame after auth refused" oversize "" "exceeds"
 probe_refused "request before auth refused" ping-preauth "" "before authentication"
 probe_refused "unknown protocol version refused" bad-version "" "version 99"
 probe_refused "unknown frame type refused" bad-type "" "unknown frame type"
-probe_refused "out-of-order DATA refused" out-of-order "" "expected a PING or RUN"
+probe_refused "out-of-order DATA refused" out-of-order "" "expected a PING, RUN or MIGRATE"
 probe_refused "truncated RUN refused" bad-run "" "malformed RUN"
 probe_refused "silent client timed out" silent "" "timed out"
 for p in "../x" "/etc/x" "a/../../b" "a//b"; do
@@ -237,8 +238,8 @@ grep -qx "oops" "$tmp/run.err" && ok "stderr streamed back separately" ||
 grep -q "not sending" "$tmp/run.err" && bad "fifo not sent: warned without --verbose" "$(cat "$tmp/run.err")" ||
 	ok "a fifo in the job folder is not sent, quietly"
 out=$(cd "$tmp" && "$CLI" run --on a --verbose --dir job app.hexo 2>&1 >/dev/null)
-[[ $out == "hexo: warning: not sending 'job/fifo' to node 'a': not a regular file, folder or symlink" ]] &&
-	ok "--verbose names the special files not sent" || bad "--verbose" "$out"
+[[ $out == "hexo: warning: not sending 'job/fifo' to node 'a': not a regular file, folder or symlink"$'\n'"hexo: job job-"??????" started on node 'a'" ]] &&
+	ok "--verbose names the special files not sent, and the job's id" || bad "--verbose" "$out"
 [[ -L $tmp/job/link ]] && ok "the symlink stays a symlink" || bad "symlink replaced"
 out=$("$CLI" run --on a --dir "$tmp/job" "$tmp/app.hexo" rm:link 2>&1)
 [[ -z $out && ! -e $tmp/job/link && ! -L $tmp/job/link && -f $tmp/job/input.txt ]] &&
@@ -453,6 +454,214 @@ else
 	kill -9 "$cpid" 2>/dev/null
 fi
 
+# ------------------------------------------------------------ migration --
+# Checkpoints come back, resumes go out, migration requests reach the job.
+# fake-hexo's checkpoints are real ones (probe make-ckpt) holding the actions
+# left to play, so the client verifies them as `hexo resume` would.
+ckpt_text() { "$PROBE" ckpt-text "$1" 2>&1 | tr '\n' ' '; }
+no_tmp_left() { [[ -z $(find "$1" -maxdepth 1 -name '*hexo-tmp*') ]]; }
+mkdir -p "$tmp/mig/job" "$tmp/mig/cwd"
+echo "from the client" >"$tmp/mig/job/in.txt"
+cp "$tmp/app.hexo" "$tmp/mig/app.hexo"
+out=$("$CLI" run --on a --dir "$tmp/mig/job" --checkpoint "$tmp/mig/a.ckpt" --migrate-after 2.5 \
+	--checkpoint-every 7 "$tmp/mig/app.hexo" migopts write:before=1 stop out:never 2>&1)
+st=$?
+[[ $st == 0 && $out == "migopts 2.5 7 outside" ]] &&
+	ok "run --on: --migrate-after and --checkpoint-every passed on as given, the checkpoint goes outside the job folder" ||
+	bad "migration options" "status $st: $out"
+[[ $(ckpt_text "$tmp/mig/a.ckpt") == "out:never " && $(cat "$tmp/mig/job/before" 2>/dev/null) == 1 ]] &&
+	ok "stopped at a checkpoint: it comes back to --checkpoint, with the job's files" ||
+	bad "checkpoint back" "$(ls "$tmp/mig" "$tmp/mig/job"): $(ckpt_text "$tmp/mig/a.ckpt")"
+[[ $(stat -c %a "$tmp/mig/a.ckpt") == $(printf '%o' $((0666 & ~$(umask)))) ]] && no_tmp_left "$tmp/mig" &&
+	ok "checkpoint written atomically with a local run's mode, no temp file left" ||
+	bad "checkpoint mode or temp" "$(stat -c %a "$tmp/mig/a.ckpt"); $(ls -A "$tmp/mig")"
+(cd "$tmp/mig/cwd" && "$CLI" run --on a --dir ../job ../app.hexo out:x stop out:y >/dev/null 2>&1)
+[[ $(ckpt_text "$tmp/mig/cwd/app.ckpt") == "out:y " ]] &&
+	ok "without --checkpoint: IMAGE's name with .ckpt in the current folder" ||
+	bad "default checkpoint name" "$(ls "$tmp/mig/cwd")"
+# No checkpoint written: nothing touched here.
+rm -f "$tmp/mig/cwd/app.ckpt"
+echo old >"$tmp/mig/old.ckpt"
+touch -d '2000-01-01' "$tmp/mig/old.ckpt"
+(cd "$tmp/mig/cwd" && "$CLI" run --on a --dir ../job ../app.hexo out:x >/dev/null 2>&1 &&
+	"$CLI" run --on a --dir ../job --checkpoint ../old.ckpt ../app.hexo out:x exit:4 >/dev/null 2>&1)
+st=$?
+[[ $st == 4 && ! -e $tmp/mig/cwd/app.ckpt && $(cat "$tmp/mig/old.ckpt") == old &&
+	$(stat -c %Y "$tmp/mig/old.ckpt") == $(date -d 2000-01-01 +%s) ]] && no_tmp_left "$tmp/mig/cwd" &&
+	ok "no checkpoint written there: no file made or touched here" ||
+	bad "no checkpoint" "status $st; $(ls -A "$tmp/mig/cwd"); old: $(cat "$tmp/mig/old.ckpt")"
+# Periodic checkpoints: the job goes on and ends; its last checkpoint comes back.
+out=$("$CLI" run --on a --dir "$tmp/mig/job" --checkpoint "$tmp/mig/p.ckpt" --checkpoint-every 1 \
+	"$tmp/mig/app.hexo" ckpt out:one ckpt out:two exit:5 2>&1)
+st=$?
+[[ $st == 5 && $out == $'one\ntwo' && $(ckpt_text "$tmp/mig/p.ckpt") == "out:two exit:5 " ]] &&
+	ok "periodic checkpoints: the job ends (status 5), the last checkpoint comes back" ||
+	bad "periodic checkpoint" "status $st: $out; $(ckpt_text "$tmp/mig/p.ckpt")"
+
+# Resume: the checkpoint, the image and the job folder go; the job's files
+# and its next checkpoint (default: over CHECKPOINT) come back.
+rm -rf "$tmp/mig/job2"
+mkdir -p "$tmp/mig/job2"
+echo "job two" >"$tmp/mig/job2/in.txt"
+"$CLI" run --on a --dir "$tmp/mig/job2" --checkpoint "$tmp/mig/r.ckpt" "$tmp/mig/app.hexo" \
+	write:state=1 stop whoami image cat:in.txt cat:state write:state=2 migopts stop out:end exit:6 \
+	>/dev/null 2>&1
+n0=$(grep -c "job started: .*hexo resume" "$tmp/a/log")
+out=$("$CLI" resume --on a --dir "$tmp/mig/job2" --image "$tmp/mig/app.hexo" --migrate-after 0 \
+	--checkpoint-every 3 "$tmp/mig/r.ckpt" 2>&1)
+st=$?
+want="resume app.hexo"$'\n'"image $(stat -c %s "$tmp/mig/app.hexo")"$'\n'"job two"$'\n'"1"$'\n'"migopts 0 3 outside"
+[[ $st == 0 && $out == "$want" ]] &&
+	ok "resume --on: checkpoint, image and job folder sent, options passed on" ||
+	bad "resume --on" "status $st: $out"
+[[ $(cat "$tmp/mig/job2/state") == 2 && $(ckpt_text "$tmp/mig/r.ckpt") == "out:end exit:6 " ]] && no_tmp_left "$tmp/mig" &&
+	ok "resume --on: changed files back, the new checkpoint over CHECKPOINT" ||
+	bad "resume results" "state $(cat "$tmp/mig/job2/state"); $(ckpt_text "$tmp/mig/r.ckpt")"
+n1=$(grep -c "job started: .*hexo resume" "$tmp/a/log")
+((n1 == n0 + 1)) && ok "the agent ran hexo resume" || bad "agent log" "$n0 -> $n1"
+# The checkpoint records the node's copy of the image: it is found by its
+# name next to the checkpoint, as a local resume does.
+cp "$tmp/mig/r.ckpt" "$tmp/mig/r2.ckpt"
+out=$("$CLI" resume --on a --dir "$tmp/mig/job2" --checkpoint "$tmp/mig/r3.ckpt" "$tmp/mig/r2.ckpt" 2>&1)
+st=$?
+[[ $st == 6 && $out == end && ! -e $tmp/mig/r3.ckpt && $(ckpt_text "$tmp/mig/r2.ckpt") == "out:end exit:6 " ]] &&
+	ok "resume without --image: the image next to the checkpoint; the job ends: no checkpoint back" ||
+	bad "resume to the end" "status $st: $out"
+mkdir -p "$tmp/mig/elsewhere"
+"$PROBE" make-ckpt "$tmp/mig/elsewhere/x.ckpt" "$tmp/mig/app.hexo" "out:recorded"
+out=$("$CLI" resume --on a --dir "$tmp/mig/job2" "$tmp/mig/elsewhere/x.ckpt" 2>&1)
+[[ $? == 0 && $out == recorded ]] && ok "resume without --image: the image path the checkpoint records" ||
+	bad "recorded image path" "$out"
+# What a local resume refuses is refused here, with its line, before connecting.
+n0=$(grep -c ": connected" "$tmp/a/log")
+head -c 1000 /dev/urandom >"$tmp/mig/bad.ckpt"
+"$PROBE" make-ckpt-foreign "$tmp/mig/foreign.ckpt" "$tmp/mig/app.hexo" "out:x"
+"$PROBE" make-ckpt "$tmp/mig/orphan.ckpt" "$tmp/mig/app.hexo" "out:x" "$tmp/mig/gone/app.hexo"
+mv "$tmp/mig/app.hexo" "$tmp/mig/app.hexo.away"
+for args in "--image $tmp/mig/app.hexo.away $tmp/mig/bad.ckpt" "--image $tmp/mig/app.hexo.away $tmp/mig/foreign.ckpt" \
+	"$tmp/mig/orphan.ckpt" "--env A=1 $tmp/mig/r2.ckpt" "--image $tmp/mig/app.hexo.away $tmp/mig/r2.ckpt x"; do
+	# shellcheck disable=SC2086
+	out=$("$CLI" resume --on a --dir "$tmp/mig/job2" $args 2>&1)
+	st=$?
+	want=
+	if [[ -x $build/bin/hexo ]] && "$build/bin/hexo" resume --help >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		want=$("$build/bin/hexo" resume --dir "$tmp/mig/job2" $args 2>&1)
+	fi
+	if [[ $st == 125 && $out == "hexo: "* && $out != *$'\n'* && (-z $want || $out == "$want") ]]; then
+		ok "resume --on $(basename "${args##* }"): refused as locally: $out"
+	else
+		bad "resume --on ${args##* } refused" "status $st: $out (local: $want)"
+	fi
+done
+mv "$tmp/mig/app.hexo.away" "$tmp/mig/app.hexo"
+n1=$(grep -c ": connected" "$tmp/a/log")
+[[ $n0 == "$n1" ]] && ok "no connection made for them" || bad "refused resumes connected" "$((n1 - n0))"
+probe_refused "RESUME with arguments refused by the agent" resume-args "" "RESUME with arguments"
+
+# SIGUSR1 to the client: MIGRATE; the agent sends SIGUSR1 to the job's hexo.
+rm -f "$tmp/mig/u.ckpt" "$tmp/job.pid"
+"$CLI" run --on a --dir "$tmp/mig/job" --checkpoint "$tmp/mig/u.ckpt" "$tmp/mig/app.hexo" \
+	"pidfile:$tmp/job.pid" out:started point:30 out:after >"$tmp/mig/u.out" 2>"$tmp/mig/u.err" &
+cpid=$!
+t0=$SECONDS
+if wait_until 5 test -s "$tmp/job.pid"; then
+	kill -USR1 "$cpid"
+	wait "$cpid"
+	st=$?
+	if [[ $st == 0 && $(cat "$tmp/mig/u.out") == started && $(cat "$tmp/mig/u.err") == "fake-hexo: SIGUSR1" &&
+		$(ckpt_text "$tmp/mig/u.ckpt") == "out:after " ]] && ((SECONDS - t0 < 15)); then
+		ok "SIGUSR1 to 'run --on' reaches the job's hexo; its checkpoint comes back"
+	else
+		bad "SIGUSR1 forwarding" "status $st: $(cat "$tmp/mig/u.out" "$tmp/mig/u.err")"
+	fi
+	grep -q "migration requested by the client" "$tmp/a/log" && grep -q "SIGUSR1 to pid $(cat "$tmp/job.pid")" "$tmp/a/log" &&
+		ok "the request and the signal logged" || bad "migration log" "$(grep -i migrat "$tmp/a/log" | tail -3)"
+else
+	bad "SIGUSR1 job did not start"
+	kill -9 "$cpid" 2>/dev/null
+fi
+# A request that comes while the job's hexo would still die of SIGUSR1 (no
+# handler yet) waits until it has one.
+rm -f "$tmp/mig/u.ckpt"
+"$CLI" run --on a --dir "$tmp/mig/job" --checkpoint "$tmp/mig/u.ckpt" "$tmp/mig/app.hexo" \
+	"pidfile:$tmp/job.pid" trap-later:2 point:30 out:after >/dev/null 2>"$tmp/mig/u.err" &
+cpid=$!
+rm -f "$tmp/job.pid"
+if wait_until 5 test -s "$tmp/job.pid"; then
+	kill -USR1 "$cpid"
+	wait "$cpid"
+	st=$?
+	[[ $st == 0 && $(cat "$tmp/mig/u.err") == "fake-hexo: SIGUSR1" && $(ckpt_text "$tmp/mig/u.ckpt") == "out:after " ]] &&
+		ok "a request the job cannot take yet waits for it (no death by SIGUSR1)" ||
+		bad "early SIGUSR1" "status $st: $(cat "$tmp/mig/u.err")"
+else
+	bad "trap-later job did not start"
+	kill -9 "$cpid" 2>/dev/null
+fi
+# Also on resume --on.
+"$PROBE" make-ckpt "$tmp/mig/v.ckpt" "$tmp/mig/app.hexo" "pidfile:$tmp/job.pid"$'\n'"point:30"$'\n'"out:later"
+rm -f "$tmp/job.pid"
+"$CLI" resume --on a --dir "$tmp/mig/job" "$tmp/mig/v.ckpt" >/dev/null 2>"$tmp/mig/v.err" &
+cpid=$!
+if wait_until 5 test -s "$tmp/job.pid"; then
+	kill -USR1 "$cpid"
+	wait "$cpid"
+	st=$?
+	[[ $st == 0 && $(ckpt_text "$tmp/mig/v.ckpt") == "out:later " ]] &&
+		ok "SIGUSR1 to 'resume --on': the job stops again, its checkpoint over CHECKPOINT" ||
+		bad "SIGUSR1 on resume" "status $st: $(cat "$tmp/mig/v.err")"
+else
+	bad "resume job did not start"
+	kill -9 "$cpid" 2>/dev/null
+fi
+
+# MIGRATE JOB: another connection (a scheduler) asks for the migration.
+rm -f "$tmp/mig/w.ckpt" "$tmp/job.pid"
+"$CLI" run --on a --verbose --dir "$tmp/mig/job" --checkpoint "$tmp/mig/w.ckpt" "$tmp/mig/app.hexo" \
+	"pidfile:$tmp/job.pid" point:30 out:after >/dev/null 2>"$tmp/mig/w.err" &
+cpid=$!
+if wait_until 5 test -s "$tmp/job.pid" && job=$(sed -n "s/^hexo: job \(job-[A-Za-z0-9]*\) started on node 'a'$/\1/p" "$tmp/mig/w.err") &&
+	[[ -n $job ]]; then
+	out=$("$CLI" node migrate a "$job" 2>&1)
+	st=$?
+	wait "$cpid"
+	cst=$?
+	[[ $st == 0 && $out == "a: migration of $job requested" && $cst == 0 && $(ckpt_text "$tmp/mig/w.ckpt") == "out:after " ]] &&
+		ok "node migrate NODE JOB: the job stops, its client gets the checkpoint ($out)" ||
+		bad "node migrate" "status $st: $out; client $cst: $(cat "$tmp/mig/w.err")"
+	grep -q "left a checkpoint: $tmp/mig/w.ckpt" "$tmp/mig/w.err" && ok "--verbose says the checkpoint came back" ||
+		bad "--verbose checkpoint line" "$(cat "$tmp/mig/w.err")"
+	out=$("$CLI" node migrate a "$job" 2>&1)
+	[[ $? == 125 && $out == *"no job '$job' running on this agent"* ]] && ok "node migrate of a job that ended: refused ($out)" ||
+		bad "migrate ended job" "$out"
+else
+	bad "node migrate: job did not start" "$(cat "$tmp/mig/w.err")"
+	kill -9 "$cpid" 2>/dev/null
+fi
+out=$("$CLI" node migrate a ../x 2>&1)
+[[ $? == 125 && $out == *"not a job id"* ]] && ok "node migrate with a bad job id refused here ($out)" || bad "bad job id" "$out"
+probe_refused "MIGRATE of an unknown job refused" migrate job-nosuch "no job 'job-nosuch' running"
+probe_refused "MIGRATE of a bad job id refused" migrate "../../etc" "bad job id"
+probe_refused "MIGRATE of this connection's job before any RUN refused" migrate-first "" "MIGRATE before any RUN"
+[[ -z $(ls "$tmp/a/work") ]] && ok "no job folder left after the migrations" || bad "job folders left" "$(ls "$tmp/a/work")"
+
+# Protocol versions: an older peer is refused with a clear message, both ways.
+probe_refused "a client of the previous protocol refused" old-version "" \
+	"client speaks protocol version $(( $(sed -n 's/^#define HEXO_PROTO_VERSION *\([0-9]*\)u.*/\1/p' lib/proto.h) - 1 ))"
+"$PROBE" old-agent "$tmp/old.port" >"$tmp/old.out" 2>&1 &
+opid=$!
+if wait_until 5 test -s "$tmp/old.port"; then
+	out=$("$CLI" node add old "127.0.0.1:$(cat "$tmp/old.port")" --secret-file "$tmp/secret" 2>&1)
+	st=$?
+	wait "$opid"
+	[[ $st == 125 && $out == *"agent speaks protocol version"*"same hexo release on both sides"* ]] &&
+		ok "an agent of the previous protocol refused by the client ($out)" || bad "old agent" "status $st: $out"
+else
+	bad "old agent did not start"
+	kill "$opid" 2>/dev/null
+fi
+
 # ---------------------------------------------------- still serving --
 out=$("$CLI" node ping a 2>&1) && ok "agent still serves after all that" || bad "agent died" "$out"
 kill -0 "$PID_a" 2>/dev/null && ok "agent process alive" || bad "agent process gone"
@@ -515,6 +724,76 @@ else
 	fi
 fi
 
+# A real guest migrated through an agent here (x86-64 both sides): stopped at
+# its first migration point there, resumed there and stopped again, then
+# resumed here; and once stopped by SIGUSR1 to the client. The output, the
+# status and the files must be a local run's.
+real_migration() {
+	local r=$tmp/real/mig st cpid
+	if ! "$build/bin/hexo" resume --help >/dev/null 2>&1; then
+		skipped "real guest migrated through hexod: no 'hexo resume' yet"
+		skipped "real guest stopped by SIGUSR1 through hexod: no 'hexo resume' yet"
+		return
+	fi
+	mkdir -p "$r/ref" "$r/rem" "$r/usr"
+	cat >"$r/steps.c" <<'EOF'
+#include <stdio.h>
+#include <hexo/migrate.h>
+
+int main(void)
+{
+	volatile unsigned long spin = 0;
+	FILE *f = fopen("steps.txt", "w");
+
+	for (int i = 0; i < 6; i++) {
+		hexo_check_migrate();
+		for (unsigned long k = 0; k < 30000000ul; k++)
+			spin += k;
+		printf("step %d\n", i);
+		fflush(stdout);
+		fprintf(f, "%d\n", i);
+		fflush(f);
+	}
+	fclose(f);
+	return 4;
+}
+EOF
+	if ! (cd "$r" && "$build/bin/hexocc" -O2 -o steps.hexo steps.c) >"$r/cc.log" 2>&1; then
+		bad "real guest migrated through hexod: hexocc failed" "$(tail -3 "$r/cc.log")"
+		bad "real guest stopped by SIGUSR1 through hexod: not run"
+		return
+	fi
+	(cd "$r" && "$build/bin/hexo" run --dir ref steps.hexo >ref.out 2>&1)
+	echo "status $?" >>"$r/ref.out"
+	(
+		cd "$r" || exit 1
+		"$CLI" run --on r --dir rem --migrate-after 0 steps.hexo || exit 1
+		[[ -f steps.ckpt ]] || exit 1
+		"$CLI" resume --on r --dir rem --migrate-after 0 steps.ckpt || exit 1
+		"$build/bin/hexo" resume --dir rem steps.ckpt
+	) >"$r/rem.out" 2>&1
+	echo "status $?" >>"$r/rem.out"
+	if cmp -s "$r/ref.out" "$r/rem.out" && cmp -s "$r/ref/steps.txt" "$r/rem/steps.txt"; then
+		ok "real guest migrated through hexod: stopped there, resumed there, resumed here: as a local run"
+	else
+		bad "real guest migrated through hexod" "$(diff "$r/ref.out" "$r/rem.out" | head -6 | tr '\n' ' ')"
+	fi
+	rm -f "$r/steps.ckpt"
+	(cd "$r" && exec "$CLI" run --on r --dir usr steps.hexo >usr.out 2>&1) &
+	cpid=$!
+	wait_until 10 grep -qs "step 1" "$r/usr.out"
+	kill -USR1 "$cpid"
+	wait "$cpid"
+	st=$?
+	(cd "$r" && "$build/bin/hexo" resume --dir usr steps.ckpt >>usr.out 2>&1)
+	echo "status $?" >>"$r/usr.out"
+	if [[ $st == 0 ]] && cmp -s "$r/ref.out" "$r/usr.out" && cmp -s "$r/ref/steps.txt" "$r/usr/steps.txt"; then
+		ok "real guest stopped by SIGUSR1 through hexod, resumed here: as a local run"
+	else
+		bad "real guest stopped by SIGUSR1 through hexod" "status $st: $(diff "$r/ref.out" "$r/usr.out" | head -6 | tr '\n' ' ')"
+	fi
+}
+
 # --------------------------------------------------------- a real guest --
 real_skip=
 if [[ ! -x $build/bin/hexo || ! -x $build/bin/hexocc ]]; then
@@ -525,6 +804,8 @@ fi
 if [[ -n $real_skip ]]; then
 	skipped "real guest through hexod: $real_skip"
 	skipped "real guest output file comes back: $real_skip"
+	skipped "real guest migrated through hexod: $real_skip"
+	skipped "real guest stopped by SIGUSR1 through hexod: $real_skip"
 else
 	mkdir -p "$tmp/real/local" "$tmp/real/remote"
 	cat >"$tmp/real/hello.c" <<'EOF'
@@ -572,6 +853,8 @@ EOF
 	if ! (cd "$tmp/real" && "$build/bin/hexocc" -O2 -o hello.hexo hello.c) >"$tmp/real/cc.log" 2>&1; then
 		bad "real guest: hexocc failed" "$(tail -3 "$tmp/real/cc.log")"
 		bad "real guest output file: not run"
+		bad "real guest migrated through hexod: not run"
+		bad "real guest stopped by SIGUSR1 through hexod: not run"
 	else
 		start_agent r
 		"$CLI" node add r "127.0.0.1:$PORT_r" --secret-file "$tmp/secret" >/dev/null 2>&1
@@ -625,6 +908,7 @@ EOF
 		else
 			bad "real guest output file" "$(ls "$tmp/real/remote")"
 		fi
+		real_migration
 	fi
 fi
 

@@ -2,8 +2,8 @@
 /*
  * Unit tests for the hexod wire protocol (lib/proto.c, lib/proto_io.c,
  * lib/proto_fs.c): frame headers, message decoding of good, truncated and
- * hostile payloads (RUN's environment and flags, FILE kinds, STDIN and
- * CLOSED frames), path
+ * hostile payloads (RUN's environment and flags, RESUME, FILE kinds, STDIN,
+ * CLOSED, CHECKPOINT, MIGRATE, STARTED and OK frames, job ids), path
  * validation, the secret and the HMAC handshake, frame I/O on socketpairs,
  * and the job-directory tree helpers.
  */
@@ -119,7 +119,7 @@ static void test_hello(void **state)
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
 	                 -EPROTONOSUPPORT);
-	assert_non_null(strstr(err, "version 1,"));
+	assert_non_null(strstr(err, "version 2,"));
 	in.version = HEXO_PROTO_VERSION + 1;
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
@@ -168,8 +168,9 @@ static void test_run_roundtrip(void **state)
 	hexo_buf_free(&b);
 }
 
-static int run_decode_with(uint32_t kind, uint32_t flags, uint64_t size, uint32_t n_files,
-                           uint32_t argc, uint32_t n_env, const char *strings, size_t slen)
+static int run_decode_ckpt(uint32_t kind, uint32_t flags, uint64_t size, uint64_t ckpt_size,
+                           uint32_t n_files, uint32_t argc, uint32_t n_env, const char *strings,
+                           size_t slen)
 {
 	struct hexo_msg_run out;
 	struct hexo_buf b = {0};
@@ -183,6 +184,8 @@ static int run_decode_with(uint32_t kind, uint32_t flags, uint64_t size, uint32_
 	hexo_buf_u32(&b, argc);
 	hexo_buf_u32(&b, n_env);
 	hexo_buf_u32(&b, 0);
+	hexo_buf_u64(&b, ckpt_size);
+	hexo_buf_put(&b, "\0", 2); /* --migrate-after, --checkpoint-every: not given */
 	hexo_buf_put(&b, strings, slen);
 	ret = hexo_msg_run_decode(b.p, b.len, &out, err, sizeof(err));
 	if (!ret)
@@ -191,13 +194,19 @@ static int run_decode_with(uint32_t kind, uint32_t flags, uint64_t size, uint32_
 	return ret;
 }
 
+static int run_decode_with(uint32_t kind, uint32_t flags, uint64_t size, uint32_t n_files,
+                           uint32_t argc, uint32_t n_env, const char *strings, size_t slen)
+{
+	return run_decode_ckpt(kind, flags, size, 0, n_files, argc, n_env, strings, slen);
+}
+
 static void test_run_refused(void **state)
 {
 	static const char s[] = "\0app\0"; /* mem "", argv[0] "app" */
 
 	(void)state;
 	assert_int_equal(run_decode_with(1, 0, 10, 0, 1, 0, s, sizeof(s) - 1), 0);
-	assert_int_equal(run_decode_with(2, 0, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO); /* kind */
+	assert_int_equal(run_decode_with(3, 0, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO); /* kind */
 	assert_int_equal(run_decode_with(1, 0x80, 10, 0, 1, 0, s, sizeof(s) - 1),
 	                 -EPROTO); /* flags */
 	assert_int_equal(run_decode_with(1, 0x20, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);
@@ -268,13 +277,13 @@ static void test_closed_frame(void **state)
 {
 	(void)state;
 	assert_string_equal(hexo_frame_type_name(HEXO_F_CLOSED), "CLOSED");
-	assert_int_equal(HEXO_F_MAX_TYPE, HEXO_F_CLOSED);
+
 	assert_int_equal(hdr_check(0, HEXO_F_CLOSED, HEXO_STREAM_STDOUT, 0), 0);
 	assert_int_equal(hdr_check(0, HEXO_F_CLOSED, HEXO_STREAM_STDERR, 0), 0);
 	assert_int_equal(hdr_check(0, HEXO_F_CLOSED, 0, 0), -EPROTO); /* needs a stream */
 	assert_int_equal(hdr_check(0, HEXO_F_CLOSED, 3, 0), -EPROTO);
 	assert_int_equal(hdr_check(1, HEXO_F_CLOSED, 1, 0), -EPROTO); /* no payload */
-	assert_int_equal(hdr_check(0, HEXO_F_CLOSED + 1, 0, 0), -EPROTO);
+	assert_int_equal(hdr_check(0, HEXO_F_MAX_TYPE + 1, 0, 0), -EPROTO);
 }
 
 /* RUN flags: the client's closed fds and merged output cross; others not. */
@@ -290,6 +299,114 @@ static void test_run_flags(void **state)
 	assert_int_equal(run_decode_with(1, HEXO_RUN_F_ALL + 1, 10, 0, 1, 0, s, sizeof(s) - 1),
 	                 -EPROTO);
 	assert_int_equal(HEXO_RUN_F_ALL, 0x1f);
+}
+
+/* RESUME: a checkpoint after the image, one argv entry (the image's name), no env. */
+static void test_run_resume(void **state)
+{
+	const char *argv[] = {"app.hexo", NULL};
+	struct hexo_msg_run in = {.kind = HEXO_RUN_RESUME,
+	                          .image_size = 100,
+	                          .ckpt_size = 8192,
+	                          .migrate_after = "2.5",
+	                          .checkpoint_every = "60",
+	                          .argc = 1,
+	                          .mem = "",
+	                          .argv = argv},
+	                    out;
+	static const char s[] = "\0app\0";
+	struct hexo_buf b = {0};
+	char err[256];
+
+	(void)state;
+	assert_int_equal(hexo_msg_run_encode(&b, &in), 0);
+	assert_int_equal(hexo_msg_run_decode(b.p, b.len, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.kind, HEXO_RUN_RESUME);
+	assert_int_equal(out.ckpt_size, 8192);
+	assert_string_equal(out.migrate_after, "2.5");
+	assert_string_equal(out.checkpoint_every, "60");
+	assert_string_equal(out.argv[0], "app.hexo");
+	hexo_msg_run_free(&out);
+	for (size_t n = 0; n < b.len; n++) {
+		assert_int_not_equal(hexo_msg_run_decode(b.p, n, &out, err, sizeof(err)), 0);
+		assert_null(out.argv);
+	}
+	/* a seconds value that is not a plain number (an option, a path) */
+	in.migrate_after = "--dir=/etc";
+	hexo_msg_run_encode(&b, &in);
+	assert_int_equal(hexo_msg_run_decode(b.p, b.len, &out, err, sizeof(err)), -EPROTO);
+	assert_null(out.argv);
+	in.migrate_after = "";
+	in.checkpoint_every = "123456789012345678901234567890123";
+	hexo_msg_run_encode(&b, &in);
+	assert_int_equal(hexo_msg_run_decode(b.p, b.len, &out, err, sizeof(err)), -EPROTO);
+	hexo_buf_free(&b);
+	assert_int_equal(run_decode_ckpt(2, 0, 10, 5, 0, 1, 0, s, sizeof(s) - 1), 0);
+	assert_int_equal(run_decode_ckpt(2, 0, 10, 0, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);
+	assert_int_equal(
+	    run_decode_ckpt(2, 0, 10, HEXO_PROTO_MAX_SIZE + 1, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);
+	assert_int_equal(run_decode_ckpt(1, 0, 10, 5, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);
+	assert_int_equal(run_decode_ckpt(2, 0, 10, 5, 0, 2, 0, "\0app\0x\0", 8), -EPROTO);
+	assert_int_equal(run_decode_ckpt(2, 0, 10, 5, 0, 1, 1, "\0app\0A=1\0", 10), -EPROTO);
+}
+
+/* CHECKPOINT (agent to client), MIGRATE, STARTED, OK. */
+static void test_migration_frames(void **state)
+{
+	struct hexo_buf b = {0};
+	const char *job;
+	uint64_t size;
+	char err[256];
+
+	(void)state;
+	assert_string_equal(hexo_frame_type_name(HEXO_F_CHECKPOINT), "CHECKPOINT");
+	assert_string_equal(hexo_frame_type_name(HEXO_F_MIGRATE), "MIGRATE");
+	assert_string_equal(hexo_frame_type_name(HEXO_F_STARTED), "STARTED");
+	assert_string_equal(hexo_frame_type_name(HEXO_F_OK), "OK");
+	assert_int_equal(HEXO_F_MAX_TYPE, HEXO_F_OK);
+	for (unsigned t = HEXO_F_CHECKPOINT; t <= HEXO_F_OK; t++) {
+		assert_int_equal(hdr_check(0, t, 0, 0), 0);
+		assert_int_equal(hdr_check(0, t, 1, 0), -EPROTO); /* no stream id */
+	}
+	assert_int_equal(hexo_msg_checkpoint_encode(&b, 123456789), 0);
+	assert_int_equal(b.len, 8);
+	assert_int_equal(hexo_msg_checkpoint_decode(b.p, b.len, &size, err, sizeof(err)), 0);
+	assert_int_equal(size, 123456789);
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(hexo_msg_checkpoint_decode(b.p, n, &size, err, sizeof(err)),
+		                 -EPROTO);
+	hexo_msg_checkpoint_encode(&b, 0);
+	assert_int_equal(hexo_msg_checkpoint_decode(b.p, b.len, &size, err, sizeof(err)), -EPROTO);
+	hexo_msg_checkpoint_encode(&b, HEXO_PROTO_MAX_SIZE + 1);
+	assert_int_equal(hexo_msg_checkpoint_decode(b.p, b.len, &size, err, sizeof(err)), -EPROTO);
+	hexo_buf_free(&b);
+	/* job ids */
+	assert_int_equal(
+	    hexo_msg_job_decode((const uint8_t *)"job-Ab12Cd", 11, false, &job, err, sizeof(err)),
+	    0);
+	assert_string_equal(job, "job-Ab12Cd");
+	assert_int_equal(hexo_msg_job_decode(NULL, 0, true, &job, err, sizeof(err)), 0);
+	assert_string_equal(job, "");
+	assert_int_equal(hexo_msg_job_decode(NULL, 0, false, &job, err, sizeof(err)), -EPROTO);
+	assert_int_equal(
+	    hexo_msg_job_decode((const uint8_t *)"job-x", 5, false, &job, err, sizeof(err)),
+	    -EPROTO); /* no NUL */
+	assert_int_equal(
+	    hexo_msg_job_decode((const uint8_t *)"a\0b", 4, false, &job, err, sizeof(err)),
+	    -EPROTO); /* trailing bytes */
+	assert_int_equal(hexo_msg_job_decode((const uint8_t *)"", 1, true, &job, err, sizeof(err)),
+	                 -EPROTO); /* "" is not a job: empty means no payload */
+	assert_true(hexo_proto_job_valid("job-Ab12Cd"));
+	assert_true(hexo_proto_job_valid("a_b.c-d"));
+	assert_false(hexo_proto_job_valid("../x"));
+	assert_false(hexo_proto_job_valid(".x"));
+	assert_false(hexo_proto_job_valid("-x"));
+	assert_false(hexo_proto_job_valid("a/b"));
+	assert_false(hexo_proto_job_valid(""));
+	assert_false(hexo_proto_job_valid(NULL));
+	assert_false(hexo_proto_job_valid("a\tb"));
+	assert_false(hexo_proto_job_valid(
+	    "0123456789012345678901234567890123456789012345678901234567890123"));
 }
 
 static int file_decode_kind(uint64_t size, uint32_t kind, struct hexo_msg_file *f)
@@ -834,6 +951,8 @@ int main(void)
 	    cmocka_unit_test(test_stdin_frame),
 	    cmocka_unit_test(test_closed_frame),
 	    cmocka_unit_test(test_run_flags),
+	    cmocka_unit_test(test_run_resume),
+	    cmocka_unit_test(test_migration_frames),
 	    cmocka_unit_test(test_file_kinds),
 	    cmocka_unit_test(test_file_paths),
 	    cmocka_unit_test(test_path_valid),
