@@ -74,6 +74,11 @@ has_aarch64() {
 
 # carries_aarch64 FILE: a hexocc -c object with the aarch64 object inside.
 carries_aarch64() { grep -qa '\.hexo\.obj\.aarch64' "$1"; }
+# carries_bitcode FILE: a hexocc -c object with both ISAs' bitcode and the -O level.
+carries_bitcode() {
+	grep -qa '\.hexo\.bc\.x86_64' "$1" && grep -qa '\.hexo\.bc\.aarch64' "$1" &&
+		grep -qa '\.hexo\.opt' "$1"
+}
 
 # is_x86_object FILE: an x86-64 ELF relocatable object.
 is_x86_object() {
@@ -224,7 +229,9 @@ check "an archive given as a file links" eval 'ok && is_image archive.hexo && ha
 cp sum.o plain.o
 objcopy_ok=0
 if command -v llvm-objcopy >/dev/null; then
-	llvm-objcopy --remove-section=.hexo.obj.aarch64 plain.o && objcopy_ok=1
+	# as another compiler would make it: no aarch64 object, no bitcode
+	llvm-objcopy --remove-section=.hexo.obj.aarch64 --remove-section=.hexo.bc.x86_64 \
+		--remove-section=.hexo.bc.aarch64 --remove-section=.hexo.opt plain.o && objcopy_ok=1
 fi
 if [ $objcopy_ok -eq 1 ]; then
 	hx -o plain.hexo main.o plain.o
@@ -281,6 +288,96 @@ HEXO_CLANG=/nonexistent/clang hx hello.c
 check "missing clang: clear error" failed_with "hexocc: /nonexistent/clang: not found"
 HEXO_LLD=/nonexistent/ld.lld hx hello.c
 check "missing ld.lld: clear error" failed_with "hexocc: /nonexistent/ld.lld: not found"
+
+# ---- -c objects in the IR pipeline (docs/hexocc.md, "-c") ----------------------
+
+mkdir -p mig
+cat >mig/main.c <<'EOF'
+#include <stdio.h>
+#include <hexo/migrate.h>
+int work(int n);
+int asm_seven(void);
+int main(void)
+{
+	long s = 0;
+	for (int i = 0; i < 100; i++) {
+		hexo_check_migrate();
+		s += work(i);
+	}
+	printf("s=%ld seven=%d\n", s, asm_seven());
+	return 0;
+}
+EOF
+cat >mig/work.c <<'EOF'
+static int helper(int x) { return x * 3; }
+int work(int n) { return helper(n) + 1; }
+EOF
+cat >mig/seven.S <<'EOF'
+	.globl asm_seven
+	.section .text.asm_seven,"ax",@progbits
+asm_seven:
+#if defined(__x86_64__)
+	movl $7, %eax
+	ret
+#elif defined(__aarch64__)
+	mov w0, #7
+	ret
+#endif
+EOF
+cd mig || exit 1
+hx -O2 -c main.c work.c seven.S
+check "-c objects carry both ISAs' bitcode and the -O level" \
+	eval 'ok && carries_bitcode main.o && carries_bitcode work.o && carries_aarch64 work.o'
+check "an assembly object carries no bitcode" \
+	eval 'carries_aarch64 seven.o && ! grep -qa "\.hexo\.bc\." seven.o'
+# As make's built-in link rule does: no CFLAGS, so no -O, at the link.
+hx -v -o objs.hexo main.o work.o seven.o
+check "bitcode objects join the IR link in order, the assembly object stays native" \
+	eval 'ok && is_image objs.hexo && has_aarch64 objs.hexo &&
+	      grep -q "^# main.o: linked from its bitcode (-O2)" err &&
+	      grep -q "^# work.o: linked from its bitcode" err && ! grep -q "seven.o: linked" err &&
+	      grep -q "llvm-link .*/0-main.x86_64.bc .*/1-work.x86_64.bc$" err'
+check "a link without -O uses the objects' -O level" grep -q "^# no -O given: -O2" err
+hx -v -O1 -o o1.hexo main.o work.o seven.o
+check "a link's own -O applies" eval 'ok && ! grep -q "no -O given" err'
+hx -O2 -o srcs.hexo main.c work.c seven.S
+mkdir -p again
+hx -o again/srcs.hexo main.o work.o seven.o
+check "objects then link = sources in one command (same image bytes)" \
+	eval 'ok && cmp -s srcs.hexo again/srcs.hexo'
+if command -v ld >/dev/null; then
+	ld -static -e work -o work.elf work.o 2>ld.err
+	check "-c objects still link with plain ld (x86-64), no .hexo sections in the output" \
+		eval '[ -s work.elf ] && ! grep -qa "\.hexo\." work.elf || { sed "s/^/    /" ld.err; false; }'
+	ld -r -o merged.o main.o work.o 2>/dev/null
+	hx -o merged.hexo merged.o seven.o
+	check "ld -r output of hexocc objects refused" \
+		failed_with "merged.o: holds several hexocc objects merged into one (ld -r)"
+	ld -r -o merged2.o work.o seven.o 2>/dev/null # one of them with bitcode
+	hx -o merged2.hexo main.o merged2.o
+	check "ld -r output of a bitcode and an assembly object refused" \
+		failed_with "merged2.o: holds several hexocc objects merged into one (ld -r)"
+else
+	skip "plain ld on -c objects: no ld"
+fi
+ar rcs libwork.a work.o
+check "ar and nm read -c objects" eval 'nm libwork.a 2>/dev/null | grep -q " T work"'
+hx -o lib.hexo main.o seven.o -L. -lwork
+check "an archive of bitcode objects links (natively)" \
+	eval 'ok && is_image lib.hexo && has_aarch64 lib.hexo'
+if [ $objcopy_ok -eq 1 ]; then
+	cp work.o half.o
+	llvm-objcopy --remove-section=.hexo.bc.aarch64 half.o
+	hx -v -o half.hexo main.o half.o seven.o
+	check "an object without every ISA's bitcode links natively" \
+		eval 'ok && is_image half.hexo && ! grep -q "half.o: linked" err'
+else
+	skip "an object without every ISA's bitcode links natively: no llvm-objcopy"
+fi
+HEXOCC_PIPELINE=native hx -c -o native.o work.c
+check "HEXOCC_PIPELINE=native -c: objects without bitcode" \
+	eval 'ok && carries_aarch64 native.o && ! grep -qa "\.hexo\.bc\." native.o'
+cd .. || exit 1
 
 # SIGTERM while clang runs: hexocc dies of it and removes its folder.
 cat >"$work/slowclang" <<'EOF'
@@ -405,6 +502,18 @@ else
 	done
 	hc check
 	check "hexo check without IMAGE: 125" eval '[ $hrc -eq 125 ]'
+	# -c then link (make's way): the program is instrumented and laid out
+	# as one built from sources.
+	hc inspect --json mig/objs.hexo
+	check "-c then link: migration instrumented (manifest instrumented_functions > 0)" \
+		eval '[ $hrc -eq 0 ] && grep -q "\"instrumented_functions\": [1-9]" hout ||
+		      { sed "s/^/    /" herr; false; }'
+	for img in objs lib half; do
+		[ -f "mig/$img.hexo" ] || continue
+		hc check "mig/$img.hexo"
+		check "hexo check passes on mig/$img.hexo" \
+			eval '[ $hrc -eq 0 ] || { sed "s/^/    /" herr; false; }'
+	done
 fi
 
 # ---- running the images ---------------------------------------------------------
@@ -440,6 +549,12 @@ else
 	run_image math.hexo
 	check "-lm image prints the libm results" \
 		eval '[ $rrc -eq 0 ] && [ "$(cat rout)" = "1.414214 0.909297 7.389056" ]'
+	for img in objs o1 lib half; do
+		[ -f "mig/$img.hexo" ] || continue
+		run_image "mig/$img.hexo"
+		check "mig/$img.hexo (bitcode and assembly objects) runs" \
+			eval '[ $rrc -eq 0 ] && [ "$(cat rout)" = "s=14950 seven=7" ]'
+	done
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

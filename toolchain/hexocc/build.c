@@ -184,33 +184,101 @@ static char *separate_output(const struct options *o, const char *src)
 	return derived_name(src, o->mode == MODE_COMPILE ? ".o" : ".s");
 }
 
+static bool ir_pipeline(void);
+
+/* Options whose value is the next argument in `cflags` (options.c). */
+static bool takes_value(const char *a)
+{
+	static const char *const with_value[] = {"-MF",     "-MT",    "-MQ",       "-include",
+	                                         "-isystem", "-iquote", "-idirafter"};
+
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (!strcmp(a, with_value[i]))
+			return true;
+	return false;
+}
+
+/* The last -O option in `cflags`, or NULL. */
+static const char *last_opt_level(const struct strvec *cflags)
+{
+	const char *last = NULL;
+
+	for (size_t i = 0; i < cflags->n; i++) {
+		if (takes_value(cflags->v[i]))
+			i++;
+		else if (!strncmp(cflags->v[i], "-O", 2))
+			last = cflags->v[i];
+	}
+	return last;
+}
+
+/* `o` with the dependency-file options left out of its cflags (free the
+ * copy's cflags with sv_free). */
+static void without_dep_options(const struct options *o, struct options *copy)
+{
+	*copy = *o;
+	copy->cflags = (struct strvec){0};
+	for (size_t i = 0; i < o->cflags.n;) {
+		size_t n = dep_option_len(&o->cflags.v[i]);
+
+		if (!n)
+			sv_push(&copy->cflags, o->cflags.v[i++]);
+		i += n;
+	}
+}
+
 /*
- * -c: the object of source number `i` for every other ISA, added to the
- * primary ISA's object `out` (multiobj.c). An output that is not a regular
- * file (-o /dev/null) gets nothing added.
+ * -c: what the object of source number `i` carries besides the primary
+ * ISA's code (multiobj.c): the object of every other ISA and, for a C source
+ * when the IR pipeline is on, every ISA's bitcode exactly as a link of the
+ * source makes it (compile_one -emit-llvm: not optimized, the -O level
+ * recorded in its function attributes) plus the -O option (for a link that
+ * gives none, compile_for_link). Only the primary compile writes the
+ * dependency file. An output that is not a regular file (-o /dev/null) gets
+ * nothing added.
  */
 static int add_other_isas(const struct options *o, size_t i, const char *out)
 {
 	const char *src = o->inputs[i].path;
+	bool bitcode = o->inputs[i].kind == IN_C && ir_pipeline();
+	struct multiobj_part *parts = xmalloc((2 * hexo_n_targets + 1) * sizeof(*parts));
+	struct strvec files = {0};
+	struct options nodeps;
+	char *base = derived_name(src, "");
+	const char *level = last_opt_level(&o->cflags);
 	struct stat st;
+	size_t n = 0;
 	int ret = 0;
 
 	if (stat(out, &st) < 0 || !S_ISREG(st.st_mode))
-		return 0;
-	for (size_t n = 1; n < hexo_n_targets && !ret; n++) {
-		const struct isa_target *t = &hexo_targets[n];
-		char *base = derived_name(src, "");
-		char *obj = xasprintf("%s/%zu-%s.%s.o", tmpdir_path(), i, base, t->name);
+		goto out_free;
+	without_dep_options(o, &nodeps);
+	for (size_t k = 1; k < hexo_n_targets && !ret; k++) {
+		const struct isa_target *t = &hexo_targets[k];
 
-		ret = compile_one(o, t, src, "-c", obj);
-		if (!ret)
-			ret = multiobj_add(out, t, obj);
-		free(obj);
-		free(base);
+		sv_pushf(&files, "%s/%zu-%s.%s.o", tmpdir_path(), i, base, t->name);
+		ret = compile_one(o, t, src, "-c", files.v[files.n - 1]);
+		parts[n++] = (struct multiobj_part){MO_OBJECT, t, files.v[files.n - 1]};
 	}
+	for (size_t k = 0; k < hexo_n_targets && bitcode && !ret; k++) {
+		const struct isa_target *t = &hexo_targets[k];
+
+		sv_pushf(&files, "%s/%zu-%s.%s.bc", tmpdir_path(), i, base, t->name);
+		ret = compile_one(&nodeps, t, src, "-emit-llvm", files.v[files.n - 1]);
+		parts[n++] = (struct multiobj_part){MO_BITCODE, t, files.v[files.n - 1]};
+	}
+	if (bitcode)
+		parts[n++] = (struct multiobj_part){MO_OPT, NULL, level ? level : "-O0"};
+	if (!ret && n)
+		ret = multiobj_add(out, parts, n);
+	sv_free(&nodeps.cflags);
 	/* A half-made object must not pass for a good one in a later link. */
 	if (ret && ret != -EINTR)
 		unlink(out);
+out_free:
+	sv_free(&files);
+	free(base);
+	free(parts);
 	return ret;
 }
 
@@ -219,7 +287,7 @@ static int build_separately(const struct options *o)
 {
 	const struct isa_target *t = PRIMARY_TARGET;
 	const char *flag = mode_flag(o->mode);
-	bool all_isas = o->mode == MODE_COMPILE && hexo_n_targets > 1;
+	bool all_isas = o->mode == MODE_COMPILE;
 	int ret, first = 0;
 
 	if (o->output && count_compiled(o) > 1) {
@@ -290,10 +358,11 @@ static int find_libs(const struct options *o, struct strvec *paths)
 
 /*
  * The IR pipeline (docs/layout.md): C sources are compiled to LLVM bitcode
- * per ISA, linked into one module (llvm-link, command-line order), given one
- * section per function and global (hexo-irsect; where #5 will instrument),
- * then optimized and compiled once per ISA. HEXOCC_PIPELINE=native compiles
- * each source to an object instead.
+ * per ISA, linked into one module (llvm-link, command-line order),
+ * instrumented for migration (hexo-instrument, unless --no-migration), given
+ * one section per function and global (hexo-irsect), then optimized and
+ * compiled once per ISA. HEXOCC_PIPELINE=native compiles each source to an
+ * object instead.
  */
 static bool ir_pipeline(void)
 {
@@ -468,15 +537,81 @@ static int ir_link_compile(const struct options *o, const struct isa_target *t,
 	return ret;
 }
 
+/* -O levels, for a link without -O whose objects were compiled with several. */
+static int opt_rank(const char *opt)
+{
+	static const char *const order[] = {"-O0", "-O1", "-Oz", "-Os", "-O2", "-O3"};
+
+	if (!strcmp(opt, "-O") || !strcmp(opt, "-Og"))
+		opt = "-O1";
+	for (int i = 0; i < (int)(sizeof(order) / sizeof(order[0])); i++)
+		if (!strcmp(opt, order[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * The IR step's options: `o`'s, plus, when the link's command line gives no
+ * -O, the highest -O level the bitcode objects were compiled with (their
+ * `.hexo.opt` sections). Functions keep what their compile recorded in
+ * them (optnone at -O0, optsize/minsize at -Os/-Oz).
+ */
+static void link_ir_options(const struct options *o, const struct isa_target *t,
+                            const char *obj_level, struct options *lo)
+{
+	*lo = *o;
+	lo->cflags = (struct strvec){0};
+	sv_extend(&lo->cflags, &o->cflags);
+	if (!obj_level || last_opt_level(&o->cflags))
+		return;
+	sv_push(&lo->cflags, obj_level);
+	if (t == PRIMARY_TARGET)
+		verbose_note("# no -O given: %s, from the objects' compile", obj_level);
+}
+
+/*
+ * An object input for the IR pipeline: when it carries bitcode for every ISA
+ * (hexocc -c), `t`'s is written to the temporary folder, appended to `bcs`
+ * and 1 returned; `*level` becomes the higher of itself and the object's -O
+ * level. 0: the object links natively. Else -errno.
+ */
+static int object_bitcode(const struct input *in, size_t i, const struct isa_target *t,
+                          struct strvec *bcs, char **level)
+{
+	char *base = derived_name(in->path, "");
+	char *bc = xasprintf("%s/%zu-%s.%s.bc", tmpdir_path(), i, base, t->name);
+	char *opt = NULL;
+	int ret;
+
+	ret = multiobj_bitcode(in->path, t, bc, &opt);
+	if (ret == 1) {
+		sv_push(bcs, bc);
+		if (t == PRIMARY_TARGET)
+			verbose_note("# %s: linked from its bitcode (%s)", in->path,
+			             opt ? opt : "no -O recorded");
+		if (opt && opt_rank(opt) >= 0 && (!*level || opt_rank(opt) > opt_rank(*level))) {
+			free(*level);
+			*level = opt;
+			opt = NULL;
+		}
+	}
+	free(opt);
+	free(bc);
+	free(base);
+	return ret;
+}
+
 /* Compiles every source for `t` into the temporary folder; objects (ours
  * and the user's, in command-line order) are appended to `objs`. With the
- * IR pipeline, the C sources become one object, where the first was. */
+ * IR pipeline, the C sources and the objects that carry bitcode (hexocc -c)
+ * become one object, where the first of them was. */
 static int compile_for_link(const struct options *o, const struct isa_target *t,
                             struct strvec *objs, struct strvec *aliases)
 {
 	struct strvec bcs = {0};
 	bool ir = ir_pipeline();
 	char *ir_obj = xasprintf("%s/app-ir.%s.o", tmpdir_path(), t->name);
+	char *obj_level = NULL;
 	int ret, first = 0;
 
 	for (size_t i = 0; i < o->n_inputs && first != -EINTR; i++) {
@@ -495,6 +630,17 @@ static int compile_for_link(const struct options *o, const struct isa_target *t,
 			if (ret && (!first || ret == -EINTR))
 				first = ret;
 			continue;
+		}
+		if (ir && in->kind == IN_OBJECT) {
+			size_t before = bcs.n;
+
+			ret = object_bitcode(in, i, t, &bcs, &obj_level);
+			if (ret == 1 && !before)
+				sv_push(objs, ir_obj);
+			if (ret < 0 && (!first || ret == -EINTR))
+				first = ret;
+			if (ret)
+				continue;
 		}
 		if (!is_compiled(in)) {
 			size_t before = objs->n;
@@ -519,9 +665,15 @@ static int compile_for_link(const struct options *o, const struct isa_target *t,
 		if (ret && (!first || ret == -EINTR))
 			first = ret;
 	}
-	if (!first && bcs.n)
-		first = ir_link_compile(o, t, &bcs, ir_obj);
+	if (!first && bcs.n) {
+		struct options lo;
+
+		link_ir_options(o, t, obj_level, &lo);
+		first = ir_link_compile(&lo, t, &bcs, ir_obj);
+		sv_free(&lo.cflags);
+	}
 	sv_free(&bcs);
+	free(obj_level);
 	free(ir_obj);
 	return first;
 }

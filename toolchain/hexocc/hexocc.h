@@ -121,8 +121,27 @@ int guest_cc_command(struct strvec *cmd, const struct isa_target *t);
 
 /* Reads a whole file (newly allocated); 0, or -errno after one line. */
 int read_file(const char *path, void **data, size_t *size);
-/* Appends `t`'s object `isa_obj` to the primary ISA's object `obj`, in place. */
-int multiobj_add(const char *obj, const struct isa_target *t, const char *isa_obj);
+/* Sections of an object made by hexocc -c, all SHF_EXCLUDE (docs/hexocc.md). */
+#define HEXO_OBJ_SECTION ".hexo.obj." /* + ISA name: that ISA's relocatable object */
+#define HEXO_BC_SECTION  ".hexo.bc."  /* + ISA name: that ISA's unoptimized bitcode */
+#define HEXO_OPT_SECTION ".hexo.opt"  /* the compile's -O option, NUL-terminated */
+
+/* One section for multiobj_add. */
+struct multiobj_part {
+	enum { MO_OBJECT, MO_BITCODE, MO_OPT } kind;
+	const struct isa_target *t; /* MO_OBJECT, MO_BITCODE: whose */
+	const char *arg;            /* the file to embed; MO_OPT: the option ("-O2") */
+};
+/* Appends the `n` sections `parts` to the primary ISA's object `obj`, in place. */
+int multiobj_add(const char *obj, const struct multiobj_part *parts, size_t n);
+/*
+ * When the object `path` carries bitcode for every ISA, writes `t`'s to
+ * `out` and returns 1, with `*opt` (if `opt` is not NULL) the -O option it
+ * was compiled with (newly allocated; NULL when not recorded). Returns 0
+ * when it does not (not an ELF object either: it links natively), else
+ * -errno after one line.
+ */
+int multiobj_bitcode(const char *path, const struct isa_target *t, const char *out, char **opt);
 /*
  * Appends to `out` what ld.lld gets for the object or archive `path` (input
  * number `index`) when linking for `t`: the path itself for the primary ISA,

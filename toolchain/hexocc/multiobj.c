@@ -15,8 +15,13 @@
  * (passed to ld.lld between --start-lib and --end-lib, which gives archive
  * semantics without an archive index).
  *
- * These objects are native code and skip the IR pipeline (build.c); issue
- * #5 will want them to carry LLVM bitcode too (docs/hexocc.md).
+ * The object also carries each ISA's LLVM bitcode, as the IR pipeline
+ * compiles a source (unoptimized), in HEXO_BC_SECTION + ISA name
+ * (".hexo.bc.x86_64", ".hexo.bc.aarch64"), and the -O option of the compile
+ * in HEXO_OPT_SECTION (".hexo.opt", "-O2" NUL-terminated), all SHF_EXCLUDE.
+ * When linking with the IR pipeline, an object input that carries bitcode
+ * for every ISA joins it (multiobj_bitcode): its bitcode is linked with the
+ * program's, its native code is not used. Archive members stay native.
  */
 #include <elf.h>
 #include <errno.h>
@@ -28,8 +33,6 @@
 #include <unistd.h>
 
 #include "hexocc.h"
-
-#define HEXO_OBJ_SECTION ".hexo.obj."
 
 /* ---- whole files ---- */
 
@@ -183,41 +186,63 @@ static size_t align8(size_t n)
 }
 
 /*
- * Returns a new file: `obj` with a section `name` holding `payload` appended.
- * Appended after the original bytes: the payload, a copy of the section-name
- * table with `name` added, and a new section header table with one more
- * entry. Section indices do not change, so symbols and relocations stay valid.
+ * Returns a new file: `obj` with the `n` sections `parts` appended, in order.
+ * Appended after the original bytes: each payload (8-aligned), a copy of the
+ * section-name table with the new names added, and a new section header
+ * table with `n` more entries. Section indices do not change, so symbols and
+ * relocations stay valid.
  */
-static uint8_t *elf_add_section(const struct elf_view *v, const char *name, const void *payload,
-                                size_t payload_size, size_t *out_size)
+struct new_section {
+	char *name;
+	void *data;
+	size_t size;
+};
+
+static uint8_t *elf_add_sections(const struct elf_view *v, const struct new_section *parts,
+                                 size_t n, size_t *out_size)
 {
-	Elf64_Shdr strs = shdr_at(v, v->shstrndx), s0 = shdr_at(v, 0), added = {0};
-	size_t name_len = strlen(name) + 1;
-	size_t payload_off = align8(v->size);
-	size_t strs_off = payload_off + payload_size;
-	size_t sh_off = align8(strs_off + strs.sh_size + name_len);
-	size_t shnum = v->shnum + 1;
-	size_t size = sh_off + shnum * sizeof(Elf64_Shdr);
-	uint8_t *out = xmalloc(size);
+	Elf64_Shdr strs = shdr_at(v, v->shstrndx), s0 = shdr_at(v, 0);
+	size_t payload_off = align8(v->size), names_len = 0, strs_off, sh_off, shnum, size, off;
+	uint8_t *out;
 	Elf64_Ehdr eh = v->eh;
 
+	off = payload_off;
+	for (size_t i = 0; i < n; i++) {
+		off = align8(off) + parts[i].size;
+		names_len += strlen(parts[i].name) + 1;
+	}
+	strs_off = off;
+	sh_off = align8(strs_off + strs.sh_size + names_len);
+	shnum = v->shnum + n;
+	size = sh_off + shnum * sizeof(Elf64_Shdr);
+	out = xmalloc(size);
 	memset(out, 0, size);
 	memcpy(out, v->d, v->size);
-	memcpy(out + payload_off, payload, payload_size);
 	memcpy(out + strs_off, v->d + strs.sh_offset, strs.sh_size);
-	memcpy(out + strs_off + strs.sh_size, name, name_len);
 	memcpy(out + sh_off, v->sh, v->shnum * sizeof(Elf64_Shdr));
 
-	added.sh_name = (Elf64_Word)strs.sh_size;
-	added.sh_type = SHT_PROGBITS;
-	added.sh_flags = SHF_EXCLUDE;
-	added.sh_offset = payload_off;
-	added.sh_size = payload_size;
-	added.sh_addralign = 8;
-	memcpy(out + sh_off + v->shnum * sizeof(Elf64_Shdr), &added, sizeof(added));
+	off = payload_off;
+	names_len = strs.sh_size;
+	for (size_t i = 0; i < n; i++) {
+		size_t name_len = strlen(parts[i].name) + 1;
+		Elf64_Shdr added = {0};
+
+		off = align8(off);
+		memcpy(out + off, parts[i].data, parts[i].size);
+		memcpy(out + strs_off + names_len, parts[i].name, name_len);
+		added.sh_name = (Elf64_Word)names_len;
+		added.sh_type = SHT_PROGBITS;
+		added.sh_flags = SHF_EXCLUDE;
+		added.sh_offset = off;
+		added.sh_size = parts[i].size;
+		added.sh_addralign = 8;
+		memcpy(out + sh_off + (v->shnum + i) * sizeof(Elf64_Shdr), &added, sizeof(added));
+		off += parts[i].size;
+		names_len += name_len;
+	}
 
 	strs.sh_offset = strs_off;
-	strs.sh_size += name_len;
+	strs.sh_size = names_len;
 	memcpy(out + sh_off + v->shstrndx * sizeof(Elf64_Shdr), &strs, sizeof(strs));
 
 	eh.e_shoff = sh_off;
@@ -249,33 +274,164 @@ static int check_object(const char *what, const uint8_t *d, size_t size, const s
 	return 0;
 }
 
-int multiobj_add(const char *obj, const struct isa_target *t, const char *isa_obj)
+/*
+ * `ld -r` of hexocc objects concatenates their sections of one name: the
+ * result's .hexo.obj.<isa> holds several objects, of which only the first
+ * would be used. True when another ELF file follows the one at `d`.
+ */
+static bool several_objects(const uint8_t *d, size_t size)
 {
-	void *d = NULL, *p = NULL;
-	size_t size, psize, out_size;
+	struct elf_view v;
+	uint64_t end;
+
+	if (elf_open(&v, d, size))
+		return false;
+	end = v.eh.e_shoff + v.shnum * sizeof(Elf64_Shdr);
+	for (size_t i = 1; i < v.shnum; i++) {
+		Elf64_Shdr s = shdr_at(&v, i);
+
+		if (s.sh_type != SHT_NOBITS && range_ok(size, s.sh_offset, s.sh_size) &&
+		    s.sh_offset + s.sh_size > end)
+			end = s.sh_offset + s.sh_size;
+	}
+	end = align8((size_t)end);
+	return end < size && size - end >= SELFMAG && !memcmp(d + end, ELFMAG, SELFMAG);
+}
+
+static int merged_error(const char *what)
+{
+	fprintf(stderr,
+	        "hexocc: %s: holds several hexocc objects merged into one (ld -r): link the "
+	        "objects themselves\n",
+	        what);
+	return -EINVAL;
+}
+
+/* LLVM bitcode: raw ("BC" 0xC0DE) or in the wrapper header (0x0B17C0DE). */
+static bool is_bitcode(const uint8_t *d, size_t size)
+{
+	return size >= 4 && (!memcmp(d, "BC\xc0\xde", 4) || !memcmp(d, "\xde\xc0\x17\x0b", 4));
+}
+
+/* The section `p` stands for, its payload read or copied. */
+static int load_part(const struct multiobj_part *p, struct new_section *s)
+{
+	int ret = 0;
+
+	if (p->kind == MO_OPT) {
+		s->name = xstrdup(HEXO_OPT_SECTION);
+		s->size = strlen(p->arg) + 1;
+		s->data = xstrdup(p->arg);
+		return 0;
+	}
+	s->name = xasprintf("%s%s", p->kind == MO_OBJECT ? HEXO_OBJ_SECTION : HEXO_BC_SECTION,
+	                    p->t->name);
+	ret = read_file(p->arg, &s->data, &s->size);
+	if (ret)
+		return ret;
+	if (p->kind == MO_OBJECT)
+		return check_object(p->arg, s->data, s->size, p->t);
+	if (!is_bitcode(s->data, s->size)) {
+		fprintf(stderr, "hexocc: %s: not LLVM bitcode\n", p->arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int multiobj_add(const char *obj, const struct multiobj_part *parts, size_t n)
+{
+	struct new_section *secs = xmalloc((n ? n : 1) * sizeof(*secs));
+	void *d = NULL;
+	size_t size, out_size, loaded = 0;
 	struct elf_view v;
 	uint8_t *out;
-	char *name;
 	int ret;
 
+	memset(secs, 0, (n ? n : 1) * sizeof(*secs));
 	ret = read_file(obj, &d, &size);
-	if (!ret)
-		ret = read_file(isa_obj, &p, &psize);
-	if (!ret)
-		ret = check_object(isa_obj, p, psize, t);
+	while (!ret && loaded < n)
+		ret = load_part(&parts[loaded], &secs[loaded]), loaded++;
 	if (!ret && elf_open(&v, d, size)) {
 		fprintf(stderr, "hexocc: %s: not an ELF relocatable object\n", obj);
 		ret = -EINVAL;
 	}
+	if (!ret) {
+		out = elf_add_sections(&v, secs, n, &out_size);
+		ret = write_file(obj, out, out_size);
+		free(out);
+	}
+	for (size_t i = 0; i < loaded; i++) {
+		free(secs[i].name);
+		free(secs[i].data);
+	}
+	free(secs);
+	free(d);
+	return ret;
+}
+
+int multiobj_bitcode(const char *path, const struct isa_target *t, const char *out, char **opt)
+{
+	const uint8_t *p = NULL, *q;
+	size_t psize = 0, qsize;
+	struct elf_view v;
+	void *d;
+	size_t size;
+	int ret;
+
+	if (opt)
+		*opt = NULL;
+	ret = read_file(path, &d, &size);
 	if (ret)
-		goto out_free;
-	name = section_name(t);
-	out = elf_add_section(&v, name, p, psize, &out_size);
-	ret = write_file(obj, out, out_size);
-	free(out);
-	free(name);
-out_free:
-	free(p);
+		return ret;
+	/* Not an ELF object: the native path says so. */
+	if (elf_open(&v, d, size))
+		goto out;
+	/* Bitcode for every ISA, or the object links natively on every ISA:
+	 * the ISAs' programs must be built alike. */
+	for (size_t i = 0; i < hexo_n_targets && !ret; i++) {
+		char *name = xasprintf("%s%s", HEXO_BC_SECTION, hexo_targets[i].name);
+
+		ret = elf_find(&v, name, &q, &qsize);
+		if (!ret && !is_bitcode(q, qsize))
+			ret = -EINVAL;
+		if (ret && ret != -ENOENT)
+			fprintf(stderr, "hexocc: %s: damaged %s section\n", path, name);
+		if (!ret && &hexo_targets[i] == t)
+			p = q, psize = qsize;
+		free(name);
+	}
+	if (ret == -ENOENT) /* one ISA has none */
+		ret = 0, p = NULL;
+	if (ret || !p)
+		goto out;
+	/* ld -r output: several objects' sections concatenated, of which the
+	 * bitcode would only give the first. */
+	for (size_t i = 1; i < hexo_n_targets; i++) {
+		char *name = section_name(&hexo_targets[i]);
+
+		ret = elf_find(&v, name, &q, &qsize) == 0 && several_objects(q, qsize);
+		free(name);
+		if (ret) {
+			ret = merged_error(path);
+			goto out;
+		}
+	}
+	/* One NUL-terminated option; more after it: several objects merged. */
+	if (elf_find(&v, HEXO_OPT_SECTION, &q, &qsize) == 0) {
+		const uint8_t *nul = memchr(q, 0, qsize);
+
+		for (const uint8_t *c = nul ? nul : q + qsize; c < q + qsize; c++)
+			if (*c) {
+				ret = merged_error(path);
+				goto out;
+			}
+		if (opt && nul && q[0] == '-')
+			*opt = xstrdup((const char *)q);
+	}
+	ret = write_file(out, p, psize);
+	if (!ret)
+		ret = 1;
+out:
 	free(d);
 	return ret;
 }
@@ -308,6 +464,8 @@ static int extract(const char *what, const uint8_t *d, size_t size, const struct
 		fprintf(stderr, "hexocc: %s: damaged %s section\n", what, name);
 	if (!ret)
 		ret = check_object(what, p, psize, t);
+	if (!ret && several_objects(p, psize))
+		ret = merged_error(what);
 	if (!ret)
 		ret = write_file(out, p, psize);
 out:
