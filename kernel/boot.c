@@ -7,10 +7,11 @@
  * guest memory, so it is already zero when _start runs.
  *
  * newlib needs no explicit start-up call: its reentrancy struct is statically
- * initialised and stdio sets itself up on first use. exit() runs the atexit
- * handlers (including the .fini_array walk registered here), flushes stdio
+ * initialised and stdio sets itself up on first use. exit() is the kernel's
+ * (below): it runs the atexit handlers, then the .fini_array, flushes stdio
  * and ends in _exit(), which issues HEXO_HC_EXIT.
  */
+#include <reent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +48,25 @@ static void run_fini_array(void)
 {
 	for (init_fn *fn = __fini_array_end; fn > __fini_array_start; fn--)
 		(*(fn - 1))();
+}
+
+void __call_exitprocs(int status, void *dso);
+
+/*
+ * Replaces newlib's exit() (libhexokernel.a comes first in the link) to run
+ * the .fini_array without registering it with atexit(): the atexit list lives
+ * in app memory, which a checkpoint carries to the other ISA, where this
+ * function's (kernel-region) address is a different one. The order is the
+ * one atexit(run_fini_array) before main would give: the app's own atexit
+ * handlers, the static destructors, then the stdio flush.
+ */
+_Noreturn void exit(int status)
+{
+	__call_exitprocs(status, NULL);
+	run_fini_array();
+	if (_GLOBAL_REENT->__cleanup)
+		(*_GLOBAL_REENT->__cleanup)(_GLOBAL_REENT);
+	_exit(status);
 }
 
 static _Noreturn void boot_refuse(const char *msg)
@@ -92,7 +112,6 @@ _Noreturn void kernel_main(struct hexo_boot_info *bi, uint64_t t_entry)
 		environ = envp;
 		run_array(__preinit_array_start, __preinit_array_end);
 		run_array(__init_array_start, __init_array_end);
-		atexit(run_fini_array);
 	}
 
 	bi->t_main = arch_counter_read();

@@ -130,14 +130,17 @@ void __hexo_migrate_point(void)
 		kernel_boot_info->t_rewind_end = arch_counter_read();
 		return;
 	}
-	mode = *req;
-	if (mode != HEXO_MIGRATE_STOP && mode != HEXO_MIGRATE_CHECKPOINT) {
-		*req = 0;
-		return;
-	}
+	if (!*req)
+		return; /* the common case: one load */
 	if (__hexo_uninstr_depth)
 		return; /* a frame that cannot unwind is on the stack: next point */
-	*req = 0;
+	/*
+	 * The monitor writes the word from another thread at any time: take the
+	 * request with one atomic exchange so none written meanwhile is lost.
+	 */
+	mode = __atomic_exchange_n(req, 0, __ATOMIC_ACQ_REL);
+	if (mode != HEXO_MIGRATE_STOP && mode != HEXO_MIGRATE_CHECKPOINT)
+		return; /* not a request this runtime knows: dropped */
 	kernel_boot_info->t_unwind = arch_counter_read();
 	rt.mode = mode;
 	rt.depth = 0;
@@ -162,6 +165,11 @@ void hexo_force_migration(int mode)
 		*req = 0;
 	else if (mode == HEXO_MIGRATE_STOP)
 		*req = HEXO_MIGRATE_STOP;
-	else if (mode == HEXO_MIGRATE_CHECKPOINT && *req != HEXO_MIGRATE_STOP)
-		*req = HEXO_MIGRATE_CHECKPOINT;
+	else if (mode == HEXO_MIGRATE_CHECKPOINT) {
+		/* never weakens a pending stop the monitor may have just written */
+		uint32_t none = HEXO_MIGRATE_NONE;
+
+		__atomic_compare_exchange_n(req, &none, HEXO_MIGRATE_CHECKPOINT, 0,
+		                            __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	}
 }
