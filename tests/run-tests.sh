@@ -8,14 +8,14 @@
 #     prints no cmocka summary counts as one failure;
 #   - tests/hexocc/test_driver.sh when present: its last
 #     "N passed, N failed, N skipped" line (else 1 test, by exit status);
-#   - tests/hexod/test_agent.sh, tests/run-migrate-tests.sh and
-#     tests/board/test_board.sh, the same way;
+#   - tests/hexod/test_agent.sh, tests/run-migrate-tests.sh,
+#     tests/board/test_board.sh and tests/pass/run.sh, the same way;
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
 # Exit status 0 only when nothing failed.
 #
-# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|guest] [UNIT_TEST_BINARY...]
+# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|guest] [UNIT_TEST_BINARY...]
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -127,6 +127,12 @@ if want migrate && [[ -x tests/run-migrate-tests.sh ]]; then
 fi
 if want board && [[ -x tests/board/test_board.sh ]]; then
 	run_suite board tests/board/test_board.sh 900
+fi
+if want pass && [[ -x tests/pass/run.sh ]]; then
+	run_suite pass tests/pass/run.sh 600
+fi
+if want checkpoint && [[ -x tests/checkpoint/test_checkpoint_cli.sh ]]; then
+	run_suite checkpoint tests/checkpoint/test_checkpoint_cli.sh 900
 fi
 
 # ------------------------------------------------------------------ guest --

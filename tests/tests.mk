@@ -21,9 +21,9 @@ test: deps
 	$(MAKE) --no-print-directory -k all test-build || build_ok=0; \
 	HEXO_TEST_BUILD_OK=$$build_ok tests/run-tests.sh $(UNIT_TESTS)
 
-# Everything the tests need built (unit-test binaries; the guest test programs
-# are built by the runner with hexocc).
-test-build: $(UNIT_TESTS)
+# Everything the tests need built (unit-test binaries, hexo-instrument for
+# tests/pass; the guest test programs are built by the runner with hexocc).
+test-build: $(UNIT_TESTS) $(HEXO_INSTRUMENT)
 
 # Partial runs, for development (no deps step, no overall build).
 test-run: test-build
