@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: build a C program once with hexocc (one image, x86-64 and
-# aarch64), run it under hexo's KVM monitor here, start an emulated ARM64
-# board, run the same image there, and compare the results.
-# (Migration between the two joins the demo when it lands: README "Status".)
+# aarch64), start it under hexo's KVM monitor here, stop it at a migration
+# point, resume it on an emulated ARM64 board, bring it back and let it
+# finish here; then check that it computed exactly what a run that never
+# moved computes.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
@@ -20,7 +21,7 @@ trap cleanup EXIT
 
 step() { printf '\n== %s\n' "$*"; }
 
-mkdir -p "$work/here" "$work/board"
+mkdir -p "$work/here" "$work/job"
 cp "$top/examples/pi.c" "$work/"
 step "hexocc -O2 -o pi.hexo pi.c -lm        (one image, both ISAs)"
 "$bin/hexocc" -O2 -o "$work/pi.hexo" "$work/pi.c" -lm
@@ -31,20 +32,31 @@ if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	exit 1
 fi
 
-step "hexo run --stats pi.hexo 5000000     (x86-64, this machine)"
-"$bin/hexo" run --stats --dir "$work/here" "$work/pi.hexo" 5000000
+args=(1000000000 20)   # terms, blocks: a migration point after each block
+
+step "hexo run --migrate-after 0.5 --checkpoint pi.ckpt pi.hexo ${args[*]}   (x86-64, this machine)"
+"$bin/hexo" run --dir "$work/job" --migrate-after 0.5 --checkpoint "$work/pi.ckpt" \
+	"$work/pi.hexo" "${args[@]}"
+"$bin/hexo" inspect "$work/pi.ckpt" | sed -n '1,12p'
 
 step "hexo board up --name $board          (emulated ARM64 board: QEMU + KVM inside)"
 "$bin/hexo" board up --name "$board"
 board_up=1
 
-step "hexo run --on $board pi.hexo 5000000  (aarch64, on the board)"
-"$bin/hexo" run --on "$board" --dir "$work/board" "$work/pi.hexo" 5000000
+step "hexo resume --on $board --migrate-after 3 --checkpoint back.ckpt pi.ckpt   (aarch64, on the board)"
+"$bin/hexo" resume --on "$board" --dir "$work/job" --migrate-after 3 \
+	--checkpoint "$work/back.ckpt" "$work/pi.ckpt"
 
-step "results written by the job in its directory, here and on the board"
-echo "x86-64:  $(cat "$work/here/pi.txt")"
-echo "aarch64: $(cat "$work/board/pi.txt")"
-if cmp -s "$work/here/pi.txt" "$work/board/pi.txt"; then
+step "hexo resume back.ckpt                 (x86-64 again, to the end)"
+"$bin/hexo" resume --stats --dir "$work/job" "$work/back.ckpt"
+
+step "the same program, never moved"
+"$bin/hexo" run --dir "$work/here" "$work/pi.hexo" "${args[@]}" | tail -1
+
+step "results written by the job in its directory: migrated and never moved"
+echo "x86-64 -> aarch64 -> x86-64: $(cat "$work/job/pi.txt")"
+echo "x86-64 only:                 $(cat "$work/here/pi.txt")"
+if cmp -s "$work/job/pi.txt" "$work/here/pi.txt"; then
 	echo "identical, bit for bit"
 else
 	echo "demo: the two results differ" >&2

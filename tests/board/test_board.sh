@@ -159,10 +159,11 @@ else
 fi
 
 # 6b. migrations across ISAs through this board: x86->arm, arm->x86,
-#     arm->arm and x86->arm->x86 (tests/run-migrate-tests.sh --plan)
+#     arm->arm and x86->arm->x86->arm->x86 (tests/run-migrate-tests.sh --plan;
+#     the last entry of a plan repeats)
 mlog=$STATE/migrate.log
 TEST_OUT=$ROOT/build/tests/migrate-board tests/run-migrate-tests.sh --on "$NAME" \
-	--plan L,N --plan N,L --plan N --plan L,N,L 2>&1 | tee "$mlog"
+	--plan L,N --plan N,L --plan N --plan L,N,L,N,L 2>&1 | tee "$mlog"
 read -r mp mf ms < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$mlog" | tail -1)
 if [[ -n ${mp:-} ]]; then
 	pass=$((pass + mp)) fail=$((fail + mf)) skip=$((skip + ms))
