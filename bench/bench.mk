@@ -2,11 +2,13 @@
 # kernels in bench/kernels/, hexo against native Linux, then the same on one
 # emulated ARM64 board (boot, start-to-exit through `hexo run --on`, slowdown
 # per kernel; skipped with the reason without qemu-system-aarch64 or the
-# arm64 kernel), in one run (scripts/bench.sh). Prints the tables and writes
+# arm64 kernel), then migration (bench/migrate.sh: overhead of the points,
+# unwind/rewind, checkpoint write/restore against dd and CRIU, latency), in
+# one run (scripts/bench.sh). Prints the tables and writes
 # build/bench/results.json; docs/PERFORMANCE.md records a run. Needs /dev/kvm.
 #   make bench BENCH_ARGS="--reps 9"     more repetitions
 #   make bench BENCH_ARGS=--quick         a fast smoke test of the harness
-#   make bench BENCH_ARGS="--only board"  one section (startup|compute|board)
+#   make bench BENCH_ARGS="--only board"  one section (startup|compute|board|migrate)
 
 BENCH_OUT := $(BUILD)/bench
 BENCH_TIMER := $(BENCH_OUT)/hexo-time

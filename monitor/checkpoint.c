@@ -198,7 +198,7 @@ int checkpoint__hc(struct hexo_vm *vm, void *arg)
 	struct hexo_hc_checkpoint *a = arg;
 	struct hexo_ckpt_kernel k;
 	char err[HEXO_ERR_LEN];
-	uint64_t t0 = now_ns(), ns;
+	uint64_t t0 = now_ns(), ns, t_req = migrate__request_ns();
 	uint32_t mode = a->mode;
 	int ret;
 
@@ -219,6 +219,7 @@ int checkpoint__hc(struct hexo_vm *vm, void *arg)
 		return HC_CONTINUE;
 	}
 	vm->mig.written++;
+	vm->mig.last_latency_ns = t_req && t_req < t0 + ns ? t0 + ns - t_req : 0;
 	a->ret = 0;
 	if (mode == HEXO_MIGRATE_STOP) {
 		vm->mig.stopped = true;

@@ -10,9 +10,11 @@
  *    flag set before the first instruction for S = 0;
  *  - --checkpoint-every S: a periodic timer (SIGALRM) with CHECKPOINT.
  * A STOP replaces a pending CHECKPOINT; a CHECKPOINT never replaces a STOP
- * (compare-and-swap from NONE). A signal that interrupts KVM_RUN makes it
- * return EINTR; the run loop (kvm.c) just enters the guest again, which
- * finds the flag at its next point.
+ * (compare-and-swap from NONE). The handler also notes when the oldest
+ * request not yet served was made (--stats: request to checkpoint on
+ * disk). A signal that interrupts KVM_RUN makes it return EINTR; the run
+ * loop (kvm.c) just enters the guest again, which finds the flag at its
+ * next point.
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -31,16 +33,36 @@ static uint32_t *volatile request;         /* boot_info.migrate_request, once bo
 static volatile sig_atomic_t pending_stop; /* SIGUSR1 before that */
 static timer_t timers[2];
 static bool armed[2];
+/*
+ * CLOCK_MONOTONIC ns of the oldest request no checkpoint has served yet
+ * (0: none), for --stats' "request to checkpoint on disk": set when a
+ * request is stored while none is pending, taken by migrate__request_ns().
+ */
+static uint64_t request_ns;
+
+static void note_request(void)
+{
+	struct timespec ts;
+	uint64_t none = 0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
+	t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	__atomic_compare_exchange_n(&request_ns, &none, t, false, __ATOMIC_SEQ_CST,
+	                            __ATOMIC_SEQ_CST);
+}
 
 static void store_request(uint32_t *flag, uint32_t want)
 {
 	uint32_t none = HEXO_MIGRATE_NONE;
 
-	if (want == HEXO_MIGRATE_STOP)
-		__atomic_store_n(flag, HEXO_MIGRATE_STOP, __ATOMIC_SEQ_CST);
-	else
-		__atomic_compare_exchange_n(flag, &none, want, false, __ATOMIC_SEQ_CST,
-		                            __ATOMIC_SEQ_CST);
+	if (want == HEXO_MIGRATE_STOP) {
+		if (__atomic_exchange_n(flag, HEXO_MIGRATE_STOP, __ATOMIC_SEQ_CST) !=
+		    HEXO_MIGRATE_STOP)
+			note_request();
+	} else if (__atomic_compare_exchange_n(flag, &none, want, false, __ATOMIC_SEQ_CST,
+	                                       __ATOMIC_SEQ_CST)) {
+		note_request();
+	}
 }
 
 static void on_signal(int sig, siginfo_t *si, void *uc)
@@ -54,10 +76,12 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 		want = (uint32_t)si->si_value.sival_int;
 	else
 		return;
-	if (flag)
+	if (flag) {
 		store_request(flag, want);
-	else if (want == HEXO_MIGRATE_STOP)
+	} else if (want == HEXO_MIGRATE_STOP) {
 		pending_stop = 1;
+		note_request();
+	}
 }
 
 void migrate__early(void)
@@ -106,7 +130,7 @@ void migrate__start(struct hexo_vm *vm, const struct run_opts *opts)
 		        opts->migrate_after >= 0 ? "--migrate-after" : "--checkpoint-every");
 	*flag = HEXO_MIGRATE_NONE;
 	if (opts->migrate_after == 0)
-		*flag = HEXO_MIGRATE_STOP;
+		store_request(flag, HEXO_MIGRATE_STOP);
 	request = flag;
 	if (pending_stop)
 		store_request(flag, HEXO_MIGRATE_STOP);
@@ -138,8 +162,15 @@ void migrate__checkpoint_done(struct hexo_vm *vm)
 {
 	uint32_t ck = HEXO_MIGRATE_CHECKPOINT;
 
-	__atomic_compare_exchange_n(&vm->boot->migrate_request, &ck, HEXO_MIGRATE_NONE, false,
-	                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	/* The request dropped here is served: its time goes with it. */
+	if (__atomic_compare_exchange_n(&vm->boot->migrate_request, &ck, HEXO_MIGRATE_NONE, false,
+	                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&request_ns, 0, __ATOMIC_SEQ_CST);
+}
+
+uint64_t migrate__request_ns(void)
+{
+	return __atomic_exchange_n(&request_ns, 0, __ATOMIC_SEQ_CST);
 }
 
 /*

@@ -84,6 +84,7 @@ struct vm_migrate {
 	uint64_t restore_ns;    /* hexo resume: verify and load the checkpoint */
 	uint64_t restore_mapped; /* ... bytes mapped from the file instead of copied */
 	struct hexo_ckpt_wstats last; /* the last checkpoint written */
+	uint64_t last_latency_ns; /* ... from the request it served to the file in place; 0: unknown */
 };
 
 struct hexo_vm {
@@ -177,6 +178,9 @@ void migrate__start(struct hexo_vm *vm, const struct run_opts *opts);
 void migrate__stop(void);
 bool migrate__take_stop(struct hexo_vm *vm);  /* a STOP request is pending: take it */
 void migrate__checkpoint_done(struct hexo_vm *vm); /* drop a CHECKPOINT request made meanwhile */
+/* When the oldest request not yet served was made (CLOCK_MONOTONIC ns, 0:
+ * none came from the monitor); taken: the next call says 0 until another. */
+uint64_t migrate__request_ns(void);
 /* 1: the image's manifest says it has migration points, 0: it has none, -1: unknown */
 int migrate__image_points(const struct hexo_image *img);
 

@@ -18,6 +18,11 @@ static void row_ms(const char *name, double ms)
 	fprintf(stderr, "  %-38s %12.3f ms\n", name, ms);
 }
 
+static void row_us(const char *name, double us)
+{
+	fprintf(stderr, "  %-38s %12.3f us\n", name, us);
+}
+
 /* What KVM saw, when the host offers its binary stats. */
 static void kvm_counters(struct hexo_vm *vm)
 {
@@ -37,10 +42,30 @@ static void kvm_counters(struct hexo_vm *vm)
 			row_count(labels[i], values[i], 0);
 }
 
+/*
+ * The last unwind and rewind, from the guest's clock counter values in the
+ * boot info (abi.h): unwind = the point taking the request to the root's
+ * checkpoint call; rewind = that call's return (or a restored job's root)
+ * to the point. The checkpoint's write is between the two.
+ */
+static void unwind_rows(const struct hexo_boot_info *b)
+{
+	if (!b || !b->clock_hz)
+		return;
+	if (b->t_unwind && b->t_unwound >= b->t_unwind)
+		row_us("unwind (last): point to root",
+		       (double)(b->t_unwound - b->t_unwind) * 1e6 / (double)b->clock_hz);
+	if (b->t_rewind_start && b->t_rewind_end >= b->t_rewind_start)
+		row_us("rewind (last): root to point",
+		       (double)(b->t_rewind_end - b->t_rewind_start) * 1e6 / (double)b->clock_hz);
+}
+
 /* Checkpoints written and the restore this run started from. */
 static void migration_rows(const struct hexo_vm *vm)
 {
 	const struct vm_migrate *m = &vm->mig;
+
+	unwind_rows(vm->boot);
 
 	if (m->restore_count) {
 		row_count("restores of this job so far", m->restore_count, 0);
@@ -57,6 +82,8 @@ static void migration_rows(const struct hexo_vm *vm)
 	row_ms("  last: scan and checksums", (double)m->last.scan_ns / 1e6);
 	row_ms("  last: write", (double)m->last.write_ns / 1e6);
 	row_ms("  last: fsync and rename", (double)m->last.sync_ns / 1e6);
+	if (m->last_latency_ns)
+		row_ms("  last: request to checkpoint on disk", (double)m->last_latency_ns / 1e6);
 }
 
 void stats__print(struct hexo_vm *vm)

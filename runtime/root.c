@@ -10,6 +10,7 @@
 #include <hexo/abi.h>
 #include <hexo/migrate.h>
 
+#include "arch.h"
 #include "hypercall.h"
 #include "kernel.h"
 #include "runtime.h"
@@ -55,7 +56,11 @@ static void checkpoint(void)
 	    .mono_ns = clock_mono_ns(),
 	};
 
+	/* Unwind and rewind times for --stats (abi.h): only the hypercall,
+	 * the checkpoint's write, is between these two. */
+	kernel_boot_info->t_unwound = arch_counter_read();
 	hc_checkpoint(&c); /* returns unless the job stopped */
+	kernel_boot_info->t_rewind_start = arch_counter_read();
 	__hexo_mig_state = HEXO_MIG_REWINDING;
 }
 
@@ -65,8 +70,10 @@ int hexo_root(int argc, char **argv, char **envp)
 
 	__hexo_shadow_sp = __hexo_shadow_stack_end;
 	__hexo_shadow_limit = __hexo_shadow_stack_start;
-	if (kernel_boot_info->restore)
+	if (kernel_boot_info->restore) {
+		kernel_boot_info->t_rewind_start = arch_counter_read();
 		restore_records(kernel_boot_info);
+	}
 	for (;;) {
 		__hexo_uninstr_depth = 0;
 		ret = main(argc, argv, envp);

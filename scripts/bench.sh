@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # make bench: start-up time and compute speed of hexo guests against native
 # Linux processes, then the same on one emulated ARM64 board (hexo board),
-# measured in one run. Prints the tables and writes build/bench/results.json.
-# See docs/PERFORMANCE.md.
+# then migration (bench/migrate.sh), measured in one run. Prints the tables
+# and writes build/bench/results.json. See docs/PERFORMANCE.md.
 #
-# usage: scripts/bench.sh [--runs N] [--reps N] [--quick] [--only startup|compute|board]
+# usage: scripts/bench.sh [--runs N] [--reps N] [--quick] [--only startup|compute|board|migrate]
 #   --runs N   start-to-exit runs per measurement (default 30)
 #   --reps N   interleaved repetitions per kernel (default 7): native/hexo,
-#              and on the board local/board
+#              and on the board local/board; passed on to bench/migrate.sh
+#              (but with --quick)
 #   --quick    small sizes and few runs (a smoke test of the harness)
 #   --only S   one section; the other sections of an existing results.json
 #              are kept (with their own date), when jq is installed
@@ -15,11 +16,17 @@
 # the kernel cache is shared) and powers it off at the end whatever happens.
 # It is SKIPped, with the reason, when qemu-system-aarch64, the aarch64
 # programs or the arm64 kernel cannot be had.
+# The migrate section is bench/migrate.sh (its --help): the overhead of the
+# migration points, unwind/rewind time, checkpoint write/restore against dd
+# and CRIU, migration latency here and to a board of its own (not with
+# --quick). Its parts that cannot run here (no criu, no board) are SKIPped.
 # Environment: HEXO, HEXOCC (build/bin/...), NATIVE_CC (clang), BENCH_OUT
-# (build/bench), HEXO_QEMU (qemu-system-aarch64), BENCH_BOARD_MEM (2G).
+# (build/bench), HEXO_QEMU (qemu-system-aarch64), BENCH_BOARD_MEM (2G),
+# CRIU (criu).
 # Exit status: 0; 1 when a run fails, a kernel's checksum differs between
-# the native and the hexo build or between the local and the board run, or
-# the board fails to boot (targets missed are reported, not fatal).
+# the native and the hexo build or between the local and the board run, a
+# migrated job's result differs, or the board fails to boot (targets missed
+# are reported, not fatal).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,17 +39,18 @@ CFLAGS_BOTH=(-O2 -ffp-contract=off)
 
 runs=30
 reps=7
+reps_given=0
 quick=0
 only=
 all_args="$*"
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--runs) runs=$2; shift ;;
-	--reps) reps=$2; shift ;;
+	--reps) reps=$2; reps_given=1; shift ;;
 	--quick) quick=1 ;;
 	--only)
 		only=$2
-		case $only in startup | compute | board) ;; *) echo "bench: --only takes startup, compute or board" >&2; exit 2 ;; esac
+		case $only in startup | compute | board | migrate) ;; *) echo "bench: --only takes startup, compute, board or migrate" >&2; exit 2 ;; esac
 		shift
 		;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -87,10 +95,12 @@ build_both() { # build_both NAME SOURCE
 	"$NATIVE_CC" "${CFLAGS_BOTH[@]}" -o "$out/bin/$1.native" "$2" -lm >>"$log" 2>&1 ||
 		{ cat "$log" >&2; die "$NATIVE_CC failed on $2"; }
 }
-echo "bench: building the guests and the native binaries (${CFLAGS_BOTH[*]})"
-build_both trivial bench/trivial/main.c
-build_both clockcheck bench/clockcheck/main.c
-for k in "${kernels[@]}"; do build_both "$k" "bench/kernels/$k.c"; done
+if [[ $only != migrate ]]; then # bench/migrate.sh builds its own
+	echo "bench: building the guests and the native binaries (${CFLAGS_BOTH[*]})"
+	build_both trivial bench/trivial/main.c
+	build_both clockcheck bench/clockcheck/main.c
+	for k in "${kernels[@]}"; do build_both "$k" "bench/kernels/$k.c"; done
+fi
 
 # ----------------------------------------------------------------- helpers --
 # stats FILE -> "median min max" of the numbers in FILE (one per line)
@@ -114,6 +124,7 @@ status=0
 json_startup=null
 json_compute=null
 json_board=null
+json_migrate=null
 
 # ---------------------------------------------------------------- startup --
 if [[ -z $only || $only == startup ]]; then
@@ -546,6 +557,25 @@ if [[ -z $only || $only == board ]]; then
 	board_bench
 fi
 
+# ---------------------------------------------------------------- migrate --
+if [[ -z $only || $only == migrate ]]; then
+	margs=(--json "$out/migrate.json")
+	[[ $quick -eq 1 ]] && margs+=(--quick)
+	[[ $reps_given -eq 1 && $quick -eq 0 ]] && margs+=(--reps "$reps")
+	rm -f "$out/migrate.json"
+	st=0
+	BENCH_OUT=$out HEXO=$HEXO HEXOCC=$HEXOCC NATIVE_CC=$NATIVE_CC "$root/bench/migrate.sh" "${margs[@]}" || st=$?
+	if [[ $st -ne 0 ]]; then
+		echo "bench: migrate: failed (exit $st)" >&2
+		status=1
+	fi
+	if [[ -s $out/migrate.json ]]; then
+		json_migrate=$(cat "$out/migrate.json")
+	else
+		json_migrate=$(printf '{"error": "bench/migrate.sh exited with status %d and wrote no results"}' "$st")
+	fi
+fi
+
 # JSON numbers: no leading "+", and null for a measurement that gave none.
 results=$out/results.json
 sed -E 's/: \+([0-9])/: \1/g; s/: (-?nan|)([,}])/: null\2/g' >"$results.new" <<EOF
@@ -557,14 +587,15 @@ sed -E 's/: \+([0-9])/: \1/g; s/: (-?nan|)([,}])/: null\2/g' >"$results.new" <<E
   "machine": {"nproc": $ncpu, "cpu": $(json_str "$cpu"), "kvm_modules": $(json_str "$kvm_mods"), "host_is_vm": $(json_str "$virt"), "kernel": $(json_str "$(uname -r)")},
   "startup": $json_startup,
   "compute": $json_compute,
-  "board": $json_board
+  "board": $json_board,
+  "migrate": $json_migrate
 }
 EOF
 # --only: the sections not measured now come from the previous results.json,
 # each marked with the date (and --quick) of the run that measured it.
 if [[ -n $only && -f $results ]]; then
 	if command -v jq >/dev/null && jq -e . "$results" >/dev/null 2>&1; then
-		jq -s '.[0] as $old | .[1] | reduce ("startup", "compute", "board") as $k (.;
+		jq -s '.[0] as $old | .[1] | reduce ("startup", "compute", "board", "migrate") as $k (.;
 			if .[$k] == null and $old[$k] != null
 			then .[$k] = ({"date": $old.date, "quick": $old.quick} + $old[$k]) else . end)' \
 			"$results" "$results.new" >"$results.merged"

@@ -279,9 +279,17 @@ struct hexo_boot_info {
 	hexo_gpa_t restore_watermark; /* OUT: watermark at the checkpoint */
 	uint64_t restore_mono_ns;  /* OUT: CLOCK_MONOTONIC at the checkpoint */
 	uint64_t restore_count;    /* OUT: restores so far in this job's life */
-	uint64_t t_unwind;         /* guest: counter when unwinding began */
+	/*
+	 * Written by the guest's migration runtime (clock counter values, as
+	 * t_entry; `hexo run --stats` reports the last unwind and rewind):
+	 * unwind = t_unwound - t_unwind, rewind = t_rewind_end - t_rewind_start.
+	 */
+	uint64_t t_unwind;         /* guest: counter when unwinding began (request taken) */
 	uint64_t t_rewind_end;     /* guest: counter when the rewind reached the point */
-	uint64_t reserved[10];
+	uint64_t t_unwound;        /* guest: counter at the root, just before HEXO_HC_CHECKPOINT */
+	uint64_t t_rewind_start;   /* guest: counter when rewinding began (HEXO_HC_CHECKPOINT
+	                            * returned, or a restored job's root starts main) */
+	uint64_t reserved[8];
 };
 
 _Static_assert(sizeof(struct hexo_hc_exit) == 8, "abi");
@@ -304,5 +312,11 @@ _Static_assert(sizeof(struct hexo_boot_info) == 256, "abi");
 _Static_assert(__builtin_offsetof(struct hexo_boot_info, migrate_request) ==
                    HEXO_BOOTINFO_MIGRATE_REQUEST_OFFSET,
                "abi");
+/* The migration timestamps; t_unwound and t_rewind_start were taken from the
+ * reserved words (ABI 2 had not shipped yet): no earlier field moved. */
+_Static_assert(__builtin_offsetof(struct hexo_boot_info, t_unwind) == 160, "abi");
+_Static_assert(__builtin_offsetof(struct hexo_boot_info, t_rewind_end) == 168, "abi");
+_Static_assert(__builtin_offsetof(struct hexo_boot_info, t_unwound) == 176, "abi");
+_Static_assert(__builtin_offsetof(struct hexo_boot_info, t_rewind_start) == 184, "abi");
 
 #endif /* HEXO_ABI_H */

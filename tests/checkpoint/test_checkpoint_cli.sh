@@ -95,6 +95,30 @@ else
 	FAIL "checkpoint-every (status $st, ${n:-0} checkpoints)"
 fi
 
+# --stats: the unwind, the write and the rewind of the last checkpoint.
+# stat_pos FILE LABEL UNIT: the row is there and its value is above 0
+stat_pos() {
+	sed -n "s/^ *$2 *\([0-9.]*\) $3\$/\1/p" "$1" | awk 'NR == 1 && $1 > 0 { ok = 1 } END { exit !ok }'
+}
+if stat_pos j4.err "unwind (last): point to root" us && stat_pos j4.err "rewind (last): root to point" us &&
+	stat_pos j4.err "  last: request to checkpoint on disk" ms; then
+	PASS "checkpoint-every --stats: unwind, rewind, request to disk"
+else
+	FAIL "checkpoint-every --stats: no unwind/rewind/request rows above 0 (see $T/j4.err)"
+fi
+mkdir j6
+(cd j6 && "$HEXO" run --stats --checkpoint ../j6.ckpt --migrate-after 0 ../prog.hexo 20 >../j6.out 2>../j6.err)
+st=$?
+(cd j6 && "$HEXO" resume --stats ../j6.ckpt >>../j6.out 2>../j6r.err)
+st2=$?
+if [[ $st -eq 0 ]] && stat_pos j6.err "unwind (last): point to root" us &&
+	! grep -q "rewind (last)" j6.err && stat_pos j6r.err "rewind (last): root to point" us &&
+	! grep -q "unwind (last)" j6r.err; then
+	expect_same "stop --stats: unwind; resume --stats: rewind" j6 j6.out $st2
+else
+	FAIL "stop/resume --stats: unwind or rewind row missing or 0 (see $T/j6.err, j6r.err)"
+fi
+
 # A checkpoint that cannot be written: a warning, the job goes on.
 mkdir j5
 (cd j5 && "$HEXO" run --checkpoint /nonexistent/dir/x.ckpt --migrate-after 0 ../prog.hexo 20 \
