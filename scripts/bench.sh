@@ -19,10 +19,12 @@
 # The migrate section is bench/migrate.sh (its --help): the overhead of the
 # migration points, unwind/rewind time, checkpoint write/restore against dd
 # and CRIU, migration latency here and to a board of its own (not with
-# --quick). Its parts that cannot run here (no criu, no board) are SKIPped.
+# --quick). Its parts that cannot run here (no working criu, no board) are
+# SKIPped; bench/criu.sh fetches Debian 13's criu when Debian 12's cannot run on
+# this kernel.
 # Environment: HEXO, HEXOCC (build/bin/...), NATIVE_CC (clang), BENCH_OUT
 # (build/bench), HEXO_QEMU (qemu-system-aarch64), BENCH_BOARD_MEM (2G),
-# CRIU (criu).
+# CRIU (a criu command; default: bench/criu.sh's choice).
 # Exit status: 0; 1 when a run fails, a kernel's checksum differs between
 # the native and the hexo build or between the local and the board run, a
 # migrated job's result differs, or the board fails to boot (targets missed
