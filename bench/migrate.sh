@@ -515,47 +515,20 @@ size() {
 # ---------------------------------------------------------------- latency --
 board_name=bbm
 board_mem=${BENCH_BOARD_MEM:-2G}
-board_state=
-board_is_up=0
-board_stop() {
-	if [[ $board_is_up -eq 1 ]]; then
-		board_is_up=0
-		"$HEXO" board down --name "$board_name" </dev/null >/dev/null 2>&1 || true
-	fi
-	[[ -n $board_state ]] || return 0
-	local f pid
-	for f in "$board_state"/boards/*/qemu.pid; do
-		[[ -f $f ]] || continue
-		pid=$(cat "$f")
-		if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$board_state"; then
-			kill "$pid" 2>/dev/null || true
-		fi
-	done
-	rm -rf "$board_state"
-	board_state=
-}
+board_console=$runs/board-console.log
+# shellcheck source=bench/board-lib.sh
+source "$root/bench/board-lib.sh"
 # board_start: boots the board; 0, or 1 with the reason in $board_skip
 board_skip=
 board_start() {
-	local qemu=${HEXO_QEMU:-qemu-system-aarch64} a64 f st=0 err=$runs/board-up.err
-	a64=${HEXO_AARCH64_BIN:-$(dirname "$HEXO")/../aarch64/bin}
-	if ! command -v "$qemu" >/dev/null; then
-		board_skip="$qemu is not installed (apt-get install qemu-system-arm)"
-		return 1
-	fi
-	for f in hexo hexod hexo-init; do
-		[[ -x $a64/$f ]] || { board_skip="$a64/$f is not built (make all)"; return 1; }
-	done
-	trap board_stop EXIT
-	trap 'exit 130' INT TERM
-	board_state=$(mktemp -d /tmp/hexo-bench-migrate-board.XXXXXX)
-	export HEXO_STATE=$board_state
+	local st=0 err=$runs/board-up.err
+	board_skip=$(board_missing) && return 1
+	board_skip=
 	echo "bench: migrate: booting board $board_name (${board_mem}, 1 CPU)"
-	board_is_up=1
-	"$HEXO" board up --name "$board_name" --mem "$board_mem" --cpus 1 </dev/null >"$runs/board-up.out" 2>"$err" || st=$?
+	board_up hexo-bench-migrate-board "$runs/board-up.out" "$err" || st=$?
 	if [[ $st -ne 0 ]]; then
 		board_stop
-		if grep -qE "no arm64 packages|cannot resolve|no installable|apt-get download|kernel package|add-architecture" "$err"; then
+		if board_no_kernel "$err"; then
 			board_skip="the arm64 kernel cannot be had: $(tail -n1 "$err")"
 			return 1
 		fi

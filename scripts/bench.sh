@@ -276,31 +276,9 @@ fi
 # like.
 board_name=bb1
 board_mem=${BENCH_BOARD_MEM:-2G}
-board_state=
-board_is_up=0
-# Powers the board off (hexo board down; if that failed, the QEMU this script
-# started, by its pid file) and removes its temporary state, keeping the
-# console log in $out/runs/board-console.log.
-board_stop() {
-	if [[ $board_is_up -eq 1 ]]; then
-		board_is_up=0
-		"$HEXO" board down --name "$board_name" </dev/null >/dev/null 2>&1 || true
-	fi
-	[[ -n $board_state ]] || return 0
-	local f pid
-	for f in "$board_state"/boards/*/qemu.pid; do
-		[[ -f $f ]] || continue
-		pid=$(cat "$f")
-		if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$board_state"; then
-			kill "$pid" 2>/dev/null || true
-		fi
-	done
-	if [[ -f $board_state/boards/$board_name/console.log ]]; then
-		cp "$board_state/boards/$board_name/console.log" "$out/runs/board-console.log" || true
-	fi
-	rm -rf "$board_state"
-	board_state=
-}
+board_console=$out/runs/board-console.log
+# shellcheck source=bench/board-lib.sh
+source "$root/bench/board-lib.sh"
 now_s() { date +%s.%N; }
 # stats_ms DIR LABEL: the LABEL row's milliseconds in each DIR/*.err
 # (hexo run --stats output), one a line
@@ -313,15 +291,8 @@ stats_ms() {
 mmm() { printf '{"median": %s, "min": %s, "max": %s}' "$1" "$2" "$3"; }
 
 board_bench() {
-	local qemu=${HEXO_QEMU:-qemu-system-aarch64} a64=${HEXO_AARCH64_BIN:-$(dirname "$HEXO")/../aarch64/bin}
-	local skip="" f
-	if ! command -v "$qemu" >/dev/null; then
-		skip="$qemu is not installed (apt-get install qemu-system-arm)"
-	else
-		for f in hexo hexod hexo-init; do
-			[[ -x $a64/$f ]] || skip="$a64/$f is not built (make all)"
-		done
-	fi
+	local qemu=${HEXO_QEMU:-qemu-system-aarch64} skip
+	skip=$(board_missing) || skip=
 	echo
 	if [[ -n $skip ]]; then
 		echo "bench: board: SKIP: $skip"
@@ -329,18 +300,13 @@ board_bench() {
 		return 0
 	fi
 
-	trap board_stop EXIT
-	trap 'exit 130' INT TERM
-	board_state=$(mktemp -d /tmp/hexo-bench-board.XXXXXX)
-	export HEXO_STATE=$board_state
 	local up_out=$out/runs/board-up.out up_err=$out/runs/board-up.err t0 t1 st=0
 	echo "bench: board: booting $board_name (${board_mem}, 1 CPU; $("$qemu" --version | head -n1))"
 	t0=$(now_s)
-	board_is_up=1
-	"$HEXO" board up --name "$board_name" --mem "$board_mem" --cpus 1 </dev/null >"$up_out" 2>"$up_err" || st=$?
+	board_up hexo-bench-board "$up_out" "$up_err" || st=$?
 	t1=$(now_s)
 	if [[ $st -ne 0 ]]; then
-		if grep -qE "no arm64 packages|cannot resolve|no installable|apt-get download|kernel package|add-architecture" "$up_err"; then
+		if board_no_kernel "$up_err"; then
 			skip="the arm64 kernel cannot be had: $(tail -n1 "$up_err")"
 			echo "bench: board: SKIP: $skip"
 			json_board=$(printf '{"skipped": %s}' "$(json_str "$skip")")
@@ -371,7 +337,7 @@ board_bench() {
 	echo "bench: board: trivial guest, $runs runs with 'hexo run --on $board_name --stats' (plus 2 warm-up runs), $runs locally"
 	bt_line=$("$TIMER" -n "$runs" -e "$bdir" -- "$HEXO" run --on "$board_name" --dir "$empty" --stats "$out/bin/trivial.hexo" </dev/null)
 	lt_line=$("$TIMER" -n "$runs" -e "$ldir" -- "$HEXO" run --dir "$empty" --stats "$out/bin/trivial.hexo" </dev/null)
-	local where label
+	local where label f
 	for where in board local; do
 		f=$bdir
 		[[ $where == local ]] && f=$ldir
