@@ -51,8 +51,9 @@ static void usage(void)
 	       "names them, and the job's id on the node). When the job stops at a migration\n"
 	       "point (--migrate-after, SIGUSR1 to this process, 'hexo node migrate') or\n"
 	       "writes periodic checkpoints, its checkpoint comes back to FILE (default:\n"
-	       "IMAGE's name with .ckpt, here), for 'hexo resume [--on NODE] FILE'. The exit\n"
-	       "status is the job's. See 'hexo run --help'.\n",
+	       "IMAGE's name with .ckpt, here), for 'hexo resume [--on NODE] FILE'; of\n"
+	       "periodic ones, the last, when the job ends. The exit status is the job's.\n"
+	       "See 'hexo run --help'.\n",
 	       HEXO_REMOTE_DOT_MAX_FILES);
 }
 
