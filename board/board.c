@@ -180,7 +180,7 @@ static int boards_root(char *buf, size_t len, char *err, size_t errlen)
 		return ret;
 	ret = board_path(tmp, sizeof(tmp), base, "boards");
 	if (!ret)
-		ret = board_mkdirs(tmp, 0700);
+		ret = hexo_mkdir_p(tmp, 0700);
 	if (!ret && len < PATH_MAX)
 		ret = -ENAMETOOLONG;
 	if (ret || !realpath(tmp, buf)) {
@@ -222,7 +222,7 @@ static int conf_write(const char *dir, const struct board_conf *c)
 	             (unsigned long long)c->mem, c->cpus, c->started, c->ready, c->kernel);
 	if (board_path(p, sizeof(p), dir, "board.conf"))
 		return -ENAMETOOLONG;
-	return board_write_file(p, text, (size_t)n, 0600);
+	return hexo_write_file_atomic(p, text, (size_t)n, 0600);
 }
 
 static void conf_read(const char *dir, struct board_conf *c)
@@ -505,7 +505,7 @@ static int up_prepare(struct up *u, const struct opts *o)
 	if (board_path(u->vm.dir, sizeof(u->vm.dir), u->root, o->name) ||
 	    board_path(u->initrd, sizeof(u->initrd), u->vm.dir, "initramfs.cpio"))
 		return -ENAMETOOLONG;
-	ret = board_mkdirs(u->vm.dir, 0700);
+	ret = hexo_mkdir_p(u->vm.dir, 0700);
 	if (ret) {
 		hexo_seterr(u->err, sizeof(u->err), "cannot create %s: %s", u->vm.dir,
 		          strerror(-ret));

@@ -7,6 +7,7 @@
 #define HEXO_BOARD_INT_H
 
 #include "err.h"
+#include "fsutil.h"
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,11 +49,8 @@ struct board_vm {
 /* util.c */
 void board_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double board_now(void); /* CLOCK_MONOTONIC seconds */
-int board_mkdirs(const char *path, mode_t mode);
 int board_path(char *buf, size_t len, const char *dir, const char *name);
 int board_read_file(const char *path, char **data, size_t *len);
-int board_write_file(const char *path, const void *data, size_t len, mode_t mode);
-int board_rmtree(const char *path);
 /* Runs argv (argv[0] looked up in PATH) in cwd with stdout+stderr captured. */
 int board_run(char *const argv[], const char *cwd, char **out);
 /* Last non-empty line of text starting with prefix ("" for any line). */

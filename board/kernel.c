@@ -409,7 +409,7 @@ static int save_module(struct unpack *u, struct mod *m, void *ko, size_t len)
 	snprintf(file, sizeof(file), "modules/%s.ko", m->name);
 	ret = board_path(p, sizeof(p), u->dir, file);
 	if (!ret)
-		ret = board_write_file(p, ko, len, 0644);
+		ret = hexo_write_file_atomic(p, ko, len, 0644);
 	if (ret)
 		return ret;
 	m->done = 1;
@@ -465,7 +465,7 @@ static int unpack_file(struct archive *a, struct archive_entry *e, const char *d
 	}
 	ret = board_path(p, sizeof(p), dir, name);
 	if (!ret)
-		ret = board_write_file(p, buf, len, 0644);
+		ret = hexo_write_file_atomic(p, buf, len, 0644);
 	free(buf);
 	return ret;
 }
@@ -694,7 +694,7 @@ static int write_order(struct unpack *u, char *err, size_t errlen)
 	}
 	ret = board_path(p, sizeof(p), u->dir, "modules.order");
 	if (!ret)
-		ret = board_write_file(p, text, strlen(text), 0644);
+		ret = hexo_write_file_atomic(p, text, strlen(text), 0644);
 	return ret;
 }
 
@@ -713,7 +713,7 @@ static int unpack_into(const char *tmp, const char *deb, const char *debver, cha
 		mod_want(&u, hint_mods[i], 0);
 	ret = board_path(p, sizeof(p), tmp, "modules");
 	if (!ret)
-		ret = board_mkdirs(p, 0755);
+		ret = hexo_mkdir_p(p, 0755);
 	if (!ret)
 		ret = unpack_deb(&u, deb, err, errlen);
 	if (!ret)
@@ -722,10 +722,10 @@ static int unpack_into(const char *tmp, const char *deb, const char *debver, cha
 		snprintf(text, sizeof(text), "%s %s\n", u.release, debver);
 		ret = board_path(p, sizeof(p), tmp, "release");
 		if (!ret)
-			ret = board_write_file(p, text, strlen(text), 0644);
+			ret = hexo_write_file_atomic(p, text, strlen(text), 0644);
 	}
 	if (!ret && (ret = board_path(p, sizeof(p), tmp, "ok")) == 0)
-		ret = board_write_file(p, "", 0, 0644);
+		ret = hexo_write_file_atomic(p, "", 0, 0644);
 	if (ret && !err[0])
 		hexo_seterr(err, errlen, "cannot unpack the kernel into %s: %s", tmp, strerror(-ret));
 	free(u.builtin);
@@ -741,8 +741,8 @@ static int fetch(const char *root, const char *pkg, const char *ver, const char 
 
 	if (snprintf(tmp, sizeof(tmp), "%s/.tmp-%d", root, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	board_rmtree(tmp);
-	ret = board_mkdirs(tmp, 0755);
+	hexo_tree_rm(tmp);
+	ret = hexo_mkdir_p(tmp, 0755);
 	if (ret) {
 		hexo_seterr(err, errlen, "cannot create %s: %s", tmp, strerror(-ret));
 		return ret;
@@ -769,7 +769,7 @@ static int fetch(const char *root, const char *pkg, const char *ver, const char 
 			}
 		}
 	}
-	board_rmtree(tmp); /* left only if another process cached it first */
+	hexo_tree_rm(tmp); /* left only if another process cached it first */
 	return ret ? ret : kernel_load_meta(k);
 }
 
@@ -825,7 +825,7 @@ int board_kernel_get(struct board_kernel *k, char *err, size_t errlen)
 		meta = KERNEL_META;
 	ret = cache_root(root, sizeof(root));
 	if (!ret)
-		ret = board_mkdirs(root, 0755);
+		ret = hexo_mkdir_p(root, 0755);
 	if (ret) {
 		hexo_seterr(err, errlen, "cannot create the kernel cache %s: %s (set HEXO_CACHE)",
 		          root, strerror(-ret));

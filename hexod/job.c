@@ -33,6 +33,7 @@
 
 #include <sodium.h>
 
+#include "fsutil.h"
 #include "hexod.h"
 #include "proto_fs.h"
 
@@ -78,23 +79,6 @@ struct job {
 
 /* --- receiving ----------------------------------------------------------- */
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The next frame of the upload; the client closing here is an error. */
 static int upload_recv(struct conn *c, struct hexo_frame_hdr *h)
 {
@@ -133,7 +117,7 @@ static int recv_data(struct job *j, int fd, const char *path, uint64_t size, uin
 			                   "DATA frame of %u bytes for '%s', which has "
 			                   "%llu bytes to go",
 			                   h.len, path, (unsigned long long)left);
-		ret = write_all(fd, c->buf, h.len);
+		ret = hexo_write_all(fd, c->buf, h.len);
 		if (ret)
 			return conn_refuse(c, ret,
 			                   "writing '%s' on the agent: %s: free space in "
@@ -445,7 +429,7 @@ static int job_announce(struct job *j)
 
 	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	fd = open(j->pidfile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write_all(fd, (const uint8_t *)pid, (size_t)n))
+	if (fd < 0 || hexo_write_all(fd, pid, (size_t)n))
 		hexod_log("warning: '%s': %s: MIGRATE %s will not find the job", j->pidfile,
 		          strerror(errno), j->id);
 	if (fd >= 0)

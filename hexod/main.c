@@ -25,7 +25,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "err.h"
+#include "fsutil.h"
 #include "hexod.h"
+
+/* hexod could not start (bad option, secret, folder or port). */
+#define EXIT_START 2
 
 #define MAX_CONNS_LIMIT 1024
 
@@ -57,32 +62,18 @@ static void usage(FILE *f)
 	           "  --version            print the version\n");
 }
 
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "hexod: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return 2;
-}
-
 static int new_secret(const char *path)
 {
 	char hex[2 * HEXO_PROTO_KEY + 1];
 	int fd;
 
 	if (hexo_secret_new(hex))
-		return die("no random numbers (libsodium failed)");
+		return hexo_error(EXIT_START, "no random numbers (libsodium failed)");
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return die("secret file '%s': %s: choose a new file name", path, strerror(errno));
+		return hexo_error(EXIT_START, "secret file '%s': %s: choose a new file name", path, strerror(errno));
 	if (dprintf(fd, "%s\n", hex) < 0 || close(fd) < 0)
-		return die("secret file '%s': %s", path, strerror(errno));
+		return hexo_error(EXIT_START, "secret file '%s': %s", path, strerror(errno));
 	return 0;
 }
 
@@ -156,11 +147,11 @@ static int parse_args(struct agent *a, int argc, char **argv)
 			break;
 		case 't':
 			if (parse_uint(optarg, 1, 86400, &secs))
-				return die("--timeout '%s': expected seconds (1..86400)", optarg);
+				return hexo_error(EXIT_START, "--timeout '%s': expected seconds (1..86400)", optarg);
 			break;
 		case 'm':
 			if (parse_uint(optarg, 1, MAX_CONNS_LIMIT, &a->cfg.max_conns))
-				return die("--max-conns '%s': expected 1..1024", optarg);
+				return hexo_error(EXIT_START, "--max-conns '%s': expected 1..1024", optarg);
 			break;
 		case 'n':
 			exit(new_secret(optarg));
@@ -177,9 +168,9 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	}
 	a->cfg.timeout_ms = secs * 1000;
 	if (optind < argc)
-		return die("unexpected argument '%s': see 'hexod --help'", argv[optind]);
+		return hexo_error(EXIT_START, "unexpected argument '%s': see 'hexod --help'", argv[optind]);
 	if (!a->cfg.listen || !a->secret_file)
-		return die("--listen and --secret-file are needed: see 'hexod --help'");
+		return hexo_error(EXIT_START, "--listen and --secret-file are needed: see 'hexod --help'");
 	return 0;
 }
 
@@ -235,16 +226,16 @@ static int open_listener(struct agent *a)
 	int fd, one = 1;
 
 	if (parse_listen(a->cfg.listen, &ss, &len))
-		return die("--listen '%s': expected ADDR:PORT with a numeric address, e.g. "
+		return hexo_error(EXIT_START, "--listen '%s': expected ADDR:PORT with a numeric address, e.g. "
 		           "0.0.0.0:7470 or [::1]:7470",
 		           a->cfg.listen);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return die("socket: %s", strerror(errno));
+		return hexo_error(EXIT_START, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 64) < 0) {
 		close(fd);
-		return die("cannot listen on %s: %s: choose another address or port", a->cfg.listen,
+		return hexo_error(EXIT_START, "cannot listen on %s: %s: choose another address or port", a->cfg.listen,
 		           strerror(errno));
 	}
 	a->lfd = fd;
@@ -422,37 +413,22 @@ static void serve(struct agent *a)
 	hexod_log("stopped");
 }
 
-static int mkdir_p(char *path, mode_t mode)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, mode) < 0 && errno != EEXIST) {
-			*p = '/';
-			return -errno;
-		}
-		*p = '/';
-	}
-	return mkdir(path, mode) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static int setup(struct agent *a)
 {
 	char err[512];
 	int ret;
 
 	if (a->log_file && (ret = hexod_log_open(a->log_file)))
-		return die("--log '%s': %s", a->log_file, strerror(-ret));
+		return hexo_error(EXIT_START, "--log '%s': %s", a->log_file, strerror(-ret));
 	if (hexo_secret_read(a->secret_file, a->cfg.key, NULL, err, sizeof(err)))
-		return die("%s", err);
-	ret = mkdir_p(a->cfg.work, 0700);
+		return hexo_error(EXIT_START, "%s", err);
+	ret = hexo_mkdir_p(a->cfg.work, 0700);
 	if (ret)
-		return die("--work '%s': %s: choose a writable folder", a->cfg.work,
+		return hexo_error(EXIT_START, "--work '%s': %s: choose a writable folder", a->cfg.work,
 		           strerror(-ret));
 	a->conns = calloc((size_t)a->cfg.max_conns, sizeof(*a->conns));
 	if (!a->conns)
-		return die("out of memory");
+		return hexo_error(EXIT_START, "out of memory");
 	return open_listener(a);
 }
 
@@ -462,6 +438,7 @@ int main(int argc, char **argv)
 	const char *machine;
 	int ret, port;
 
+	hexo_progname = "hexod";
 	ret = parse_args(&a, argc, argv);
 	if (!ret)
 		ret = setup(&a);
@@ -477,7 +454,7 @@ int main(int argc, char **argv)
 	hexod_log("hexod %s listening on %s (port %d), %s, hexo '%s', work '%s'", HEXOD_VERSION,
 	          a.cfg.listen, port, machine, a.cfg.hexo, a.cfg.work);
 	if (a.port_file && (ret = write_port_file(a.port_file, port)))
-		return die("--port-file '%s': %s", a.port_file, strerror(-ret));
+		return hexo_error(EXIT_START, "--port-file '%s': %s", a.port_file, strerror(-ret));
 	serve(&a);
 	return 0;
 }

@@ -10,26 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "client.h"
 #include "node_cmd.h"
 #include "nodes.h"
 #include "proto.h"
-
-#define EXIT_ERR 125
-
-static int err_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int err_exit(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "hexo: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return EXIT_ERR;
-}
 
 static void node_usage(FILE *f)
 {
@@ -96,39 +81,39 @@ static int node_add(int argc, char **argv)
 		else if (!strcmp(argv[i], "--no-check"))
 			check = 0;
 		else if (argv[i][0] == '-')
-			return err_exit("node add: unknown option '%s': see 'hexo node --help'",
+			return hexo_error(HEXO_EXIT_ERROR, "node add: unknown option '%s': see 'hexo node --help'",
 			                argv[i]);
 		else if (!name)
 			name = argv[i];
 		else if (!addr)
 			addr = argv[i];
 		else
-			return err_exit("node add: unexpected argument '%s'", argv[i]);
+			return hexo_error(HEXO_EXIT_ERROR, "node add: unexpected argument '%s'", argv[i]);
 	}
 	if (!name || !addr || !secret_file)
-		return err_exit("usage: hexo node add NAME HOST:PORT --secret-file FILE");
+		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node add NAME HOST:PORT --secret-file FILE");
 	if (!hexo_node_name_valid(name))
-		return err_exit("node name '%s' is not valid: use letters, digits, '_', '.' or "
+		return hexo_error(HEXO_EXIT_ERROR, "node name '%s' is not valid: use letters, digits, '_', '.' or "
 		                "'-' (at most %d), not starting with '.' or '-'",
 		                name, HEXO_NODE_NAME_MAX - 1);
 	snprintf(n.name, sizeof(n.name), "%s", name);
 	snprintf(n.kind, sizeof(n.kind), "remote");
 	if (parse_hostport(addr, &n))
-		return err_exit("node add: '%s' is not HOST:PORT (e.g. board1.lan:7470, "
+		return hexo_error(HEXO_EXIT_ERROR, "node add: '%s' is not HOST:PORT (e.g. board1.lan:7470, "
 		                "[fe80::1]:7470)",
 		                addr);
 	if (hexo_secret_read(secret_file, key, n.secret, err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	if (!hexo_node_load(name, &old, err, sizeof(err)))
-		return err_exit("node '%s' exists: remove it first with 'hexo node rm %s'", name,
+		return hexo_error(HEXO_EXIT_ERROR, "node '%s' exists: remove it first with 'hexo node rm %s'", name,
 		                name);
 	if (check) {
 		if (hexo_remote_ping(&n, &info, 10000, err, sizeof(err)))
-			return err_exit("%s (or add it unchecked with --no-check)", err);
+			return hexo_error(HEXO_EXIT_ERROR, "%s (or add it unchecked with --no-check)", err);
 		n.isa = info.isa;
 	}
 	if (hexo_node_save(&n, err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	if (check)
 		printf("added node '%s' (%s:%u): %s, %s, %u CPUs\n", n.name, n.host, n.port,
 		       info.agent, info.machine, info.cpus);
@@ -159,9 +144,9 @@ static int node_list(int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return err_exit("usage: hexo node list");
+		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node list");
 	if (hexo_node_foreach(print_node, &count, err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	if (!count)
 		printf("no nodes: add one with 'hexo node add NAME HOST:PORT --secret-file FILE' "
 		       "or start a board with 'hexo board up'\n");
@@ -176,12 +161,12 @@ static int node_ping(int argc, char **argv)
 	int64_t t0;
 
 	if (argc != 2)
-		return err_exit("usage: hexo node ping NAME");
+		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node ping NAME");
 	if (hexo_node_load(argv[1], &n, err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	t0 = hexo_now_ms();
 	if (hexo_remote_ping(&n, &info, 10000, err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	printf("%s: %s, %s, %u CPUs, protocol %u, %lld ms\n", n.name, info.agent, info.machine,
 	       info.cpus, info.proto, (long long)(hexo_now_ms() - t0));
 	return 0;
@@ -193,13 +178,13 @@ static int node_rm(int argc, char **argv)
 	char err[1024];
 
 	if (argc != 2)
-		return err_exit("usage: hexo node rm NAME");
+		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node rm NAME");
 	if (!hexo_node_load(argv[1], &n, err, sizeof(err)) && !strcmp(n.kind, "board") &&
 	    n.pid > 0 && kill(n.pid, 0) == 0)
-		return err_exit("node '%s' is a running board: stop it with 'hexo board down %s'",
+		return hexo_error(HEXO_EXIT_ERROR, "node '%s' is a running board: stop it with 'hexo board down %s'",
 		                n.name, n.name);
 	if (hexo_node_remove(argv[1], err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	printf("removed node '%s'\n", argv[1]);
 	return 0;
 }
@@ -210,11 +195,11 @@ static int node_migrate(int argc, char **argv)
 	char err[1024];
 
 	if (argc != 3)
-		return err_exit("usage: hexo node migrate NAME JOB");
+		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node migrate NAME JOB");
 	if (hexo_node_load(argv[1], &n, err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	if (hexo_remote_migrate(&n, argv[2], 10000, err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	printf("%s: migration of %s requested\n", n.name, argv[2]);
 	return 0;
 }
@@ -225,7 +210,7 @@ int node_main(int argc, char **argv)
 
 	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		node_usage(cmd ? stdout : stderr);
-		return cmd ? 0 : EXIT_ERR;
+		return cmd ? 0 : HEXO_EXIT_ERROR;
 	}
 	if (!strcmp(cmd, "add"))
 		return node_add(argc - 1, argv + 1);
@@ -237,5 +222,5 @@ int node_main(int argc, char **argv)
 		return node_rm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "migrate"))
 		return node_migrate(argc - 1, argv + 1);
-	return err_exit("node: unknown command '%s': see 'hexo node --help'", cmd);
+	return hexo_error(HEXO_EXIT_ERROR, "node: unknown command '%s': see 'hexo node --help'", cmd);
 }

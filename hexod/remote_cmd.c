@@ -14,28 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "checkpoint.h"
 #include "client.h"
 #include "image_file.h"
 #include "node_cmd.h"
 #include "nodes.h"
 #include "options.h"
-
-#define EXIT_ERR 125
-
-static int err_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int err_exit(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "hexo: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	return EXIT_ERR;
-}
 
 static void usage(void)
 {
@@ -160,23 +145,23 @@ static int remote_job(int argc, char **argv, struct run_opts *opts)
 	int ret;
 
 	if (!opts->on)
-		return err_exit("no node given: use --on NODE (see 'hexo node list')");
+		return hexo_error(HEXO_EXIT_ERROR, "no node given: use --on NODE (see 'hexo node list')");
 	if (hexo_node_load(opts->on, &n, err, sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	remote_opts(argc, argv, opts, &o);
 	if (opts->resume) {
 		/* new checkpoints replace the one resumed, unless --checkpoint */
 		o.checkpoint = opts->checkpoint ? opts->checkpoint : opts->image;
 		if (resume_image(opts->image, opts->image_override, image, sizeof(image), err,
 		                 sizeof(err)))
-			return err_exit("%s", err);
+			return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 		ret = hexo_remote_resume(&n, opts->image, image, opts->dir, &o, &res, err,
 		                         sizeof(err));
 	} else {
 		o.checkpoint = opts->checkpoint;
 		if (!o.checkpoint) {
 			if (options__default_checkpoint(opts->image, ckpt, sizeof(ckpt)))
-				return err_exit("%s: file name too long for its checkpoint",
+				return hexo_error(HEXO_EXIT_ERROR, "%s: file name too long for its checkpoint",
 				                opts->image);
 			o.checkpoint = ckpt;
 		}
@@ -184,7 +169,7 @@ static int remote_job(int argc, char **argv, struct run_opts *opts)
 		                      sizeof(err));
 	}
 	if (ret)
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	if (res.checkpoint && o.verbose)
 		fprintf(stderr, "hexo: job %s on node '%s' left a checkpoint: %s\n", res.job,
 		        n.name, o.checkpoint);
@@ -201,7 +186,7 @@ int remote_run_main(int argc, char **argv)
 
 	if (options__parse(argc, argv, OPTIONS_REMOTE | (resume ? OPTIONS_RESUME : 0), &opts, err,
 	                   sizeof(err)))
-		return err_exit("%s", err);
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	if (opts.help) {
 		if (resume)
 			resume_usage();

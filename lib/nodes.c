@@ -18,32 +18,11 @@
 #include <json-c/json.h>
 
 #include "err.h"
+#include "fsutil.h"
 #include "nodes.h"
 
 #define NODE_FILE_MAX (64 * 1024)
 
-
-/* mkdir -p with mode 0700 for the folders it creates. */
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static int state_base(char *buf, size_t len, char *err, size_t errlen)
 {
@@ -72,7 +51,7 @@ int hexo_state_dir(char *buf, size_t len, char *err, size_t errlen)
 
 	if (ret)
 		return ret;
-	ret = mkdir_p(buf);
+	ret = hexo_mkdir_p(buf, 0700);
 	if (ret)
 		return hexo_fail(err, errlen, ret,
 		            "state folder '%s': %s: set HEXO_STATE to a "
@@ -220,61 +199,10 @@ static json_object *node_to_json(const struct hexo_node *n)
 	return o;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len) {
-		w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Writes text to path atomically with mode 0600. */
-static int write_atomic(const char *path, const char *text, char *err, size_t errlen)
-{
-	char tmp[PATH_MAX + 16], dir[PATH_MAX], *slash;
-	int fd, dfd, ret;
-
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return hexo_fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
-	ret = fchmod(fd, 0600) < 0 ? -errno : 0;
-	if (!ret)
-		ret = write_all(fd, text, strlen(text));
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret) {
-		unlink(tmp);
-		return hexo_fail(err, errlen, ret, "'%s': %s", path, strerror(-ret));
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
-}
-
 int hexo_node_save(const struct hexo_node *n, char *err, size_t errlen)
 {
 	char path[PATH_MAX];
+	const char *text;
 	json_object *o;
 	int ret;
 
@@ -288,12 +216,13 @@ int hexo_node_save(const struct hexo_node *n, char *err, size_t errlen)
 	o = node_to_json(n);
 	if (!o)
 		return hexo_fail(err, errlen, -ENOMEM, "out of memory");
-	ret = write_atomic(path,
-	                   json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	                                                         JSON_C_TO_STRING_NOSLASHESCAPE),
-	                   err, errlen);
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+	ret = hexo_write_file_atomic(path, text, strlen(text), 0600);
 	json_object_put(o);
-	return ret;
+	if (ret)
+		return hexo_fail(err, errlen, ret, "'%s': %s", path, strerror(-ret));
+	return 0;
 }
 
 /* Reads a whole small file into a NUL-terminated buffer. */

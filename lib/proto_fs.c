@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "proto.h"
 #include "proto_fs.h"
 
-#define MAX_DEPTH 128
 
 struct walk {
 	int (*fn)(const char *relpath, const struct stat *st, void *arg);
@@ -22,59 +22,6 @@ struct walk {
 	char *err;
 	size_t errlen;
 };
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* Reads the names in a directory (consumes dfd), sorted. */
-static int read_names(int dfd, char ***out, size_t *count)
-{
-	char **names = NULL, **nn;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return -errno;
-	}
-	while ((errno = 0, de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 32;
-			nn = realloc(names, cap * sizeof(*names));
-			if (!nn)
-				goto fail_nomem;
-			names = nn;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n])
-			goto fail_nomem;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_names);
-	*out = names;
-	*count = n;
-	return 0;
-
-fail_nomem:
-	closedir(d);
-	free_names(names, n);
-	return -ENOMEM;
-}
 
 static int walk_dir(struct walk *w, int dfd, size_t plen, int depth);
 
@@ -104,7 +51,7 @@ static int walk_entry(struct walk *w, int dfd, size_t plen, const char *name, in
 		if (ret)
 			return ret;
 	}
-	if (depth >= MAX_DEPTH) {
+	if (depth >= HEXO_TREE_MAX_DEPTH) {
 		snprintf(w->err, w->errlen, "'%s': directories nested too deep", w->path);
 		return -ELOOP;
 	}
@@ -127,7 +74,7 @@ static int walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 		close(dfd);
 		return -errno;
 	}
-	ret = read_names(dfd, &names, &n);
+	ret = hexo_dir_names(dfd, &names, &n);
 	if (ret) {
 		close(keep);
 		snprintf(w->err, w->errlen, "'%s': %s", plen ? w->path : ".", strerror(-ret));
@@ -137,7 +84,7 @@ static int walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 		ret = walk_entry(w, keep, plen, names[i], depth);
 		w->path[plen] = '\0';
 	}
-	free_names(names, n);
+	hexo_dir_names_free(names, n);
 	close(keep);
 	return ret;
 }
@@ -288,59 +235,5 @@ int hexo_tree_unlink(int rootfd, const char *relpath)
 	else if (unlinkat(dfd, base, 0) < 0)
 		ret = -errno;
 	close(dfd);
-	return ret;
-}
-
-/* Empties the directory dfd (consumed), recursively. */
-static int rm_contents(int dfd, int depth)
-{
-	char **names;
-	size_t n;
-	int ret, keep, sub, first = 0;
-
-	keep = dup(dfd);
-	if (keep < 0) {
-		close(dfd);
-		return -errno;
-	}
-	ret = read_names(dfd, &names, &n);
-	if (ret) {
-		close(keep);
-		return ret;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!unlinkat(keep, names[i], 0) || errno == ENOENT)
-			continue;
-		ret = -errno;
-		if ((errno == EISDIR || errno == EPERM) && depth < MAX_DEPTH) {
-			sub =
-			    openat(keep, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			ret = sub < 0 ? -errno : rm_contents(sub, depth + 1);
-			if (!ret && unlinkat(keep, names[i], AT_REMOVEDIR) < 0)
-				ret = -errno;
-		}
-		if (ret && !first)
-			first = ret;
-	}
-	free_names(names, n);
-	close(keep);
-	return first;
-}
-
-int hexo_tree_rm(const char *path)
-{
-	int dfd, ret;
-
-	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		if (errno != ENOTDIR && errno != ELOOP)
-			return -errno;
-		return unlink(path) < 0 ? -errno : 0;
-	}
-	ret = rm_contents(dfd, 0);
-	if (rmdir(path) < 0 && !ret)
-		ret = -errno;
 	return ret;
 }

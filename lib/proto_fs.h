@@ -48,7 +48,5 @@ void hexo_tree_abort(int dirfd, const char *tmp);
 /* Removes a file (not a directory) under rootfd; ENOENT is not an error. */
 int hexo_tree_unlink(int rootfd, const char *relpath);
 
-/* Removes path and everything below it, never following symlinks. */
-int hexo_tree_rm(const char *path);
 
 #endif

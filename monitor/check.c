@@ -126,21 +126,21 @@ int check__main(int argc, char **argv, uint64_t t_start)
 		if (!strcmp(argv[i], "--all"))
 			all = true;
 		else if (argv[i][0] == '-' && argv[i][1])
-			die("check: unknown option '%s': see 'hexo check --help'", argv[i]);
+			hexo_die("check: unknown option '%s': see 'hexo check --help'", argv[i]);
 		else if (path)
-			die("check: one IMAGE only: see 'hexo check --help'");
+			hexo_die("check: one IMAGE only: see 'hexo check --help'");
 		else
 			path = argv[i];
 	}
 	if (!path)
-		die("check: no IMAGE given: see 'hexo check --help'");
+		hexo_die("check: no IMAGE given: see 'hexo check --help'");
 	if (inspect__is_checkpoint(path))
 		return check__checkpoint(path);
 	if (hexo_image_open(path, &img, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	n = image_elves_load(&img, e, err, sizeof(err));
 	if (n < 0)
-		die("%s: %s", path, err);
+		hexo_die("%s: %s", path, err);
 	for (int i = 0; i < n && !status; i++) {
 		if (layout_regions(&e[i], err, sizeof(err))) {
 			fprintf(stderr, "hexo check: %s: %s\n", path, err);

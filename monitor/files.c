@@ -75,7 +75,7 @@ static int job_open(struct files *files, const char *path, int flags, unsigned m
 		if (fd >= 0)
 			return (int)fd;
 		if (errno == ENOSYS)
-			die("openat2: %s: hexo needs Linux 5.6 or later", strerror(ENOSYS));
+			hexo_die("openat2: %s: hexo needs Linux 5.6 or later", strerror(ENOSYS));
 		if (errno != EAGAIN && errno != EINTR)
 			break;
 	}

@@ -306,21 +306,21 @@ int inspect__main(int argc, char **argv, uint64_t t_start)
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (argv[i][0] == '-' && argv[i][1])
-			die("inspect: unknown option '%s': see 'hexo inspect --help'", argv[i]);
+			hexo_die("inspect: unknown option '%s': see 'hexo inspect --help'", argv[i]);
 		else if (path)
-			die("inspect: one IMAGE only: see 'hexo inspect --help'");
+			hexo_die("inspect: one IMAGE only: see 'hexo inspect --help'");
 		else
 			path = argv[i];
 	}
 	if (!path)
-		die("inspect: no IMAGE given: see 'hexo inspect --help'");
+		hexo_die("inspect: no IMAGE given: see 'hexo inspect --help'");
 	if (inspect__is_checkpoint(path))
 		return inspect__checkpoint(path, json);
 	if (hexo_image_open(path, &img, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	n = image_elves_load(&img, e, err, sizeof(err));
 	if (n < 0)
-		die("%s: %s", path, err);
+		hexo_die("%s: %s", path, err);
 	root = image_json(path, &img, e, n);
 	if (json)
 		inspect__print_json(root);

@@ -223,10 +223,10 @@ int inspect__checkpoint(const char *path, bool json)
 	bool *ok;
 
 	if (hexo_ckpt_open(path, HEXO_CKPT_NO_DATA_CHECK, &ck, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	ok = calloc(ck.hdr->n_sections + 1, sizeof(*ok));
 	if (!ok)
-		die("out of memory");
+		hexo_die("out of memory");
 	for (uint32_t i = 0; i < ck.hdr->n_sections; i++) {
 		ok[i] = hexo_ckpt_section_ok(&ck, i);
 		if (!ok[i] && !n_bad++)
@@ -242,7 +242,7 @@ int inspect__checkpoint(const char *path, bool json)
 	if (n_bad) {
 		fflush(stdout);
 		hexo_ckpt_section_desc(&ck.sections[bad_first], bad_first, desc, sizeof(desc));
-		die("%s: damaged checkpoint: %s: checksum mismatch%s", path, desc,
+		hexo_die("%s: damaged checkpoint: %s: checksum mismatch%s", path, desc,
 		    n_bad > 1 ? " (and more: see above)" : "");
 	}
 	hexo_ckpt_close(&ck);
@@ -256,7 +256,7 @@ int check__checkpoint(const char *path)
 	char err[HEXO_ERR_LEN], image[4096 + 256];
 
 	if (hexo_ckpt_open(path, 0, &ck, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	printf("%s: checkpoint OK: format %u, %u sections verified, from %s", path, ck.hdr->version,
 	       ck.hdr->n_sections, hexo_isa_name(ck.hdr->source_isa));
 	if (hexo_ckpt_find_image(&ck, path, NULL, &img, image, sizeof(image), err, sizeof(err))) {

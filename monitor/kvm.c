@@ -298,7 +298,7 @@ int kvm__run(struct hexo_vm *vm)
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			die("KVM_RUN: %s", strerror(errno));
+			hexo_die("KVM_RUN: %s", strerror(errno));
 		}
 		st->exits++;
 		ret = handle_exit(vm);
@@ -309,7 +309,7 @@ int kvm__run(struct hexo_vm *vm)
 			break;
 		if (ret < 0) {
 			fprintf(stderr, "hexo: guest error: %s\n", vm->error);
-			vm->status = HEXO_EXIT_MONITOR;
+			vm->status = HEXO_EXIT_ERROR;
 			break;
 		}
 	}

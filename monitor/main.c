@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The `hexo` command: subcommands, --help, --version, and die(), the one
+ * The `hexo` command: subcommands, --help, --version, and hexo_die(), the one
  * fatal path for monitor errors (status 125, one line on stderr).
  */
 #include <signal.h>
@@ -15,18 +15,6 @@
 #include "image_elf.h" /* hexo check, hexo inspect */
 #include "monitor.h"
 #include "node_cmd.h" /* hexod/: hexo node, hexo run --on */
-
-noreturn void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("hexo: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(HEXO_EXIT_MONITOR);
-}
 
 int vm__error(struct hexo_vm *vm, int err, const char *fmt, ...)
 {
@@ -131,7 +119,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2) {
 		usage(stderr);
-		return HEXO_EXIT_MONITOR;
+		return HEXO_EXIT_ERROR;
 	}
 	arg = argv[1];
 	if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
@@ -149,7 +137,7 @@ int main(int argc, char **argv)
 		}
 		cmd = find_command(argv[2]);
 		if (!cmd)
-			die("unknown command '%s': see 'hexo --help'", argv[2]);
+			hexo_die("unknown command '%s': see 'hexo --help'", argv[2]);
 		cmd->help();
 		return 0;
 	}
@@ -159,6 +147,6 @@ int main(int argc, char **argv)
 	if (cmd)
 		return cmd->main(argc - 1, argv + 1, t_start);
 	if (arg[0] == '-')
-		die("unknown option '%s': see 'hexo --help'", arg);
-	die("unknown command '%s': see 'hexo --help'", arg);
+		hexo_die("unknown option '%s': see 'hexo --help'", arg);
+	hexo_die("unknown command '%s': see 'hexo --help'", arg);
 }

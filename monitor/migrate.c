@@ -112,9 +112,9 @@ static void arm(int i, double seconds, bool periodic, uint32_t mode)
 	if (periodic)
 		its.it_interval = its.it_value;
 	if (timer_create(CLOCK_MONOTONIC, &ev, &timers[i]) < 0)
-		die("timer_create: %s", strerror(errno));
+		hexo_die("timer_create: %s", strerror(errno));
 	if (timer_settime(timers[i], 0, &its, NULL) < 0)
-		die("timer_settime: %s", strerror(errno));
+		hexo_die("timer_settime: %s", strerror(errno));
 	armed[i] = true;
 }
 

@@ -2,7 +2,7 @@
 /*
  * The hexo monitor: one process runs one guest on one vCPU under Linux KVM.
  *
- *   main.c       `hexo` command line: subcommands, --help, --version, die()
+ *   main.c       `hexo` command line: subcommands, --help, --version, hexo_die()
  *   run.c        `hexo run`: image -> guest memory -> boot info -> run; the
  *                steps `hexo resume` shares
  *   resume.c     `hexo resume`: checkpoint -> image -> memory, files -> run
@@ -21,7 +21,7 @@
  *
  * Errors: functions return 0 or -errno; those that can fail for a reason the
  * user must see also write it into vm->error (one line, no "hexo: "). The
- * caller at the top dies with it: die() is the one fatal path (status 125).
+ * caller at the top dies with it: hexo_die() is the one fatal path (status 125).
  */
 #ifndef HEXO_MONITOR_H
 #define HEXO_MONITOR_H
@@ -36,6 +36,7 @@
 #include "arch_vm.h"
 #include "args.h"
 #include "checkpoint.h"
+#include "err.h"
 #include "guest_mem.h"
 #include "image_file.h"
 #include "memmap.h"
@@ -43,7 +44,6 @@
 #define HEXO_VERSION "0.1.0"
 
 /* Exit statuses of the monitor itself (the guest's own pass through). */
-#define HEXO_EXIT_MONITOR 125 /* monitor error, one line on stderr */
 #define HEXO_EXIT_CRASH   139 /* guest crashed, crash report on stderr */
 
 #define HEXO_MAX_FDS   256
@@ -119,7 +119,6 @@ struct hexo_vm {
 };
 
 /* main.c */
-noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vm__error(struct hexo_vm *vm, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 uint64_t now_ns(void); /* CLOCK_MONOTONIC */

@@ -63,7 +63,7 @@ static uint64_t resume_mem_size(const struct run_opts *opts, const struct hexo_c
 	if (opts->mem_arg)
 		return opts->mem_size;
 	if (m < HEXO_MEM_MIN || m > HEXO_MEM_MAX || m % HEXO_PAGE_SIZE)
-		die("%s: damaged checkpoint: guest memory size %" PRIu64 " out of range",
+		hexo_die("%s: damaged checkpoint: guest memory size %" PRIu64 " out of range",
 		    opts->image, m);
 	return m;
 }
@@ -101,14 +101,14 @@ static void load_memory(struct hexo_vm *vm, const struct hexo_ckpt *ck)
 		int64_t n;
 
 		if (!dst)
-			die("%s: section %" PRIu32 " outside guest memory", ck->name, i);
+			hexo_die("%s: section %" PRIu32 " outside guest memory", ck->name, i);
 		if (s->flags & HEXO_CKPT_SEC_ZERO) {
 			clear_zero(vm, s);
 			continue;
 		}
 		n = hexo_ckpt_load_section(ck, i, dst, map, err, sizeof(err));
 		if (n < 0)
-			die("%s", err);
+			hexo_die("%s", err);
 		vm->mig.restore_mapped += (uint64_t)n;
 	}
 }
@@ -121,7 +121,7 @@ static void reopen_files(struct hexo_vm *vm, const struct hexo_ckpt *ck, const c
 		const struct hexo_ckpt_file *f = &ck->files[i];
 
 		if (files__restore(&vm->files, f, hexo_ckpt_string(ck, f->path), err, sizeof(err)))
-			die("%s: %s (--dir %s)", ck->name, err, dir);
+			hexo_die("%s: %s (--dir %s)", ck->name, err, dir);
 	}
 	files__close_std(&vm->files, ck->hdr->kernel.std_closed);
 }
@@ -155,7 +155,7 @@ int resume__main(int argc, char **argv, uint64_t t_start)
 
 	migrate__early();
 	if (options__parse(argc, argv, OPTIONS_RESUME, &opts, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	if (opts.help) {
 		resume__help();
 		options__free(&opts);
@@ -167,24 +167,24 @@ int resume__main(int argc, char **argv, uint64_t t_start)
 
 	t0 = now_ns();
 	if (hexo_ckpt_open(opts.image, 0, &ck, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	if (hexo_ckpt_find_image(&ck, opts.image, opts.image_override, &ri.img, image,
 	                         sizeof(image), err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	run__use_image(&vm, image, &ri, &opts);
 	run__layout(&vm, resume_mem_size(&opts, &ck));
 	if (checkpoint__check(&vm, &ck.hdr->kernel, err, sizeof(err)))
-		die("%s: cannot be restored with %s and %" PRIu64 " MiB: %s", ck.name,
+		hexo_die("%s: cannot be restored with %s and %" PRIu64 " MiB: %s", ck.name,
 		    vm.image_path, vm.layout.mem_size >> 20, err);
 	if (files__init(&vm.files, opts.dir, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	reopen_files(&vm, &ck, opts.dir);
 	run__memory(&vm, &ri);
 	load_memory(&vm, &ck);
 	/* This ISA's GOT, not the writer's (loader__reload_section). */
 	if (loader__reload_section(&vm.mem, ri.elf, ri.elf_size, ".got") ||
 	    loader__reload_section(&vm.mem, ri.elf, ri.elf_size, ".got.plt"))
-		die("%s: %s ELF: bad .got section", vm.image_path, arch__info.name);
+		hexo_die("%s: %s ELF: bad .got section", vm.image_path, arch__info.name);
 	hexo_image_close(&ri.img);
 	vm.argv0 = strdup(hexo_ckpt_string(&ck, ck.hdr->argv0));
 	restore_boot_info(&vm, &ck.hdr->kernel, ck.hdr->restore_count + 1);

@@ -94,7 +94,7 @@ static char **guest_env(const struct run_opts *opts, size_t *n)
 	char *var;
 
 	if (!env)
-		die("out of memory");
+		hexo_die("out of memory");
 	*n = 0;
 	env_put(env, n, strdup("PWD=/"));
 	for (size_t i = 0; i < opts->n_env; i++) {
@@ -111,7 +111,7 @@ static char **guest_env(const struct run_opts *opts, size_t *n)
 				sprintf(var, "%s=%s", e, val);
 		}
 		if (!var)
-			die("out of memory");
+			hexo_die("out of memory");
 		env_put(env, n, var);
 	}
 	return env;
@@ -132,10 +132,10 @@ static void setup_args(struct hexo_vm *vm, const struct run_opts *opts)
 	char **env = guest_env(opts, &envc);
 
 	if (!block)
-		die("guest memory too small for the boot area");
+		hexo_die("guest memory too small for the boot area");
 	if (args__build(block, HEXO_ARGS_GPA, HEXO_ARGS_SIZE, opts->guest_argv, opts->guest_argc,
 	                env, envc, &vm->args))
-		die("arguments and environment too large: %zu bytes, at most %u",
+		hexo_die("arguments and environment too large: %zu bytes, at most %u",
 		    args__size(opts->guest_argv, opts->guest_argc, env, envc), HEXO_ARGS_SIZE);
 	free_env(env, envc);
 	vm->argv0 = opts->guest_argv[0];
@@ -146,7 +146,7 @@ struct hexo_boot_info *run__boot_info(struct hexo_vm *vm)
 	struct hexo_boot_info *boot = guest_mem__ptr(&vm->mem, HEXO_BOOTINFO_GPA, sizeof(*boot));
 
 	if (!boot)
-		die("guest memory too small for the boot area");
+		hexo_die("guest memory too small for the boot area");
 	*boot = (struct hexo_boot_info){
 	    .magic = HEXO_BOOT_MAGIC,
 	    .abi_version = HEXO_ABI_VERSION,
@@ -180,10 +180,10 @@ void run__use_image(struct hexo_vm *vm, const char *path, struct run_image *ri,
 
 	ri->elf = hexo_image_find(&ri->img, HEXO_IMAGE_ELF, arch__info.isa, &ri->elf_size);
 	if (!ri->elf)
-		die("%s: the image has no %s ELF: rebuild it with hexocc", path, arch__info.name);
+		hexo_die("%s: the image has no %s ELF: rebuild it with hexocc", path, arch__info.name);
 	if (loader__segments(ri->elf, ri->elf_size, arch__info.elf_machine, &ri->entry, vm->segs,
 	                     &vm->n_segs, err, sizeof(err)))
-		die("%s: %s ELF: %s", path, arch__info.name, err);
+		hexo_die("%s: %s ELF: %s", path, arch__info.name, err);
 	vm->image_path = path;
 	memcpy(vm->build_id, ri->img.hdr->build_id, sizeof(vm->build_id));
 	loader__section(ri->elf, ri->elf_size, ".hexo_shadow_stack", &vm->shadow_start,
@@ -200,15 +200,15 @@ void run__layout(struct hexo_vm *vm, uint64_t mem_size)
 
 	if (layout__compute(mem_size, HEXO_STACK_DEFAULT, vm->segs, vm->n_segs, &vm->layout, err,
 	                    sizeof(err)))
-		die("%s: %s ELF: %s", vm->image_path, arch__info.name, err);
+		hexo_die("%s: %s ELF: %s", vm->image_path, arch__info.name, err);
 	if (memmap__build(&vm->map, &vm->layout, vm->segs, vm->n_segs))
-		die("%s: %s ELF: too many segments", vm->image_path, arch__info.name);
+		hexo_die("%s: %s ELF: too many segments", vm->image_path, arch__info.name);
 }
 
 void run__memory(struct hexo_vm *vm, struct run_image *ri)
 {
 	if (kvm__open(vm) || kvm__alloc_memory(vm, vm->layout.mem_size))
-		die("%s", vm->error);
+		hexo_die("%s", vm->error);
 	/*
 	 * Transparent huge pages pay off for large .bss, heap and stack, but
 	 * faulting one in costs 0.1-2.5 ms under nested virtualization, against
@@ -220,14 +220,14 @@ void run__memory(struct hexo_vm *vm, struct run_image *ri)
 	kvm__hugepages(vm, vm->layout.heap_start + STARTUP_BLOCK,
 	               vm->layout.stack_top - STARTUP_BLOCK);
 	if (loader__copy(&vm->mem, ri->elf, vm->segs, vm->n_segs))
-		die("%s: %s ELF: segment outside guest memory", vm->image_path, arch__info.name);
+		hexo_die("%s: %s ELF: segment outside guest memory", vm->image_path, arch__info.name);
 }
 
 void run__start(struct hexo_vm *vm, const struct run_image *ri)
 {
 	if (kvm__create_vm(vm) || arch__setup_memory(vm) ||
 	    arch__clock_hz(vm, &vm->boot->clock_hz) || arch__vcpu_init(vm, ri->entry))
-		die("%s", vm->error);
+		hexo_die("%s", vm->error);
 }
 
 int run__go(struct hexo_vm *vm, const struct run_opts *opts)
@@ -250,11 +250,11 @@ static void setup_vm(struct hexo_vm *vm, const struct run_opts *opts, struct run
 	char err[HEXO_ERR_LEN];
 
 	if (hexo_image_open(opts->image, &ri->img, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	run__use_image(vm, opts->image, ri, opts);
 	run__layout(vm, opts->mem_size);
 	if (files__init(&vm->files, opts->dir, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	run__memory(vm, ri);
 	hexo_image_close(&ri->img);
 	setup_args(vm, opts);
@@ -273,7 +273,7 @@ int run__main(int argc, char **argv, uint64_t t_start)
 
 	migrate__early();
 	if (options__parse_run(argc, argv, &opts, err, sizeof(err)))
-		die("%s", err);
+		hexo_die("%s", err);
 	if (opts.help) {
 		run__help();
 		options__free(&opts);
@@ -284,7 +284,7 @@ int run__main(int argc, char **argv, uint64_t t_start)
 	vm.mig.checkpoint = opts.checkpoint;
 	if (!vm.mig.checkpoint) {
 		if (options__default_checkpoint(opts.image, default_ckpt, sizeof(default_ckpt)))
-			die("%s: name too long for a checkpoint file: give --checkpoint FILE",
+			hexo_die("%s: name too long for a checkpoint file: give --checkpoint FILE",
 			    opts.image);
 		vm.mig.checkpoint = default_ckpt;
 	}

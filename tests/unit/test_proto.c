@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "proto.h"
+#include "fsutil.h"
 #include "proto_fs.h"
 
 static const char KEY_HEX[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "hexocc.h"
 
 /* ---- whole files ---- */
@@ -73,29 +74,12 @@ fail:
 	return -err;
 }
 
-static int write_all(int fd, const void *data, size_t size)
-{
-	const char *p = data;
-
-	while (size) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		size -= (size_t)n;
-	}
-	return 0;
-}
-
 static int write_file(const char *path, const void *data, size_t size)
 {
 	int fd, err = 0;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0 || write_all(fd, data, size) < 0)
+	if (fd < 0 || hexo_write_all(fd, data, size) < 0)
 		err = errno;
 	if (fd >= 0 && close(fd) < 0 && !err)
 		err = errno;

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * hexocc's private temporary folder ($TMPDIR/hexocc-XXXXXX). Only hexocc
- * writes into it and it holds no sub-folders, so removal is one readdir pass.
+ * writes into it; hexo_tree_rm() removes it.
  * It is removed at exit (atexit) and by main() before re-raising a signal;
  * -save-temps keeps it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "hexocc.h"
 
 static char *dir;
@@ -25,19 +25,9 @@ const char *tmpdir_path(void)
 
 void tmpdir_remove(void)
 {
-	DIR *d;
-	struct dirent *e;
-
 	if (!dir || keep)
 		return;
-	d = opendir(dir);
-	if (d) {
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
-	}
-	rmdir(dir);
+	hexo_tree_rm(dir);
 	free(dir);
 	dir = NULL;
 }

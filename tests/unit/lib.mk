@@ -1,0 +1,16 @@
+# Unit tests (cmocka) of the host library lib/: image files (test_image),
+# checkpoint files (test_checkpoint), file-system helpers (test_fsutil).
+# Included by tests/tests.mk; `make test` runs everything in $(UNIT_TESTS).
+
+LIB_UNIT_TESTS := $(BUILD)/tests/unit/test_image $(BUILD)/tests/unit/test_checkpoint \
+                  $(BUILD)/tests/unit/test_fsutil
+
+UNIT_TESTS += $(LIB_UNIT_TESTS)
+
+$(LIB_UNIT_TESTS:$(BUILD)/tests/unit/%=$(OBJ)/tests/unit/%.o): $(OBJ)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+
+$(LIB_UNIT_TESTS): $(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(LIBHEXO)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $< $(LIBHEXO) $(LIBHEXO_LDLIBS) -lxxhash -lcmocka
