@@ -3,7 +3,9 @@
 # aarch64), start it under hexo's KVM monitor here, stop it at a migration
 # point, resume it on an emulated ARM64 board, bring it back and let it
 # finish here; then check that it computed exactly what a run that never
-# moved computes.
+# moved computes. Without a usable /dev/kvm here, every run happens on the
+# board (its KVM is inside QEMU) and the job still moves through a
+# checkpoint that comes home.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
@@ -27,35 +29,53 @@ step "hexocc -O2 -o pi.hexo pi.c -lm        (one image, both ISAs)"
 "$bin/hexocc" -O2 -o "$work/pi.hexo" "$work/pi.c" -lm
 ls -l "$work/pi.hexo"
 
-if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	echo "demo: /dev/kvm is not usable here: the image was built but cannot run" >&2
-	exit 1
+if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	here=x86-64
+else
+	# No KVM on this machine (a VM without nested virtualization, say): the
+	# job runs only on the emulated board, whose KVM is inside QEMU. It
+	# still stops there, comes home as a checkpoint and resumes from it.
+	here=
+	echo "demo: /dev/kvm is not usable here: every run below happens on the board" >&2
 fi
-
-args=(1000000000 20)   # terms, blocks: a migration point after each block
-
-step "hexo run --migrate-after 0.5 --checkpoint pi.ckpt pi.hexo ${args[*]}   (x86-64, this machine)"
-"$bin/hexo" run --dir "$work/job" --migrate-after 0.5 --checkpoint "$work/pi.ckpt" \
-	"$work/pi.hexo" "${args[@]}"
-"$bin/hexo" inspect "$work/pi.ckpt" | sed -n '1,12p'
 
 step "hexo board up --name $board          (emulated ARM64 board: QEMU + KVM inside)"
 "$bin/hexo" board up --name "$board"
 board_up=1
 
-step "hexo resume --on $board --migrate-after 3 --checkpoint back.ckpt pi.ckpt   (aarch64, on the board)"
-"$bin/hexo" resume --on "$board" --dir "$work/job" --migrate-after 3 \
-	--checkpoint "$work/back.ckpt" "$work/pi.ckpt"
+if [[ $here ]]; then
+	args=(1000000000 20)   # terms, blocks: a migration point after each block
+	step "hexo run --migrate-after 0.5 --checkpoint pi.ckpt pi.hexo ${args[*]}   (x86-64, this machine)"
+	"$bin/hexo" run --dir "$work/job" --migrate-after 0.5 --checkpoint "$work/pi.ckpt" \
+		"$work/pi.hexo" "${args[@]}"
+else
+	args=(200000000 20)    # the board's guests run about 10x slower
+	step "hexo run --on $board --migrate-after 1 --checkpoint pi.ckpt pi.hexo ${args[*]}   (aarch64, the board)"
+	"$bin/hexo" run --on "$board" --dir "$work/job" --migrate-after 1 \
+		--checkpoint "$work/pi.ckpt" "$work/pi.hexo" "${args[@]}"
+fi
+"$bin/hexo" inspect "$work/pi.ckpt" | sed -n '1,12p'
 
-step "hexo resume back.ckpt                 (x86-64 again, to the end)"
-"$bin/hexo" resume --stats --dir "$work/job" "$work/back.ckpt"
-
-step "the same program, never moved"
-"$bin/hexo" run --dir "$work/here" "$work/pi.hexo" "${args[@]}" | tail -1
+if [[ $here ]]; then
+	step "hexo resume --on $board --migrate-after 3 --checkpoint back.ckpt pi.ckpt   (aarch64, on the board)"
+	"$bin/hexo" resume --on "$board" --dir "$work/job" --migrate-after 3 \
+		--checkpoint "$work/back.ckpt" "$work/pi.ckpt"
+	step "hexo resume back.ckpt                 (x86-64 again, to the end)"
+	"$bin/hexo" resume --stats --dir "$work/job" "$work/back.ckpt"
+	step "the same program, never moved"
+	"$bin/hexo" run --dir "$work/here" "$work/pi.hexo" "${args[@]}" | tail -1
+	path="x86-64 -> aarch64 -> x86-64"
+else
+	step "hexo resume --on $board pi.ckpt       (the checkpoint this machine holds, back on the board, to the end)"
+	"$bin/hexo" resume --on "$board" --dir "$work/job" "$work/pi.ckpt"
+	step "the same program, never moved"
+	"$bin/hexo" run --on "$board" --dir "$work/here" "$work/pi.hexo" "${args[@]}" | tail -1
+	path="stopped, checkpoint home, resumed"
+fi
 
 step "results written by the job in its directory: migrated and never moved"
-echo "x86-64 -> aarch64 -> x86-64: $(cat "$work/job/pi.txt")"
-echo "x86-64 only:                 $(cat "$work/here/pi.txt")"
+printf '%-34s %s\n' "$path:" "$(cat "$work/job/pi.txt")"
+printf '%-34s %s\n' "never moved:" "$(cat "$work/here/pi.txt")"
 if cmp -s "$work/job/pi.txt" "$work/here/pi.txt"; then
 	echo "identical, bit for bit"
 else
