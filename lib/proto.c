@@ -258,43 +258,40 @@ struct cur {
 	bool bad;
 };
 
+/* The next n bytes, or NULL (cursor marked bad) when fewer are left. */
+static const uint8_t *cur_take(struct cur *c, size_t n)
+{
+	const uint8_t *p = c->p;
+
+	if (c->bad || c->left < n) {
+		c->bad = true;
+		return NULL;
+	}
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
 static uint32_t cur_u32(struct cur *c)
 {
-	uint32_t v;
+	const uint8_t *p = cur_take(c, 4);
 
-	if (c->bad || c->left < 4) {
-		c->bad = true;
-		return 0;
-	}
-	v = get_le32(c->p);
-	c->p += 4;
-	c->left -= 4;
-	return v;
+	return p ? get_le32(p) : 0;
 }
 
 static uint64_t cur_u64(struct cur *c)
 {
-	uint64_t v;
+	const uint8_t *p = cur_take(c, 8);
 
-	if (c->bad || c->left < 8) {
-		c->bad = true;
-		return 0;
-	}
-	v = get_le64(c->p);
-	c->p += 8;
-	c->left -= 8;
-	return v;
+	return p ? get_le64(p) : 0;
 }
 
 static void cur_bytes(struct cur *c, void *out, size_t n)
 {
-	if (c->bad || c->left < n) {
-		c->bad = true;
-		return;
-	}
-	memcpy(out, c->p, n);
-	c->p += n;
-	c->left -= n;
+	const uint8_t *p = cur_take(c, n);
+
+	if (p)
+		memcpy(out, p, n);
 }
 
 /* A NUL-terminated string inside the payload, or NULL (cursor marked bad). */
@@ -327,6 +324,18 @@ static int cur_done(const struct cur *c, const char *what, char *err, size_t err
 	return 0;
 }
 
+/* The peer's protocol version (HELLO, CHALLENGE) must be this one. */
+static int version_check(uint32_t version, const char *peer, const char *self, char *err,
+                         size_t errlen)
+{
+	if (version == HEXO_PROTO_VERSION)
+		return 0;
+	return hexo_fail(err, errlen, -EPROTONOSUPPORT,
+	                 "%s speaks protocol version %u, this %s speaks %u: use the same hexo "
+	                 "release on both sides",
+	                 peer, version, self, HEXO_PROTO_VERSION);
+}
+
 int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m, char *err,
                           size_t errlen)
 {
@@ -340,14 +349,7 @@ int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m
 		return hexo_fail(err, errlen, -EPROTO, "not a hexo client (bad magic 0x%08x)",
 		                 magic);
 	ret = cur_done(&c, "HELLO", err, errlen);
-	if (ret)
-		return ret;
-	if (m->version != HEXO_PROTO_VERSION)
-		return hexo_fail(err, errlen, -EPROTONOSUPPORT,
-		                 "client speaks protocol version %u, this agent speaks %u: use the "
-		                 "same hexo release on both sides",
-		                 m->version, HEXO_PROTO_VERSION);
-	return 0;
+	return ret ? ret : version_check(m->version, "client", "agent", err, errlen);
 }
 
 int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_challenge *m, char *err,
@@ -360,14 +362,7 @@ int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_chal
 	cur_bytes(&c, m->nonce, sizeof(m->nonce));
 	cur_bytes(&c, m->mac, sizeof(m->mac));
 	ret = cur_done(&c, "CHALLENGE", err, errlen);
-	if (ret)
-		return ret;
-	if (m->version != HEXO_PROTO_VERSION)
-		return hexo_fail(err, errlen, -EPROTONOSUPPORT,
-		                 "agent speaks protocol version %u, this client speaks %u: use the "
-		                 "same hexo release on both sides",
-		                 m->version, HEXO_PROTO_VERSION);
-	return 0;
+	return ret ? ret : version_check(m->version, "agent", "client", err, errlen);
 }
 
 int hexo_msg_auth_decode(const uint8_t *p, size_t len, uint8_t mac[HEXO_PROTO_MAC], char *err,
@@ -496,6 +491,15 @@ void hexo_msg_run_free(struct hexo_msg_run *m)
 	m->env = NULL;
 }
 
+/* A path from the wire (FILE, DELETE) must be hexo_proto_path_valid(). */
+static int path_check(const char *path, char *err, size_t errlen)
+{
+	if (hexo_proto_path_valid(path))
+		return 0;
+	return hexo_fail(err, errlen, -EPROTO,
+	                 "bad file name '%.200s' (relative paths only, no '..')", path);
+}
+
 int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, char *err,
                          size_t errlen)
 {
@@ -522,12 +526,7 @@ int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, 
 	if (m->size > HEXO_PROTO_MAX_SIZE)
 		return hexo_fail(err, errlen, -EPROTO, "FILE of %llu bytes",
 		                 (unsigned long long)m->size);
-	if (!hexo_proto_path_valid(m->path))
-		return hexo_fail(err, errlen, -EPROTO,
-		                 "bad file name '%.200s' (relative paths only, "
-		                 "no '..')",
-		                 m->path);
-	return 0;
+	return path_check(m->path, err, errlen);
 }
 
 int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *err, size_t errlen)
@@ -537,14 +536,7 @@ int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *
 
 	*path = cur_str(&c);
 	ret = cur_done(&c, "DELETE", err, errlen);
-	if (ret)
-		return ret;
-	if (!hexo_proto_path_valid(*path))
-		return hexo_fail(err, errlen, -EPROTO,
-		                 "bad file name '%.200s' (relative paths only, "
-		                 "no '..')",
-		                 *path);
-	return 0;
+	return ret ? ret : path_check(*path, err, errlen);
 }
 
 int hexo_msg_exit_decode(const uint8_t *p, size_t len, uint32_t *status, char *err, size_t errlen)
