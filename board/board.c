@@ -24,7 +24,7 @@
 #include "board.h"
 #include "board_int.h"
 #include "nodes.h"
-#include "proto.h"
+#include "secret.h"
 
 #define DEFAULT_MEM   (2ull << 30)
 #define MIN_MEM       (256ull << 20)

@@ -59,8 +59,51 @@ int board_find_exe(const char *name, char *buf, size_t len);
 void board_fmt_size(uint64_t bytes, char *buf, size_t len);
 void board_fmt_duration(double s, char *buf, size_t len);
 
-/* kernel.c */
+/* kernel.c: the kernel, cached (or fetched and unpacked) into k->dir. */
 int board_kernel_get(struct board_kernel *k, char *err, size_t errlen);
+
+/* kernel_apt.c: asking apt (arm64 multiarch). */
+/* The versioned package the metapackage meta stands for, and its candidate version. */
+int board_apt_resolve(const char *meta, char *pkg, size_t plen, char *ver, size_t vlen, char *err,
+                      size_t errlen);
+/* apt-get download PKG:arm64=VER into dir; the .deb's path goes to deb. */
+int board_apt_download(const char *pkg, const char *ver, const char *dir, char *deb, size_t deblen,
+                       char *err, size_t errlen);
+
+/* kernel_modules.c: the modules wanted from the kernel package, their load order. */
+#define BOARD_MAX_MODS 64
+
+struct board_mod {
+	char name[64]; /* '-' folded to '_' */
+	char deps[256];
+	int required, done, ordered;
+};
+
+/* A kernel package being unpacked (kernel_deb.c) and the modules wanted from it. */
+struct board_unpack {
+	const char *dir; /* temporary folder being filled */
+	struct board_mod mods[BOARD_MAX_MODS];
+	int nmods;
+	int added; /* modules newly wanted during this pass */
+	int have_vmlinuz;
+	char release[128];
+	char *builtin; /* modules.builtin, for dependencies built in */
+};
+
+struct board_mod *board_mod_find(struct board_unpack *u, const char *name);
+/* Wants module name (not when already wanted or the list is full). */
+struct board_mod *board_mod_want(struct board_unpack *u, const char *name, int required);
+/* "drivers/net/virtio_net.ko.xz" -> "virtio_net" and the compression suffix. */
+int board_mod_name(const char *path, char *name, size_t len, const char **comp);
+/* Saves modules/NAME.ko (done) and wants what its .modinfo depends on. */
+int board_mod_save(struct board_unpack *u, struct board_mod *m, void *ko, size_t len);
+/* The required modules neither saved nor built in: how many; the first's name. */
+int board_mods_missing(const struct board_unpack *u, char *first, size_t len);
+/* Writes modules.order: the saved modules, dependencies first. */
+int board_mods_write_order(struct board_unpack *u, char *err, size_t errlen);
+
+/* kernel_deb.c: vmlinuz and the wanted modules out of the .deb into u->dir. */
+int board_deb_unpack(struct board_unpack *u, const char *deb, char *err, size_t errlen);
 
 /* initramfs.c */
 int board_initramfs_write(const char *path, const struct board_rootfs *fs, char *err,

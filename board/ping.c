@@ -15,6 +15,7 @@
 
 #include "board_int.h"
 #include "proto.h"
+#include "secret.h"
 
 #define PING_TIMEOUT_MS 5000
 

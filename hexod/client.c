@@ -25,6 +25,7 @@
 #include "image_file.h"
 #include "proto.h"
 #include "proto_fs.h"
+#include "secret.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 #define STDIN_CHUNK        65536

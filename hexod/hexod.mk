@@ -40,7 +40,8 @@ $(HEXOD_CLIENT): $(HEXOD_CLIENT_OBJS)
 # the protocol sources, not the rest of $(LIBHEXO).
 HEXOD_AARCH64     := $(BUILD)/aarch64/bin/hexod
 HEXOD_AARCH64_CC  ?= $(HOST_CC) --target=aarch64-linux-gnu
-HEXOD_AARCH64_SRCS := $(HEXOD_SRCS) lib/err.c lib/fsutil.c lib/proto.c lib/proto_io.c lib/proto_fs.c
+HEXOD_AARCH64_SRCS := $(HEXOD_SRCS) lib/err.c lib/fsutil.c lib/proto.c lib/proto_io.c lib/proto_fs.c \
+                      lib/secret.c
 HEXOD_AARCH64_OBJS := $(HEXOD_AARCH64_SRCS:%.c=$(OBJ)/aarch64/hexod/%.o)
 
 $(OBJ)/aarch64/hexod/%.o: %.c

@@ -28,6 +28,7 @@
 #include "err.h"
 #include "fsutil.h"
 #include "hexod.h"
+#include "secret.h"
 
 /* hexod could not start (bad option, secret, folder or port). */
 #define EXIT_START 2

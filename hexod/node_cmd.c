@@ -15,6 +15,7 @@
 #include "node_cmd.h"
 #include "nodes.h"
 #include "proto.h"
+#include "secret.h"
 
 static void node_usage(FILE *f)
 {

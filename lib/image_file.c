@@ -27,6 +27,7 @@
 #include <xxhash.h>
 
 #include "err.h"
+#include "fsutil.h"
 #include "image_file.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -550,23 +551,16 @@ struct writer {
 	XXH3_state_t *sum;
 };
 
+/* Appends buf to the file and to the checksum. */
 static int write_all(struct writer *w, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
+	int ret;
 
 	XXH3_64bits_update(w->sum, buf, len);
-	while (len) {
-		ssize_t n = write(w->fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-		w->pos += (uint64_t)n;
-	}
-	return 0;
+	ret = hexo_write_all(w->fd, buf, len);
+	if (!ret)
+		w->pos += len;
+	return ret;
 }
 
 static int write_pad(struct writer *w, uint64_t to)
@@ -579,24 +573,6 @@ static int write_pad(struct writer *w, uint64_t to)
 		ret = write_all(w, zero_page, n < sizeof(zero_page) ? n : sizeof(zero_page));
 	}
 	return ret;
-}
-
-static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
 }
 
 /* Writes header (checksum 0), table and payloads, then the checksum. */
@@ -621,7 +597,9 @@ static int write_body(int fd, const struct hexo_image_part *parts, size_t n,
 	XXH3_freeState(w.sum);
 	if (ret)
 		return ret;
-	return pwrite_all(fd, &h->checksum, sizeof(h->checksum), CSUM_OFF);
+	if (lseek(fd, (off_t)CSUM_OFF, SEEK_SET) < 0)
+		return -errno;
+	return hexo_write_all(fd, &h->checksum, sizeof(h->checksum));
 }
 
 /* Creates "<path>.tmp.<pid>.<n>" exclusively, mode 0666 & ~umask. */

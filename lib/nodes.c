@@ -4,7 +4,6 @@
  * atomically (temporary file, fsync, rename, fsync of the folder), mode
  * 0600, in a state folder created with mode 0700.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -397,48 +396,35 @@ static int cmp_str(const void *a, const void *b)
 /* The names of the registered nodes, sorted. */
 static int list_names(const char *dir, char ***out, size_t *count)
 {
-	char **names = NULL, **nn, *dot;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
+	char **names, *dot;
+	size_t n, kept = 0;
+	int dfd, ret;
 
 	*out = NULL;
 	*count = 0;
-	d = opendir(dir);
-	if (!d)
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		dot = strrchr(de->d_name, '.');
-		if (!dot || strcmp(dot, ".json"))
-			continue;
-		*dot = '\0';
-		if (!hexo_node_name_valid(de->d_name))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			nn = realloc(names, cap * sizeof(*names));
-			if (!nn)
-				goto nomem;
-			names = nn;
+	ret = hexo_dir_names(dfd, &names, &n);
+	if (ret)
+		return ret;
+	/* Keep the NAME of each NAME.json, then sort by NAME (not by file name). */
+	for (size_t i = 0; i < n; i++) {
+		dot = strrchr(names[i], '.');
+		if (dot && !strcmp(dot, ".json")) {
+			*dot = '\0';
+			if (hexo_node_name_valid(names[i])) {
+				names[kept++] = names[i];
+				continue;
+			}
 		}
-		names[n] = strdup(de->d_name);
-		if (!names[n])
-			goto nomem;
-		n++;
+		free(names[i]);
 	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
+	if (kept)
+		qsort(names, kept, sizeof(*names), cmp_str);
 	*out = names;
-	*count = n;
+	*count = kept;
 	return 0;
-
-nomem:
-	closedir(d);
-	while (n)
-		free(names[--n]);
-	free(names);
-	return -ENOMEM;
 }
 
 int hexo_node_foreach(int (*fn)(const struct hexo_node *n, void *arg), void *arg, char *err,
@@ -462,8 +448,6 @@ int hexo_node_foreach(int (*fn)(const struct hexo_node *n, void *arg), void *arg
 		else if (!ret)
 			ret = fn(&node, arg);
 	}
-	for (i = 0; i < count; i++)
-		free(names[i]);
-	free(names);
+	hexo_dir_names_free(names, count);
 	return ret;
 }

@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * hexod wire protocol: frame headers, message encoding and decoding, path
- * validation, the shared secret and the HMAC proofs. No I/O here (see
- * proto_io.c), so everything is unit-tested on buffers.
+ * validation. No I/O here (see proto_io.c) and no cryptography (the secret
+ * and the proofs: secret.c), so everything is unit-tested on buffers.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 #include "err.h"
 #include "proto.h"
@@ -263,43 +258,40 @@ struct cur {
 	bool bad;
 };
 
+/* The next n bytes, or NULL (cursor marked bad) when fewer are left. */
+static const uint8_t *cur_take(struct cur *c, size_t n)
+{
+	const uint8_t *p = c->p;
+
+	if (c->bad || c->left < n) {
+		c->bad = true;
+		return NULL;
+	}
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
 static uint32_t cur_u32(struct cur *c)
 {
-	uint32_t v;
+	const uint8_t *p = cur_take(c, 4);
 
-	if (c->bad || c->left < 4) {
-		c->bad = true;
-		return 0;
-	}
-	v = get_le32(c->p);
-	c->p += 4;
-	c->left -= 4;
-	return v;
+	return p ? get_le32(p) : 0;
 }
 
 static uint64_t cur_u64(struct cur *c)
 {
-	uint64_t v;
+	const uint8_t *p = cur_take(c, 8);
 
-	if (c->bad || c->left < 8) {
-		c->bad = true;
-		return 0;
-	}
-	v = get_le64(c->p);
-	c->p += 8;
-	c->left -= 8;
-	return v;
+	return p ? get_le64(p) : 0;
 }
 
 static void cur_bytes(struct cur *c, void *out, size_t n)
 {
-	if (c->bad || c->left < n) {
-		c->bad = true;
-		return;
-	}
-	memcpy(out, c->p, n);
-	c->p += n;
-	c->left -= n;
+	const uint8_t *p = cur_take(c, n);
+
+	if (p)
+		memcpy(out, p, n);
 }
 
 /* A NUL-terminated string inside the payload, or NULL (cursor marked bad). */
@@ -332,6 +324,18 @@ static int cur_done(const struct cur *c, const char *what, char *err, size_t err
 	return 0;
 }
 
+/* The peer's protocol version (HELLO, CHALLENGE) must be this one. */
+static int version_check(uint32_t version, const char *peer, const char *self, char *err,
+                         size_t errlen)
+{
+	if (version == HEXO_PROTO_VERSION)
+		return 0;
+	return hexo_fail(err, errlen, -EPROTONOSUPPORT,
+	                 "%s speaks protocol version %u, this %s speaks %u: use the same hexo "
+	                 "release on both sides",
+	                 peer, version, self, HEXO_PROTO_VERSION);
+}
+
 int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m, char *err,
                           size_t errlen)
 {
@@ -345,14 +349,7 @@ int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m
 		return hexo_fail(err, errlen, -EPROTO, "not a hexo client (bad magic 0x%08x)",
 		                 magic);
 	ret = cur_done(&c, "HELLO", err, errlen);
-	if (ret)
-		return ret;
-	if (m->version != HEXO_PROTO_VERSION)
-		return hexo_fail(err, errlen, -EPROTONOSUPPORT,
-		                 "client speaks protocol version %u, this agent speaks %u: use the "
-		                 "same hexo release on both sides",
-		                 m->version, HEXO_PROTO_VERSION);
-	return 0;
+	return ret ? ret : version_check(m->version, "client", "agent", err, errlen);
 }
 
 int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_challenge *m, char *err,
@@ -365,14 +362,7 @@ int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_chal
 	cur_bytes(&c, m->nonce, sizeof(m->nonce));
 	cur_bytes(&c, m->mac, sizeof(m->mac));
 	ret = cur_done(&c, "CHALLENGE", err, errlen);
-	if (ret)
-		return ret;
-	if (m->version != HEXO_PROTO_VERSION)
-		return hexo_fail(err, errlen, -EPROTONOSUPPORT,
-		                 "agent speaks protocol version %u, this client speaks %u: use the "
-		                 "same hexo release on both sides",
-		                 m->version, HEXO_PROTO_VERSION);
-	return 0;
+	return ret ? ret : version_check(m->version, "agent", "client", err, errlen);
 }
 
 int hexo_msg_auth_decode(const uint8_t *p, size_t len, uint8_t mac[HEXO_PROTO_MAC], char *err,
@@ -501,6 +491,15 @@ void hexo_msg_run_free(struct hexo_msg_run *m)
 	m->env = NULL;
 }
 
+/* A path from the wire (FILE, DELETE) must be hexo_proto_path_valid(). */
+static int path_check(const char *path, char *err, size_t errlen)
+{
+	if (hexo_proto_path_valid(path))
+		return 0;
+	return hexo_fail(err, errlen, -EPROTO,
+	                 "bad file name '%.200s' (relative paths only, no '..')", path);
+}
+
 int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, char *err,
                          size_t errlen)
 {
@@ -527,12 +526,7 @@ int hexo_msg_file_decode(const uint8_t *p, size_t len, struct hexo_msg_file *m, 
 	if (m->size > HEXO_PROTO_MAX_SIZE)
 		return hexo_fail(err, errlen, -EPROTO, "FILE of %llu bytes",
 		                 (unsigned long long)m->size);
-	if (!hexo_proto_path_valid(m->path))
-		return hexo_fail(err, errlen, -EPROTO,
-		                 "bad file name '%.200s' (relative paths only, "
-		                 "no '..')",
-		                 m->path);
-	return 0;
+	return path_check(m->path, err, errlen);
 }
 
 int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *err, size_t errlen)
@@ -542,14 +536,7 @@ int hexo_msg_path_decode(const uint8_t *p, size_t len, const char **path, char *
 
 	*path = cur_str(&c);
 	ret = cur_done(&c, "DELETE", err, errlen);
-	if (ret)
-		return ret;
-	if (!hexo_proto_path_valid(*path))
-		return hexo_fail(err, errlen, -EPROTO,
-		                 "bad file name '%.200s' (relative paths only, "
-		                 "no '..')",
-		                 *path);
-	return 0;
+	return ret ? ret : path_check(*path, err, errlen);
 }
 
 int hexo_msg_exit_decode(const uint8_t *p, size_t len, uint32_t *status, char *err, size_t errlen)
@@ -660,114 +647,4 @@ bool hexo_proto_path_valid(const char *path)
 			return true;
 		s = slash + 1;
 	}
-}
-
-/* --- secret and proofs --------------------------------------------------- */
-
-static int crypto_ready(void)
-{
-	return sodium_init() < 0 ? -EIO : 0;
-}
-
-int hexo_random(void *p, size_t len)
-{
-	if (crypto_ready())
-		return -EIO;
-	randombytes_buf(p, len);
-	return 0;
-}
-
-int hexo_secret_parse(const char *text, uint8_t key[HEXO_PROTO_KEY])
-{
-	const char *s = text, *e;
-	size_t bin_len = 0;
-
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
-		e--;
-	if (e - s != 2 * HEXO_PROTO_KEY)
-		return -EINVAL;
-	if (sodium_hex2bin(key, HEXO_PROTO_KEY, s, (size_t)(e - s), NULL, &bin_len, NULL) ||
-	    bin_len != HEXO_PROTO_KEY)
-		return -EINVAL;
-	return 0;
-}
-
-int hexo_secret_read(const char *path, uint8_t key[HEXO_PROTO_KEY],
-                     char hex[2 * HEXO_PROTO_KEY + 1], char *err, size_t errlen)
-{
-	char text[256];
-	ssize_t n;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return hexo_fail(err, errlen, -errno, "secret file '%s': %s", path,
-		                 strerror(errno));
-	n = read(fd, text, sizeof(text) - 1);
-	ret = n < 0 ? -errno : 0;
-	close(fd);
-	if (ret)
-		return hexo_fail(err, errlen, ret, "secret file '%s': %s", path, strerror(-ret));
-	text[n] = '\0';
-	if (strlen(text) != (size_t)n || hexo_secret_parse(text, key))
-		return hexo_fail(err, errlen, -EINVAL,
-		                 "secret file '%s': expected 64 hex characters (make one with "
-		                 "'hexod --new-secret FILE')",
-		                 path);
-	if (hex)
-		sodium_bin2hex(hex, 2 * HEXO_PROTO_KEY + 1, key, HEXO_PROTO_KEY);
-	return 0;
-}
-
-int hexo_secret_new(char hex[2 * HEXO_PROTO_KEY + 1])
-{
-	uint8_t key[HEXO_PROTO_KEY];
-
-	if (hexo_random(key, sizeof(key)))
-		return -EIO;
-	sodium_bin2hex(hex, 2 * HEXO_PROTO_KEY + 1, key, sizeof(key));
-	sodium_memzero(key, sizeof(key));
-	return 0;
-}
-
-int hexo_auth_proof(const uint8_t key[HEXO_PROTO_KEY], bool server,
-                    const uint8_t nc[HEXO_PROTO_NONCE], const uint8_t ns[HEXO_PROTO_NONCE],
-                    uint8_t mac[HEXO_PROTO_MAC])
-{
-	static const char srv[] = "hexod agent proof", cli[] = "hexo client proof";
-	crypto_auth_hmacsha256_state st;
-	uint8_t ver[4];
-
-	if (crypto_ready())
-		return -EIO;
-	put_le32(ver, HEXO_PROTO_VERSION);
-	crypto_auth_hmacsha256_init(&st, key, HEXO_PROTO_KEY);
-	if (server)
-		crypto_auth_hmacsha256_update(&st, (const uint8_t *)srv, sizeof(srv));
-	else
-		crypto_auth_hmacsha256_update(&st, (const uint8_t *)cli, sizeof(cli));
-	crypto_auth_hmacsha256_update(&st, ver, sizeof(ver));
-	crypto_auth_hmacsha256_update(&st, nc, HEXO_PROTO_NONCE);
-	crypto_auth_hmacsha256_update(&st, ns, HEXO_PROTO_NONCE);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(&st, sizeof(st));
-	return 0;
-}
-
-int hexo_auth_check(const uint8_t key[HEXO_PROTO_KEY], bool server,
-                    const uint8_t nc[HEXO_PROTO_NONCE], const uint8_t ns[HEXO_PROTO_NONCE],
-                    const uint8_t mac[HEXO_PROTO_MAC])
-{
-	uint8_t want[HEXO_PROTO_MAC];
-	int ret;
-
-	ret = hexo_auth_proof(key, server, nc, ns, want);
-	if (ret)
-		return ret;
-	ret = sodium_memcmp(want, mac, HEXO_PROTO_MAC) ? -EACCES : 0;
-	sodium_memzero(want, sizeof(want));
-	return ret;
 }

@@ -31,7 +31,7 @@
  *
  * The proofs are HMAC-SHA256 keyed with the 32-byte shared secret over a
  * role label, the protocol version and both nonces; the secret itself never
- * crosses the wire.
+ * crosses the wire (secret.h: the secret and the proofs).
  *
  * Functions return 0 or a negative errno value; those taking `err` write one
  * line there on failure.
@@ -257,26 +257,6 @@ void hexo_msg_error_decode(const uint8_t *p, size_t len, struct hexo_msg_error *
  * Returns true when `path` is acceptable.
  */
 bool hexo_proto_path_valid(const char *path);
-
-/* --- authentication ----------------------------------------------------- */
-
-/* Parses a secret: 64 hex characters, surrounding white space allowed. */
-int hexo_secret_parse(const char *text, uint8_t key[HEXO_PROTO_KEY]);
-/* Reads and parses a secret file; also returns its hex form when hex != NULL. */
-int hexo_secret_read(const char *path, uint8_t key[HEXO_PROTO_KEY],
-                     char hex[2 * HEXO_PROTO_KEY + 1], char *err, size_t errlen);
-/* Fills `hex` with a fresh random secret. */
-int hexo_secret_new(char hex[2 * HEXO_PROTO_KEY + 1]);
-int hexo_random(void *p, size_t len);
-
-/* The proof a side sends: server = true for the agent's. */
-int hexo_auth_proof(const uint8_t key[HEXO_PROTO_KEY], bool server,
-                    const uint8_t nc[HEXO_PROTO_NONCE], const uint8_t ns[HEXO_PROTO_NONCE],
-                    uint8_t mac[HEXO_PROTO_MAC]);
-/* Constant-time check of a received proof: 0 or -EACCES. */
-int hexo_auth_check(const uint8_t key[HEXO_PROTO_KEY], bool server,
-                    const uint8_t nc[HEXO_PROTO_NONCE], const uint8_t ns[HEXO_PROTO_NONCE],
-                    const uint8_t mac[HEXO_PROTO_MAC]);
 
 /* --- I/O on a socket (lib/proto_io.c) ----------------------------------- */
 

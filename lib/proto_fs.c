@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "proto.h"
 #include "proto_fs.h"
+#include "secret.h"
 
 
 struct walk {

@@ -20,6 +20,7 @@
 
 #include "err.h"
 #include "proto.h"
+#include "secret.h"
 
 volatile sig_atomic_t hexo_io_stop;
 sigset_t hexo_io_waitmask;

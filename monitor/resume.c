@@ -2,7 +2,7 @@
 /*
  * `hexo resume CHECKPOINT`: the job a checkpoint holds, continued on this
  * machine's ISA whichever ISA wrote it. The whole file is verified first
- * (lib/checkpoint.c); then the image (its build id must be the
+ * (lib/checkpoint_read.c); then the image (its build id must be the
  * checkpoint's) is loaded as `hexo run` loads it (run.c's steps), the
  * job's files are reopened at their fds and offsets, the checkpoint's
  * memory is put back (whole pages mapped from the file, the rest copied)

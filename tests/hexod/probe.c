@@ -55,6 +55,7 @@
 #include "checkpoint.h"
 #include "image_file.h"
 #include "proto.h"
+#include "secret.h"
 
 static uint8_t buf[HEXO_PROTO_MAX_FRAME];
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for lib/checkpoint.c: the checkpoint writer and reader. Every
- * damaged, truncated, foreign or unknown-version file must be refused with
- * one line naming what is wrong, and a failed read must fill in nothing.
+ * Unit tests for the checkpoint writer and reader (lib/checkpoint_write.c,
+ * lib/checkpoint_read.c). Every damaged, truncated, foreign or
+ * unknown-version file must be refused with one line naming what is wrong,
+ * and a failed read must fill in nothing.
  */
 #include <dirent.h>
 #include <errno.h>

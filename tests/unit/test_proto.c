@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests for the hexod wire protocol (lib/proto.c, lib/proto_io.c,
- * lib/proto_fs.c): frame headers, message decoding of good, truncated and
- * hostile payloads (RUN's environment and flags, RESUME, FILE kinds, STDIN,
- * CLOSED, CHECKPOINT, MIGRATE, STARTED and OK frames, job ids), path
- * validation, the secret and the HMAC handshake, frame I/O on socketpairs,
- * and the job-directory tree helpers.
+ * lib/proto_fs.c, lib/secret.c): frame headers, message decoding of good,
+ * truncated and hostile payloads (RUN's environment and flags, RESUME, FILE
+ * kinds, STDIN, CLOSED, CHECKPOINT, MIGRATE, STARTED and OK frames, job
+ * ids), path validation, the secret and the HMAC handshake, frame I/O on
+ * socketpairs, and the job-directory tree helpers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +26,7 @@
 #include "proto.h"
 #include "fsutil.h"
 #include "proto_fs.h"
+#include "secret.h"
 
 static const char KEY_HEX[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 

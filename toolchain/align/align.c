@@ -269,12 +269,24 @@ static void pair(struct imap *a, size_t i, struct imap *b, size_t j)
 	b->s[j].match = (long)i;
 }
 
-static void match_by_file(struct imap *a, struct imap *b)
+/* Whether r[i]'s key is r's only one of its value. */
+static bool unique_at(const struct ref *r, size_t n, size_t i)
 {
-	struct ref *ra = by_file_name(a), *rb = by_file_name(b);
+	return (i == 0 || strcmp(r[i - 1].a, r[i].a)) && (i + 1 == n || strcmp(r[i + 1].a, r[i].a));
+}
+
+/*
+ * Walks the sorted refs of both ISAs in step (by a, then b: "" for symbol
+ * refs); the sections of two refs with one key are paired when they go to
+ * one output section and, by symbol, the symbol is unique on both sides and
+ * neither section is matched yet, else (by file and name) neither is a dup.
+ */
+static void join(struct imap *a, const struct ref *ra, size_t na, struct imap *b,
+                 const struct ref *rb, size_t nb, bool by_symbol)
+{
 	size_t i = 0, j = 0;
 
-	while (i < a->n && j < b->n) {
+	while (i < na && j < nb) {
 		int c = strcmp(ra[i].a, rb[j].a);
 
 		if (!c)
@@ -284,14 +296,24 @@ static void match_by_file(struct imap *a, struct imap *b)
 		} else if (c > 0) {
 			j++;
 		} else {
-			struct isec *x = &a->s[ra[i].i], *y = &b->s[rb[j].i];
+			const struct isec *x = &a->s[ra[i].i], *y = &b->s[rb[j].i];
+			bool ok = by_symbol ? unique_at(ra, na, i) && unique_at(rb, nb, j) &&
+			                          x->match < 0 && y->match < 0
+			                    : !x->dup && !y->dup;
 
-			if (!x->dup && !y->dup && x->out == y->out)
+			if (ok && x->out == y->out)
 				pair(a, ra[i].i, b, rb[j].i);
 			i++;
 			j++;
 		}
 	}
+}
+
+static void match_by_file(struct imap *a, struct imap *b)
+{
+	struct ref *ra = by_file_name(a), *rb = by_file_name(b);
+
+	join(a, ra, a->n, b, rb, b->n, false);
 	free(ra);
 	free(rb);
 }
@@ -314,33 +336,12 @@ static struct ref *by_symbol(const struct imap *m, size_t *n)
 	return r;
 }
 
-static bool unique_at(const struct ref *r, size_t n, size_t i)
-{
-	return (i == 0 || strcmp(r[i - 1].a, r[i].a)) && (i + 1 == n || strcmp(r[i + 1].a, r[i].a));
-}
-
 static void match_by_symbol(struct imap *a, struct imap *b)
 {
-	size_t na, nb, i = 0, j = 0;
+	size_t na, nb;
 	struct ref *ra = by_symbol(a, &na), *rb = by_symbol(b, &nb);
 
-	while (i < na && j < nb) {
-		int c = strcmp(ra[i].a, rb[j].a);
-
-		if (c < 0) {
-			i++;
-		} else if (c > 0) {
-			j++;
-		} else {
-			struct isec *x = &a->s[ra[i].i], *y = &b->s[rb[j].i];
-
-			if (unique_at(ra, na, i) && unique_at(rb, nb, j) && x->match < 0 &&
-			    y->match < 0 && x->out == y->out)
-				pair(a, ra[i].i, b, rb[j].i);
-			i++;
-			j++;
-		}
-	}
+	join(a, ra, na, b, rb, nb, true);
 	free(ra);
 	free(rb);
 }
