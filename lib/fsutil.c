@@ -103,10 +103,15 @@ int hexo_dir_names(int dfd, char ***out, size_t *count)
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
+	int fd;
 
-	d = fdopendir(dfd);
+	/* A description of its own: reading moves no offset of dfd's. */
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
 	if (!d) {
-		close(dfd);
+		close(fd);
 		return -errno;
 	}
 	while ((errno = 0, de = readdir(d))) {
@@ -138,18 +143,13 @@ fail_nomem:
 }
 
 /* Empties the directory dfd (consumed), recursively. */
-static int rm_contents(int dfd, int depth)
+static int rm_contents(int keep, int depth)
 {
 	char **names;
 	size_t n;
-	int ret, keep, sub, first = 0;
+	int ret, sub, first = 0;
 
-	keep = dup(dfd);
-	if (keep < 0) {
-		close(dfd);
-		return -errno;
-	}
-	ret = hexo_dir_names(dfd, &names, &n);
+	ret = hexo_dir_names(keep, &names, &n);
 	if (ret) {
 		close(keep);
 		return ret;

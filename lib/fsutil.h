@@ -27,8 +27,8 @@ int hexo_write_file_atomic(const char *path, const void *data, size_t len, mode_
 int hexo_mkdir_p(const char *path, mode_t mode);
 
 /*
- * The names in the directory dfd (consumed), without "." and "..", sorted
- * by strcmp; free them with hexo_dir_names_free().
+ * The names in the directory dfd (left open, its offset untouched), without
+ * "." and "..", sorted by strcmp; free them with hexo_dir_names_free().
  */
 int hexo_dir_names(int dfd, char ***names, size_t *count);
 void hexo_dir_names_free(char **names, size_t count);

@@ -406,6 +406,7 @@ static int list_names(const char *dir, char ***out, size_t *count)
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	ret = hexo_dir_names(dfd, &names, &n);
+	close(dfd);
 	if (ret)
 		return ret;
 	/* Keep the NAME of each NAME.json, then sort by NAME (not by file name). */

@@ -68,25 +68,20 @@ static int walk_dir(struct walk *w, int dfd, size_t plen, int depth)
 {
 	char **names;
 	size_t n;
-	int ret, keep;
+	int ret;
 
-	keep = dup(dfd);
-	if (keep < 0) {
-		close(dfd);
-		return -errno;
-	}
 	ret = hexo_dir_names(dfd, &names, &n);
 	if (ret) {
-		close(keep);
+		close(dfd);
 		snprintf(w->err, w->errlen, "'%s': %s", plen ? w->path : ".", strerror(-ret));
 		return ret;
 	}
 	for (size_t i = 0; i < n && !ret; i++) {
-		ret = walk_entry(w, keep, plen, names[i], depth);
+		ret = walk_entry(w, dfd, plen, names[i], depth);
 		w->path[plen] = '\0';
 	}
 	hexo_dir_names_free(names, n);
-	close(keep);
+	close(dfd);
 	return ret;
 }
 

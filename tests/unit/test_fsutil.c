@@ -82,6 +82,7 @@ static void test_write_file_atomic(void **state)
 	/* no temporary file stays beside it */
 	fd = open(root, O_RDONLY | O_DIRECTORY);
 	assert_int_equal(hexo_dir_names(fd, &names, &n), 0);
+	close(fd);
 	assert_int_equal(n, 1);
 	assert_string_equal(names[0], "x");
 	hexo_dir_names_free(names, n);
@@ -111,15 +112,23 @@ static void test_dir_names_sorted(void **state)
 	const char *want[] = {"A", "a", "b", "c10", "c9"};
 	char **names;
 	size_t n;
+	int fd;
 
 	(void)state;
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal(hexo_write_file_atomic(at(want[4 - i]), "", 0, 0600), 0);
-	assert_int_equal(hexo_dir_names(open(root, O_RDONLY | O_DIRECTORY), &names, &n), 0);
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(hexo_dir_names(fd, &names, &n), 0);
 	assert_int_equal(n, 5);
 	for (size_t i = 0; i < 5; i++)
 		assert_string_equal(names[i], want[i]);
 	hexo_dir_names_free(names, n);
+	/* dfd stays open and a second read sees the same names */
+	assert_int_equal(hexo_dir_names(fd, &names, &n), 0);
+	assert_int_equal(n, 5);
+	hexo_dir_names_free(names, n);
+	close(fd);
 }
 
 static void test_tree_rm_keeps_link_targets(void **state)
