@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The hexo monitor: one process runs one guest on one vCPU under Linux KVM.
+ * The command line (cli/) calls it through commands.h.
  *
- *   main.c       `hexo` command line: subcommands, --help, --version, hexo_die()
+ *   monitor.c    vm__error(), now_ns(), the version line
  *   run.c        `hexo run`: image -> guest memory -> boot info -> run; the
  *                steps `hexo resume` shares
  *   resume.c     `hexo resume`: checkpoint -> image -> memory, files -> run
@@ -36,6 +37,7 @@
 #include "arch_vm.h"
 #include "args.h"
 #include "checkpoint.h"
+#include "commands.h"
 #include "err.h"
 #include "guest_mem.h"
 #include "image_file.h"
@@ -118,15 +120,11 @@ struct hexo_vm {
 	struct vm_stats stats;
 };
 
-/* main.c */
+/* monitor.c (and now_ns(), commands.h) */
 int vm__error(struct hexo_vm *vm, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-uint64_t now_ns(void); /* CLOCK_MONOTONIC */
 
-/* run.c */
-int run__main(int argc, char **argv, uint64_t t_start);
-void run__help(void);
-
+/* run.c (run__main(), commands.h) */
 struct run_opts;
 
 /* An opened image and this ISA's ELF in it (run.c, shared with resume.c). */
@@ -156,10 +154,6 @@ void run__memory(struct hexo_vm *vm, struct run_image *ri);
 struct hexo_boot_info *run__boot_info(struct hexo_vm *vm);
 void run__start(struct hexo_vm *vm, const struct run_image *ri);
 int run__go(struct hexo_vm *vm, const struct run_opts *opts);
-
-/* resume.c */
-int resume__main(int argc, char **argv, uint64_t t_start);
-void resume__help(void);
 
 /* checkpoint.c */
 int checkpoint__hc(struct hexo_vm *vm, void *arg); /* HEXO_HC_CHECKPOINT */
