@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "client.h"
+#include "isa.h"
 #include "node_cmd.h"
 #include "nodes.h"
 #include "proto.h"
@@ -29,9 +30,10 @@ static void node_usage(FILE *f)
 	           "its next migration point: its checkpoint goes back to its client.\n");
 }
 
+/* The ISA column: "-" for a node added unchecked (or an ISA unknown here). */
 static const char *isa_str(uint32_t isa)
 {
-	return isa == 1 ? "x86_64" : isa == 2 ? "aarch64" : "-";
+	return isa == HEXO_ISA_X86_64 || isa == HEXO_ISA_AARCH64 ? hexo_isa_name(isa) : "-";
 }
 
 /* HOST:PORT or [IPv6]:PORT. */

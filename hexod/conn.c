@@ -14,20 +14,15 @@
 #include <unistd.h>
 
 #include "hexod.h"
+#include "isa.h"
 
-uint32_t hexod_isa(const char **machine)
+const char *hexod_machine(void)
 {
 	static struct utsname u;
 
 	if (!u.machine[0] && uname(&u) < 0)
 		snprintf(u.machine, sizeof(u.machine), "unknown");
-	if (machine)
-		*machine = u.machine;
-	if (!strcmp(u.machine, "x86_64"))
-		return 1; /* HEXO_ISA_X86_64 */
-	if (!strcmp(u.machine, "aarch64") || !strcmp(u.machine, "arm64"))
-		return 2; /* HEXO_ISA_AARCH64 */
-	return 0;
+	return u.machine;
 }
 
 int conn_refuse(struct conn *c, int ret, const char *fmt, ...)
@@ -75,7 +70,8 @@ static int send_pong(struct conn *c)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
 
-	p.isa = hexod_isa(&p.machine);
+	p.machine = hexod_machine();
+	p.isa = hexo_isa_from_name(p.machine);
 	p.cpus = cpus > 0 ? (uint32_t)cpus : 1;
 	ret = hexo_msg_pong_encode(&b, &p);
 	if (!ret)

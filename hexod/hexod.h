@@ -64,7 +64,7 @@ int job_run(struct conn *c, const struct hexo_msg_run *m);
  * gets SIGUSR1 and passes it on to the job's hexo. Answers OK or ERROR. */
 int job_migrate_request(struct conn *c, const char *job);
 
-/* The ISA number (enum hexo_isa) and uname machine of this host. */
-uint32_t hexod_isa(const char **machine);
+/* conn.c: this host's machine (uname -m); its ISA is hexo_isa_from_name() of it. */
+const char *hexod_machine(void);
 
 #endif

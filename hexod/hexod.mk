@@ -21,10 +21,12 @@ $(BIN)/hexod: $(HEXOD_OBJS) $(LIBHEXO)
 
 # Static aarch64 agent: clang for aarch64 with Debian's cross libc
 # (gcc-aarch64-linux-gnu) and libsodium-dev:arm64 (multiarch). It needs only
-# the protocol sources, not the rest of $(LIBHEXO).
+# the protocol sources and the small pure helpers (errors, files, ISA
+# names), not the rest of $(LIBHEXO).
 HEXOD_AARCH64     := $(BUILD)/aarch64/bin/hexod
 HEXOD_AARCH64_CC  ?= $(HOST_CC) --target=aarch64-linux-gnu
-HEXOD_AARCH64_SRCS := $(HEXOD_SRCS) lib/err.c lib/fsutil.c lib/proto.c lib/proto_io.c lib/proto_fs.c
+HEXOD_AARCH64_SRCS := $(HEXOD_SRCS) lib/err.c lib/fsutil.c lib/isa.c lib/proto.c lib/proto_io.c \
+                      lib/proto_fs.c
 HEXOD_AARCH64_OBJS := $(HEXOD_AARCH64_SRCS:%.c=$(OBJ)/aarch64/hexod/%.o)
 
 $(OBJ)/aarch64/hexod/%.o: %.c
