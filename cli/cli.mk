@@ -12,7 +12,7 @@
 #                       cli/node_cmd.h); link them with $(MONITOR_OPTIONS_OBJS)
 #                       $(LIBHEXO) $(LIBHEXO_LDLIBS).
 
-CLI_CLIENT_SRCS := cli/client.c
+CLI_CLIENT_SRCS := cli/client.c cli/client_upload.c cli/client_job.c cli/client_results.c
 CLI_REMOTE_SRCS := cli/node_cmd.c cli/remote_cmd.c $(CLI_CLIENT_SRCS)
 CLI_SRCS        := cli/main.c $(CLI_REMOTE_SRCS)
 CLI_OBJS        := $(CLI_SRCS:%.c=$(OBJ)/%.o)
