@@ -7,7 +7,9 @@
 
 LIBHEXO_LDLIBS += -ljson-c -lsodium
 
-HEXOD_SRCS        := hexod/main.c hexod/conn.c hexod/job.c hexod/log.c
+HEXOD_SRCS        := hexod/main.c hexod/conn.c hexod/conn_io.c hexod/job.c hexod/job_recv.c \
+                     hexod/job_exec.c hexod/job_stream.c hexod/job_send.c \
+                     hexod/job_migrate.c hexod/log.c
 HEXOD_OBJS        := $(HEXOD_SRCS:%.c=$(OBJ)/%.o)
 HEXOD_CFLAGS      := -Ihexod
 
