@@ -18,6 +18,9 @@
  *   crash.c      crash reports (guest faults, triple faults, ...)
  *   stats.c      --stats
  *   inspect.c, inspect_ckpt.c  `hexo inspect` of images and checkpoints
+ *   json_out.c   the JSON `hexo inspect` builds and prints
+ *   check.c      `hexo check` of images and checkpoints
+ *   image_elf.c  what check and inspect read of an image's ELFs (image_elf.h)
  *   arch/<arch>/ vCPU set-up, page tables, exit decoding (arch.h)
  *
  * Errors: functions return 0 or -errno; those that can fail for a reason the
@@ -223,8 +226,5 @@ int crash__vcpu(struct hexo_vm *vm, const char *what);
 
 /* stats.c */
 void stats__print(struct hexo_vm *vm);
-
-/* inspect_ckpt.c: `hexo inspect CHECKPOINT` */
-int inspect__checkpoint(const char *path, bool json);
 
 #endif

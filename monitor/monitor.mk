@@ -22,7 +22,7 @@ MONITOR_OPTIONS_OBJS := $(OBJ)/monitor/options.o $(OBJ)/monitor/guest_mem.o
 MONITOR_CORE_SRCS := $(MONITOR_PURE_SRCS) monitor/monitor.c monitor/run.c monitor/loader.c \
                      monitor/kvm.c monitor/hypercall.c monitor/files.c monitor/crash.c \
                      monitor/stats.c monitor/image_elf.c monitor/check.c monitor/inspect.c \
-                     monitor/inspect_ckpt.c monitor/checkpoint.c monitor/migrate.c \
+                     monitor/inspect_ckpt.c monitor/json_out.c monitor/checkpoint.c monitor/migrate.c \
                      monitor/resume.c
 MONITOR_SRCS := $(MONITOR_CORE_SRCS) $(wildcard monitor/arch/$(MONITOR_ARCH)/*.c)
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OBJ)/%.o)
