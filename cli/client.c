@@ -81,9 +81,9 @@ static int client_connect(struct client *c)
 	gai = getaddrinfo(c->n->host, port, &hints, &res);
 	if (gai)
 		return client_fail(c, -EHOSTUNREACH,
-		            "cannot resolve the host: %s: fix it with 'hexo node "
-		            "rm %s' and 'hexo node add'",
-		            gai_strerror(gai), c->n->name);
+		                   "cannot resolve the host: %s: fix it with 'hexo node "
+		                   "rm %s' and 'hexo node add'",
+		                   gai_strerror(gai), c->n->name);
 	ret = -EHOSTUNREACH;
 	for (ai = res; ai; ai = ai->ai_next) {
 		ret = connect_one(ai, deadline);
@@ -92,15 +92,18 @@ static int client_connect(struct client *c)
 	}
 	freeaddrinfo(res);
 	if (ret < 0)
-		return client_fail(c, ret, "cannot connect: %s: is hexod running there%s?", strerror(-ret),
-		            strcmp(c->n->kind, "board") ? "" : " (see 'hexo board status')");
+		return client_fail(c, ret, "cannot connect: %s: is hexod running there%s?",
+		                   strerror(-ret),
+		                   strcmp(c->n->kind, "board") ? "" : " (see 'hexo board status')");
 	c->fd = ret;
 	return 0;
 }
 
 int client_init(struct client *c, const struct hexo_node *n, int timeout_ms, char *err,
-                       size_t errlen)
+                size_t errlen)
 {
+	if (errlen)
+		err[0] = '\0';
 	*c = (struct client){.n = n,
 	                     .fd = -1,
 	                     .dirfd = -1,
@@ -113,7 +116,8 @@ int client_init(struct client *c, const struct hexo_node *n, int timeout_ms, cha
 	c->umask = umask(0);
 	umask(c->umask);
 	if (hexo_secret_parse(n->secret, c->key))
-		return client_fail(c, -EINVAL, "bad secret in the node registry: add the node again");
+		return client_fail(c, -EINVAL,
+		                   "bad secret in the node registry: add the node again");
 	c->buf = malloc(HEXO_PROTO_MAX_FRAME);
 	if (!c->buf)
 		return client_fail(c, -ENOMEM, "out of memory");
@@ -133,6 +137,14 @@ int client_auth(struct client *c)
 	if (ret)
 		return client_fail(c, ret, "%s", herr);
 	return 0;
+}
+
+int client_open(struct client *c, const struct hexo_node *n, int timeout_ms, char *err,
+                size_t errlen)
+{
+	int ret = client_init(c, n, timeout_ms, err, errlen);
+
+	return ret ? ret : client_auth(c);
 }
 
 void client_close(struct client *c)
@@ -187,15 +199,14 @@ int hexo_remote_ping(const struct hexo_node *n, struct hexo_remote_info *info, i
 	char derr[256];
 	int ret;
 
-	ret = client_init(&c, n, timeout_ms, err, errlen);
-	if (!ret)
-		ret = client_auth(&c);
+	ret = client_open(&c, n, timeout_ms, err, errlen);
 	if (!ret)
 		ret = hexo_frame_send(c.fd, HEXO_F_PING, 0, NULL, 0, hexo_deadline(c.timeout_ms));
 	if (!ret)
 		ret = client_recv(&c, &h, hexo_deadline(c.timeout_ms));
 	if (!ret && h.type != HEXO_F_PONG)
-		ret = client_fail(&c, -EPROTO, "expected PONG, got %s", hexo_frame_type_name(h.type));
+		ret =
+		    client_fail(&c, -EPROTO, "expected PONG, got %s", hexo_frame_type_name(h.type));
 	if (!ret && hexo_msg_pong_decode(c.buf, h.len, &p, derr, sizeof(derr)))
 		ret = client_fail(&c, -EPROTO, "%s", derr);
 	if (!ret) {
@@ -216,15 +227,11 @@ int hexo_remote_migrate(const struct hexo_node *n, const char *job, int timeout_
 	struct client c;
 	int ret;
 
-	if (errlen)
-		err[0] = '\0';
 	if (!hexo_proto_job_valid(job)) {
 		snprintf(err, errlen, "'%s' is not a job id (e.g. job-Ab12Cd)", job);
 		return -EINVAL;
 	}
-	ret = client_init(&c, n, timeout_ms, err, errlen);
-	if (!ret)
-		ret = client_auth(&c);
+	ret = client_open(&c, n, timeout_ms, err, errlen);
 	if (!ret)
 		ret = hexo_frame_send(c.fd, HEXO_F_MIGRATE, 0, job, strlen(job) + 1,
 		                      hexo_deadline(c.timeout_ms));
@@ -237,4 +244,3 @@ int hexo_remote_migrate(const struct hexo_node *n, const char *job, int timeout_
 	client_close(&c);
 	return ret;
 }
-

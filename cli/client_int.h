@@ -79,9 +79,13 @@ struct request {
 /* "node 'NAME' (HOST:PORT): " + message into c->err; returns ret (-EPROTO if ret >= 0). */
 int client_fail(struct client *c, int ret, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A client for node n, not yet connected; err is cleared (errlen > 0). */
 int client_init(struct client *c, const struct hexo_node *n, int timeout_ms, char *err,
                 size_t errlen);
 int client_auth(struct client *c); /* connect, handshake */
+/* client_init(), then client_auth(); client_close() in any case. */
+int client_open(struct client *c, const struct hexo_node *n, int timeout_ms, char *err,
+                size_t errlen);
 void client_close(struct client *c);
 /* Receives a frame; an ERROR frame becomes the error. */
 int client_recv(struct client *c, struct hexo_frame_hdr *h, int64_t deadline);

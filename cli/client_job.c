@@ -248,7 +248,7 @@ static int result_frame(struct client *c, int *status)
 		return 1;
 	default:
 		return client_fail(c, -EPROTO, "unexpected %s frame from the agent",
-		            hexo_frame_type_name(h.type));
+		                   hexo_frame_type_name(h.type));
 	}
 	if (ret == 1)
 		ret = client_file_end(c);
@@ -333,8 +333,6 @@ static int remote_job(const struct hexo_node *n, const struct request *r, const 
 	struct client c;
 	int ret;
 
-	if (errlen)
-		err[0] = '\0';
 	*res = (struct hexo_remote_result){.status = 125};
 	ret = client_init(&c, n, o ? o->timeout_ms : 0, err, errlen);
 	if (ret)
@@ -344,8 +342,8 @@ static int remote_job(const struct hexo_node *n, const struct request *r, const 
 	c.o = o;
 	c.dir = dir ? dir : ".";
 	if (r->argc > HEXO_PROTO_MAX_ARGS || (o && o->n_env > HEXO_PROTO_MAX_ARGS)) {
-		ret =
-		    client_fail(&c, -E2BIG, "more than %u arguments or --env values", HEXO_PROTO_MAX_ARGS);
+		ret = client_fail(&c, -E2BIG, "more than %u arguments or --env values",
+		                  HEXO_PROTO_MAX_ARGS);
 		goto out_usr1;
 	}
 	ret = client_check_image(&c, r->image);

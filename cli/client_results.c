@@ -51,7 +51,8 @@ int client_file_begin(struct client *c, const struct hexo_frame_hdr *h)
 	fd = hexo_tree_create_tmp(c->dirfd, c->cur, result_mode(c, &f), &c->tmpdir, c->tmp,
 	                          sizeof(c->tmp));
 	if (fd < 0)
-		return client_fail(c, fd, "cannot write '%s/%s': %s", c->dir, c->cur, strerror(-fd));
+		return client_fail(c, fd, "cannot write '%s/%s': %s", c->dir, c->cur,
+		                   strerror(-fd));
 	c->outfd = fd;
 	c->left = f.size;
 	return c->left ? 0 : 1;
@@ -70,7 +71,7 @@ int client_file_data(struct client *c, const struct hexo_frame_hdr *h)
 			continue;
 		if (w < 0)
 			return client_fail(c, -errno, "writing '%s/%s': %s", c->dir, c->cur,
-			            strerror(errno));
+			                   strerror(errno));
 		off += (size_t)w;
 	}
 	c->left -= h->len;
@@ -86,7 +87,8 @@ int client_file_end(struct client *c)
 	c->outfd = -1;
 	ret = hexo_tree_commit(c->tmpdir, c->tmp, c->cur);
 	if (ret)
-		return client_fail(c, ret, "cannot write '%s/%s': %s", c->dir, c->cur, strerror(-ret));
+		return client_fail(c, ret, "cannot write '%s/%s': %s", c->dir, c->cur,
+		                   strerror(-ret));
 	return 0;
 }
 
@@ -135,7 +137,7 @@ int client_ckpt_begin(struct client *c, const struct hexo_frame_hdr *h)
 	fd = mkostemp(c->cktmp, O_CLOEXEC);
 	if (fd < 0)
 		return client_fail(c, -errno, "cannot write the checkpoint '%s': %s", path,
-		            strerror(errno));
+		                   strerror(errno));
 	fchmod(fd, 0666 & ~c->umask);
 	c->ckfd = fd;
 	return 0;
@@ -184,7 +186,8 @@ int client_ckpt_data(struct client *c, const struct hexo_frame_hdr *h)
 	if (rename(c->cktmp, path) < 0) {
 		ret = -errno;
 		unlink(c->cktmp);
-		return client_fail(c, ret, "cannot write the checkpoint '%s': %s", path, strerror(-ret));
+		return client_fail(c, ret, "cannot write the checkpoint '%s': %s", path,
+		                   strerror(-ret));
 	}
 	sync_parent(path);
 	c->ck_back = true;

@@ -70,7 +70,7 @@ static int list_file(const char *rel, const struct stat *st, void *arg)
 	}
 	if (c->n_files >= HEXO_PROTO_MAX_FILES)
 		return client_fail(c, -E2BIG, "job folder '%s' has more than %u files", c->dir,
-		            HEXO_PROTO_MAX_FILES);
+		                   HEXO_PROTO_MAX_FILES);
 	if (kind == HEXO_FILE_REG && faccessat(c->dirfd, rel, R_OK, AT_EACCESS) < 0 &&
 	    (errno == EACCES || errno == EPERM)) {
 		/* the job could not read it locally either; it does not stop the job */
@@ -109,7 +109,7 @@ static int agent_refused(struct client *c)
 	ret = client_recv(c, &h, hexo_deadline(2000));
 	if (!ret)
 		ret = client_fail(c, -EPROTO, "unexpected %s during the upload",
-		           hexo_frame_type_name(h.type));
+		                  hexo_frame_type_name(h.type));
 	return ret;
 }
 
@@ -136,7 +136,7 @@ static int send_data(struct client *c, int fd, uint64_t size, const char *what)
 		r = read(fd, c->buf, left < HEXO_PROTO_CHUNK ? left : HEXO_PROTO_CHUNK);
 		if (r <= 0)
 			return client_fail(c, r < 0 ? -errno : -EIO, "reading '%s': %s", what,
-			            r < 0 ? strerror(errno) : "it shrank while being sent");
+			                   r < 0 ? strerror(errno) : "it shrank while being sent");
 		ret = send_frame(c, HEXO_F_DATA, c->buf, (size_t)r);
 		if (ret)
 			return ret;
@@ -281,7 +281,7 @@ static int send_run(struct client *c, const struct request *r, uint64_t image_si
 	ret = hexo_msg_run_encode(&b, &m);
 	if (ret == -EMSGSIZE)
 		ret = client_fail(c, ret, "arguments and environment too long (%u bytes at most)",
-		           HEXO_PROTO_MAX_FRAME);
+		                  HEXO_PROTO_MAX_FRAME);
 	else if (ret)
 		ret = client_fail(c, ret, "out of memory");
 	else

@@ -155,17 +155,32 @@ static int node_list(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * `hexo node CMD NAME ...` with argc arguments (CMD too) or the usage line
+ * `usage`: node NAME loaded into *n. 0, or the exit status after the error.
+ */
+static int node_arg(int argc, char **argv, int want, const char *usage, struct hexo_node *n)
+{
+	char err[1024];
+
+	if (argc != want)
+		return hexo_error(HEXO_EXIT_ERROR, "usage: %s", usage);
+	if (hexo_node_load(argv[1], n, err, sizeof(err)))
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
+	return 0;
+}
+
 static int node_ping(int argc, char **argv)
 {
 	struct hexo_remote_info info;
 	struct hexo_node n;
 	char err[1024];
 	int64_t t0;
+	int ret;
 
-	if (argc != 2)
-		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node ping NAME");
-	if (hexo_node_load(argv[1], &n, err, sizeof(err)))
-		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
+	ret = node_arg(argc, argv, 2, "hexo node ping NAME", &n);
+	if (ret)
+		return ret;
 	t0 = hexo_now_ms();
 	if (hexo_remote_ping(&n, &info, 10000, err, sizeof(err)))
 		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
@@ -195,11 +210,11 @@ static int node_migrate(int argc, char **argv)
 {
 	struct hexo_node n;
 	char err[1024];
+	int ret;
 
-	if (argc != 3)
-		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node migrate NAME JOB");
-	if (hexo_node_load(argv[1], &n, err, sizeof(err)))
-		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
+	ret = node_arg(argc, argv, 3, "hexo node migrate NAME JOB", &n);
+	if (ret)
+		return ret;
 	if (hexo_remote_migrate(&n, argv[2], 10000, err, sizeof(err)))
 		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	printf("%s: migration of %s requested\n", n.name, argv[2]);

@@ -60,23 +60,15 @@ static int job_prepare(struct job *j)
 
 static void job_cleanup(struct job *j)
 {
+	const int fds[] = {j->pidfd, j->out, j->err, j->dirfd, j->imgfd, j->ckptfd};
 	int ret;
 
 	job_kill(j);
-	if (j->pidfd >= 0)
-		close(j->pidfd);
-	if (j->out >= 0)
-		close(j->out);
-	if (j->err >= 0)
-		close(j->err);
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	job_stdin_close(j);
 	free(j->in_buf);
-	if (j->dirfd >= 0)
-		close(j->dirfd);
-	if (j->imgfd >= 0)
-		close(j->imgfd);
-	if (j->ckptfd >= 0)
-		close(j->ckptfd);
 	if (j->tmp[0]) {
 		ret = hexo_tree_rm(j->tmp);
 		if (ret)

@@ -59,13 +59,13 @@ struct job {
 };
 
 /* job_recv.c */
-int job_recv_request(struct job *j); /* the whole upload, to END */
+int job_recv_request(struct job *j);             /* the whole upload, to END */
 int job_entry_cmp(const void *a, const void *b); /* struct entry by path */
 
 /* job_exec.c */
 int job_spawn(struct job *j); /* starts it, tells the client (STARTED) */
 void job_kill(struct job *j); /* kills its process group, reaps it */
-int job_reap(struct job *j); /* reaps it if it has ended: 1 when it has */
+int job_reap(struct job *j);  /* reaps it if it has ended: 1 when it has */
 
 /* job_stream.c */
 int job_stream(struct job *j); /* until it has ended and its pipes are drained */

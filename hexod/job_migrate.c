@@ -67,4 +67,3 @@ int job_migrate_request(struct conn *c, const char *job)
 	ret = hexo_frame_send(c->fd, HEXO_F_OK, 0, NULL, 0, hexo_deadline(c->cfg->timeout_ms));
 	return ret;
 }
-

@@ -135,27 +135,14 @@ int check__main(int argc, char **argv, uint64_t t_start)
 	struct image_elf e[IMAGE_MAX_ELVES];
 	struct hexo_image img;
 	char err[HEXO_ERR_LEN];
-	const char *path = NULL;
+	const char *path;
 	bool all = false;
 	int n, status = 0;
 
 	(void)t_start;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			check__help();
-			return 0;
-		}
-		if (!strcmp(argv[i], "--all"))
-			all = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			hexo_die("check: unknown option '%s': see 'hexo check --help'", argv[i]);
-		else if (path)
-			hexo_die("check: one IMAGE only: see 'hexo check --help'");
-		else
-			path = argv[i];
-	}
+	path = inspect__args(argc, argv, "--all", &all, check__help);
 	if (!path)
-		hexo_die("check: no IMAGE given: see 'hexo check --help'");
+		return 0;
 	if (inspect__is_checkpoint(path))
 		return check_checkpoint(path);
 	if (hexo_image_open(path, &img, err, sizeof(err)))

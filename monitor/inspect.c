@@ -260,33 +260,44 @@ bool inspect__is_checkpoint(const char *path)
 	return yes;
 }
 
+const char *inspect__args(int argc, char **argv, const char *flag, bool *on, void (*help)(void))
+{
+	const char *cmd = argv[0], *path = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			help();
+			return NULL;
+		}
+		if (!strcmp(argv[i], flag))
+			*on = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			hexo_die("%s: unknown option '%s': see 'hexo %s --help'", cmd, argv[i],
+			         cmd);
+		else if (path)
+			hexo_die("%s: one IMAGE only: see 'hexo %s --help'", cmd, cmd);
+		else
+			path = argv[i];
+	}
+	if (!path)
+		hexo_die("%s: no IMAGE given: see 'hexo %s --help'", cmd, cmd);
+	return path;
+}
+
 int inspect__main(int argc, char **argv, uint64_t t_start)
 {
 	struct image_elf e[IMAGE_MAX_ELVES];
 	struct json_object *root;
 	struct hexo_image img;
 	char err[HEXO_ERR_LEN];
-	const char *path = NULL;
+	const char *path;
 	bool json = false;
 	int n;
 
 	(void)t_start;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			inspect__help();
-			return 0;
-		}
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			hexo_die("inspect: unknown option '%s': see 'hexo inspect --help'", argv[i]);
-		else if (path)
-			hexo_die("inspect: one IMAGE only: see 'hexo inspect --help'");
-		else
-			path = argv[i];
-	}
+	path = inspect__args(argc, argv, "--json", &json, inspect__help);
 	if (!path)
-		hexo_die("inspect: no IMAGE given: see 'hexo inspect --help'");
+		return 0;
 	if (inspect__is_checkpoint(path))
 		return inspect__checkpoint(path, json);
 	if (hexo_image_open(path, &img, err, sizeof(err)))

@@ -29,6 +29,7 @@ int64_t json_out__int(struct json_object *o, const char *key)
 
 void json_out__print(struct json_object *root)
 {
-	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+	                                              JSON_C_TO_STRING_SPACED |
 	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 }

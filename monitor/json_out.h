@@ -10,9 +10,9 @@
 
 #include <json-c/json.h>
 
-struct json_object *json_out__hex(uint64_t v);                      /* "0x1000" */
+struct json_object *json_out__hex(uint64_t v);                     /* "0x1000" */
 const char *json_out__str(struct json_object *o, const char *key); /* "-" if absent */
 int64_t json_out__int(struct json_object *o, const char *key);     /* 0 if absent */
-void json_out__print(struct json_object *root); /* pretty, on stdout */
+void json_out__print(struct json_object *root);                    /* pretty, on stdout */
 
 #endif
