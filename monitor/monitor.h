@@ -143,7 +143,7 @@ struct run_image {
  * with one line on failure:
  *  - run__begin: SIGUSR1 kept from now on, the options parsed (flags:
  *    OPTIONS_RESUME for `hexo resume`), vm's fds closed and its clock
- *    started; false when --help was asked for (and printed): return 0
+ *    started; false when --help was asked for (help() printed it): return 0
  *  - run__use_image: ri->img is open; reads this ISA's ELF into vm (segments,
  *    shadow stack, build id); with migration options, checks the manifest
  *  - run__layout: where everything goes in mem_size bytes
@@ -153,8 +153,8 @@ struct run_image {
  *  - run__start: the VM, page tables, clock, vCPU at ri->entry
  *  - run__go: migration requests armed, the guest run to its end, --stats
  */
-bool run__begin(struct hexo_vm *vm, int argc, char **argv, unsigned flags, struct run_opts *opts,
-                uint64_t t_start);
+bool run__begin(struct hexo_vm *vm, int argc, char **argv, unsigned flags, void (*help)(void),
+                struct run_opts *opts, uint64_t t_start);
 void run__use_image(struct hexo_vm *vm, const char *path, struct run_image *ri,
                     const struct run_opts *opts);
 void run__layout(struct hexo_vm *vm, uint64_t mem_size);

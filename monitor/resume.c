@@ -153,7 +153,7 @@ int resume__main(int argc, char **argv, uint64_t t_start)
 	uint64_t t0;
 	int status;
 
-	if (!run__begin(&vm, argc, argv, OPTIONS_RESUME, &opts, t_start))
+	if (!run__begin(&vm, argc, argv, OPTIONS_RESUME, resume__help, &opts, t_start))
 		return 0;
 	vm.mig.checkpoint = opts.checkpoint ? opts.checkpoint : opts.image;
 

@@ -262,8 +262,8 @@ static void setup_vm(struct hexo_vm *vm, const struct run_opts *opts, struct run
 	run__start(vm, ri);
 }
 
-bool run__begin(struct hexo_vm *vm, int argc, char **argv, unsigned flags, struct run_opts *opts,
-                uint64_t t_start)
+bool run__begin(struct hexo_vm *vm, int argc, char **argv, unsigned flags, void (*help)(void),
+                struct run_opts *opts, uint64_t t_start)
 {
 	char err[HEXO_ERR_LEN];
 
@@ -271,10 +271,7 @@ bool run__begin(struct hexo_vm *vm, int argc, char **argv, unsigned flags, struc
 	if (options__parse(argc, argv, flags, opts, err, sizeof(err)))
 		hexo_die("%s", err);
 	if (opts->help) {
-		if (flags & OPTIONS_RESUME)
-			resume__help();
-		else
-			run__help();
+		help();
 		options__free(opts);
 		return false;
 	}
@@ -291,7 +288,7 @@ int run__main(int argc, char **argv, uint64_t t_start)
 	struct run_opts opts;
 	int status;
 
-	if (!run__begin(&vm, argc, argv, 0, &opts, t_start))
+	if (!run__begin(&vm, argc, argv, 0, run__help, &opts, t_start))
 		return 0;
 	vm.mig.checkpoint = opts.checkpoint;
 	if (!vm.mig.checkpoint) {
