@@ -2,7 +2,10 @@
 #   mk/newlib.mk              newlib for every guest ISA (cached)
 #   kernel/kernel.mk          library OS (per ISA)
 #   lib/lib.mk                host library shared by hexo and hexocc
-#   monitor/monitor.mk        the `hexo` command (monitor)
+#   hexod/hexod.mk            hexod, the node agent
+#   board/board.mk            the emulated ARM64 boards (host side, board init)
+#   monitor/monitor.mk        the KVM monitor (hexo run|resume|inspect|check)
+#   cli/cli.mk                the `hexo` command: dispatch, hexo node, run --on
 #   toolchain/hexocc/hexocc.mk  the `hexocc` compiler driver (with toolchain/align)
 #   toolchain/irsect/irsect.mk  hexo-irsect, the IR section tool hexocc runs
 #   toolchain/pass/pass.mk      hexo-instrument, the migration instrumentation hexocc runs
@@ -51,6 +54,7 @@ include lib/lib.mk
 include hexod/hexod.mk
 include board/board.mk
 include monitor/monitor.mk
+include cli/cli.mk
 include toolchain/hexocc/hexocc.mk
 include toolchain/irsect/irsect.mk
 include toolchain/pass/pass.mk

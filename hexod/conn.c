@@ -14,58 +14,15 @@
 #include <unistd.h>
 
 #include "hexod.h"
+#include "isa.h"
 
-uint32_t hexod_isa(const char **machine)
+const char *hexod_machine(void)
 {
 	static struct utsname u;
 
 	if (!u.machine[0] && uname(&u) < 0)
 		snprintf(u.machine, sizeof(u.machine), "unknown");
-	if (machine)
-		*machine = u.machine;
-	if (!strcmp(u.machine, "x86_64"))
-		return 1; /* HEXO_ISA_X86_64 */
-	if (!strcmp(u.machine, "aarch64") || !strcmp(u.machine, "arm64"))
-		return 2; /* HEXO_ISA_AARCH64 */
-	return 0;
-}
-
-int conn_refuse(struct conn *c, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->err, sizeof(c->err), fmt, ap);
-	va_end(ap);
-	hexod_log("refused: %s", c->err);
-	hexo_send_error(c->fd, ret, c->err);
-	return ret < 0 ? ret : -EPROTO;
-}
-
-int conn_recv(struct conn *c, struct hexo_frame_hdr *h)
-{
-	char err[256];
-	int ret;
-
-	ret = hexo_frame_recv(c->fd, h, c->buf, HEXO_PROTO_MAX_FRAME,
-	                      hexo_deadline(c->cfg->timeout_ms), err, sizeof(err));
-	if (!ret)
-		return 0;
-	switch (ret) {
-	case -EPIPE:
-		return ret; /* closed between frames: the caller decides */
-	case -ECONNRESET:
-		snprintf(c->err, sizeof(c->err), "client went away: %s", err);
-		hexod_log("%s", c->err);
-		return ret;
-	case -ETIMEDOUT:
-		return conn_refuse(c, ret, "client silent for %d s: closing",
-		                   c->cfg->timeout_ms / 1000);
-	case -EINTR:
-		return conn_refuse(c, -ESHUTDOWN, "agent stopping");
-	default:
-		return conn_refuse(c, ret, "%s", err);
-	}
+	return u.machine;
 }
 
 static int send_pong(struct conn *c)
@@ -75,7 +32,8 @@ static int send_pong(struct conn *c)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
 
-	p.isa = hexod_isa(&p.machine);
+	p.machine = hexod_machine();
+	p.isa = hexo_isa_from_name(p.machine);
 	p.cpus = cpus > 0 ? (uint32_t)cpus : 1;
 	ret = hexo_msg_pong_encode(&b, &p);
 	if (!ret)

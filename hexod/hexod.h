@@ -2,9 +2,12 @@
 /*
  * hexod, the node agent: runs `hexo run` and `hexo resume` jobs for
  * authenticated clients, and passes migration requests on to them.
- * main.c: options, listening, one process per connection; conn.c: one
- * connection (handshake, requests, upload); job.c: running a job and sending
- * its output and changed files back; log.c: one line per event.
+ *   main.c         options, listening, one process per connection, signals
+ *   conn.c         one connection: the handshake, then its requests
+ *   job.c, job_*.c one job (RUN): upload, run, output and stdin, results
+ *                  (job.h); job_migrate.c: MIGRATE JOB
+ *   conn_io.c      receiving a frame, refusing a request: what they all use
+ *   log.c          one line per event
  */
 #ifndef HEXO_HEXOD_H
 #define HEXO_HEXOD_H
@@ -52,19 +55,21 @@ void hexod_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* conn.c: serves a connection to its end; fd is closed. */
 void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned id);
-/* Refuses the current request: logs, sends ERROR and returns ret. */
+
+/* conn_io.c: refuses the current request: logs, sends ERROR and returns ret. */
 int conn_refuse(struct conn *c, int ret, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Receives the next frame within the upload timeout. */
+/* conn_io.c: receives the next frame within the upload timeout. */
 int conn_recv(struct conn *c, struct hexo_frame_hdr *h);
 
 /* job.c: runs a RUN request to its end (the RUN frame is decoded in m). */
 int job_run(struct conn *c, const struct hexo_msg_run *m);
-/* job.c: MIGRATE JOB from a client: the connection process running that job
- * gets SIGUSR1 and passes it on to the job's hexo. Answers OK or ERROR. */
+/* job_migrate.c: MIGRATE JOB from a client: the connection process running
+ * that job gets SIGUSR1 and passes it on to the job's hexo. Answers OK or
+ * ERROR. */
 int job_migrate_request(struct conn *c, const char *job);
 
-/* The ISA number (enum hexo_isa) and uname machine of this host. */
-uint32_t hexod_isa(const char **machine);
+/* conn.c: this host's machine (uname -m); its ISA is hexo_isa_from_name() of it. */
+const char *hexod_machine(void);
 
 #endif

@@ -451,7 +451,7 @@ int main(int argc, char **argv)
 		hexod_log("warning: '%s' is not executable: jobs will fail; use --hexo PATH",
 		          a.cfg.hexo);
 	port = bound_port(a.lfd);
-	hexod_isa(&machine);
+	machine = hexod_machine();
 	hexod_log("hexod %s listening on %s (port %d), %s, hexo '%s', work '%s'", HEXOD_VERSION,
 	          a.cfg.listen, port, machine, a.cfg.hexo, a.cfg.work);
 	if (a.port_file && (ret = write_port_file(a.port_file, port)))

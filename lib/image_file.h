@@ -16,6 +16,8 @@
 
 #include <hexo/image.h>
 
+#include "isa.h" /* hexo_isa_name() and co., once declared here */
+
 #define HEXO_ERR_LEN 512
 
 struct hexo_image {
@@ -62,9 +64,5 @@ void hexo_build_id_hex(const uint8_t id[16], char out[33]); /* 32 hex digits */
 /* Writes a new image atomically (temp file + rename). */
 int hexo_image_write(const char *path, const struct hexo_image_part *parts, size_t n,
 		     char *err, size_t errlen);
-
-const char *hexo_isa_name(uint32_t isa); /* "x86_64", "aarch64", "?" */
-uint32_t hexo_isa_from_name(const char *name); /* HEXO_ISA_NONE if unknown */
-uint32_t hexo_host_isa(void); /* the ISA this program runs on */
 
 #endif

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "checkpoint.h"
 #include "image_elf.h"
 #include "inspect.h"
 #include "monitor.h"
@@ -108,34 +109,42 @@ static int check_memory(const struct hexo_image *img, const struct image_elf *e,
 	return 0;
 }
 
+/* `hexo check CHECKPOINT`: all of it verified, and where its image is. */
+static int check_checkpoint(const char *path)
+{
+	struct hexo_ckpt ck;
+	struct hexo_image img;
+	char err[HEXO_ERR_LEN], image[4096 + 256];
+
+	if (hexo_ckpt_open(path, 0, &ck, err, sizeof(err)))
+		hexo_die("%s", err);
+	printf("%s: checkpoint OK: format %u, %u sections verified, from %s", path, ck.hdr->version,
+	       ck.hdr->n_sections, hexo_isa_name(ck.hdr->source_isa));
+	if (hexo_ckpt_find_image(&ck, path, NULL, &img, image, sizeof(image), err, sizeof(err))) {
+		printf("; its image: %s\n", err);
+	} else {
+		printf("; its image %s has the same build id\n", image);
+		hexo_image_close(&img);
+	}
+	hexo_ckpt_close(&ck);
+	return 0;
+}
+
 int check__main(int argc, char **argv, uint64_t t_start)
 {
 	struct image_elf e[IMAGE_MAX_ELVES];
 	struct hexo_image img;
 	char err[HEXO_ERR_LEN];
-	const char *path = NULL;
+	const char *path;
 	bool all = false;
 	int n, status = 0;
 
 	(void)t_start;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			check__help();
-			return 0;
-		}
-		if (!strcmp(argv[i], "--all"))
-			all = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			hexo_die("check: unknown option '%s': see 'hexo check --help'", argv[i]);
-		else if (path)
-			hexo_die("check: one IMAGE only: see 'hexo check --help'");
-		else
-			path = argv[i];
-	}
+	path = inspect__args(argc, argv, "--all", &all, check__help);
 	if (!path)
-		hexo_die("check: no IMAGE given: see 'hexo check --help'");
+		return 0;
 	if (inspect__is_checkpoint(path))
-		return check__checkpoint(path);
+		return check_checkpoint(path);
 	if (hexo_image_open(path, &img, err, sizeof(err)))
 		hexo_die("%s", err);
 	n = image_elves_load(&img, e, err, sizeof(err));

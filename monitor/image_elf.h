@@ -71,9 +71,4 @@ void layout_compare(const struct image_elf *a, const struct image_elf *b,
  * overlaps; 0, or -EINVAL with the problem in err. */
 int layout_regions(const struct image_elf *e, char *err, size_t errlen);
 
-int check__main(int argc, char **argv, uint64_t t_start);
-void check__help(void);
-int inspect__main(int argc, char **argv, uint64_t t_start);
-void inspect__help(void);
-
 #endif

@@ -19,6 +19,7 @@
 
 #include "image_elf.h"
 #include "inspect.h"
+#include "json_out.h"
 #include "monitor.h"
 
 void inspect__help(void)
@@ -61,20 +62,12 @@ static enum app_class classify(const struct elf_sect *s)
 	return s->type == SHT_NOBITS ? C_BSS : C_DATA;
 }
 
-struct json_object *inspect__hex(uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	return json_object_new_string(buf);
-}
-
 static struct json_object *range_json(const struct range *r)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "start", inspect__hex(r->start));
-	json_object_object_add(o, "end", inspect__hex(r->end));
+	json_object_object_add(o, "start", json_out__hex(r->start));
+	json_object_object_add(o, "end", json_out__hex(r->end));
 	json_object_object_add(o, "size", json_object_new_int64((int64_t)(r->end - r->start)));
 	return o;
 }
@@ -108,12 +101,12 @@ static struct json_object *elf_json(const struct image_elf *e)
 			padding += cls[c].end - cls[c].start - cls[c].bytes;
 	json_object_object_add(o, "isa", json_object_new_string(hexo_isa_name(e->isa)));
 	json_object_object_add(o, "elf_bytes", json_object_new_int64((int64_t)e->size));
-	json_object_object_add(o, "entry", inspect__hex(e->entry));
+	json_object_object_add(o, "entry", json_out__hex(e->entry));
 	json_object_object_add(o, "kernel", range_json(&kernel));
 	for (int c = 0; c < N_CLASSES; c++)
 		if (cls[c].end)
 			json_object_object_add(app, class_name[c], range_json(&cls[c]));
-	json_object_object_add(app, "end", inspect__hex(app_end));
+	json_object_object_add(app, "end", json_out__hex(app_end));
 	json_object_object_add(app, "gap_bytes", json_object_new_int64((int64_t)padding));
 	json_object_object_add(app, "symbols", json_object_new_int64((int64_t)e->n_syms));
 	json_object_object_add(o, "app", app);
@@ -178,58 +171,44 @@ static struct json_object *image_json(const char *path, const struct hexo_image 
 	return root;
 }
 
-const char *inspect__jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "-";
-}
-
-int64_t inspect__jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : 0;
-}
-
 static void print_text(struct json_object *root)
 {
 	struct json_object *ents, *elves, *man, *cl, *mem;
 
-	printf("image:     %s (%" PRId64 " bytes, format %" PRId64 ")\n", inspect__jstr(root, "file"),
-	       inspect__jint(root, "bytes"), inspect__jint(root, "format_version"));
-	printf("build id:  %s\n", inspect__jstr(root, "build_id"));
+	printf("image:     %s (%" PRId64 " bytes, format %" PRId64 ")\n", json_out__str(root, "file"),
+	       json_out__int(root, "bytes"), json_out__int(root, "format_version"));
+	printf("build id:  %s\n", json_out__str(root, "build_id"));
 	json_object_object_get_ex(root, "entries", &ents);
 	printf("entries:  ");
 	for (size_t i = 0; i < json_object_array_length(ents); i++) {
 		struct json_object *en = json_object_array_get_idx(ents, i);
 
-		if (!strcmp(inspect__jstr(en, "kind"), "elf"))
-			printf(" %s ELF (%" PRId64 " bytes)", inspect__jstr(en, "isa"), inspect__jint(en, "bytes"));
+		if (!strcmp(json_out__str(en, "kind"), "elf"))
+			printf(" %s ELF (%" PRId64 " bytes)", json_out__str(en, "isa"), json_out__int(en, "bytes"));
 		else
-			printf(" manifest (%" PRId64 " bytes)", inspect__jint(en, "bytes"));
+			printf(" manifest (%" PRId64 " bytes)", json_out__int(en, "bytes"));
 	}
 	putchar('\n');
 	if (json_object_object_get_ex(root, "manifest", &man) && man) {
 		struct json_object *tc;
 
-		printf("manifest:  name %s, layout %s", inspect__jstr(man, "name"), inspect__jstr(man, "layout"));
+		printf("manifest:  name %s, layout %s", json_out__str(man, "name"), json_out__str(man, "layout"));
 		if (json_object_object_get_ex(man, "toolchain", &tc))
-			printf(", hexocc %s, clang %s", inspect__jstr(tc, "hexocc"), inspect__jstr(tc, "clang"));
+			printf(", hexocc %s, clang %s", json_out__str(tc, "hexocc"), json_out__str(tc, "clang"));
 		putchar('\n');
 		if (json_object_object_get_ex(man, "memory", &mem)) {
 			struct json_object *sh;
 
-			printf("memory:    app 0x%" PRIx64 "-0x%" PRIx64, inspect__jint(mem, "app_base"),
-			       inspect__jint(mem, "app_end"));
+			printf("memory:    app 0x%" PRIx64 "-0x%" PRIx64, json_out__int(mem, "app_base"),
+			       json_out__int(mem, "app_end"));
 			if (json_object_object_get_ex(mem, "shadow_stack", &sh))
-				printf(", shadow stack 0x%" PRIx64 " (%" PRId64 " KiB)", inspect__jint(sh, "start"),
-				       inspect__jint(sh, "size") / 1024);
-			printf(", heap from 0x%" PRIx64 "\n", inspect__jint(mem, "heap_start"));
+				printf(", shadow stack 0x%" PRIx64 " (%" PRId64 " KiB)", json_out__int(sh, "start"),
+				       json_out__int(sh, "size") / 1024);
+			printf(", heap from 0x%" PRIx64 "\n", json_out__int(mem, "heap_start"));
 		}
 		if (json_object_object_get_ex(man, "padding_bytes", &mem)) {
 			printf("layout:    %" PRId64 " shared sections; padding added per ISA:",
-			       inspect__jint(man, "shared_sections"));
+			       json_out__int(man, "shared_sections"));
 			json_object_object_foreach(mem, isa, v)
 				printf(" %s %" PRId64 " bytes", isa, json_object_get_int64(v));
 			putchar('\n');
@@ -241,36 +220,30 @@ static void print_text(struct json_object *root)
 	for (size_t i = 0; i < json_object_array_length(elves); i++) {
 		struct json_object *e = json_object_array_get_idx(elves, i), *k, *app, *r;
 
-		printf("%s:\n", inspect__jstr(e, "isa"));
-		printf("  ELF %" PRId64 " bytes, entry %s\n", inspect__jint(e, "elf_bytes"), inspect__jstr(e, "entry"));
+		printf("%s:\n", json_out__str(e, "isa"));
+		printf("  ELF %" PRId64 " bytes, entry %s\n", json_out__int(e, "elf_bytes"), json_out__str(e, "entry"));
 		json_object_object_get_ex(e, "kernel", &k);
-		printf("  kernel        %10s-%-10s %9" PRId64 " bytes\n", inspect__jstr(k, "start"),
-		       inspect__jstr(k, "end"), inspect__jint(k, "size"));
+		printf("  kernel        %10s-%-10s %9" PRId64 " bytes\n", json_out__str(k, "start"),
+		       json_out__str(k, "end"), json_out__int(k, "size"));
 		json_object_object_get_ex(e, "app", &app);
 		for (int c = 0; c < N_CLASSES; c++) {
 			if (!json_object_object_get_ex(app, class_name[c], &r))
 				continue;
 			printf("  %-13s %10s-%-10s %9" PRId64 " bytes\n",
-			       c == C_SHADOW ? "shadow stack" : class_name[c], inspect__jstr(r, "start"),
-			       inspect__jstr(r, "end"), inspect__jint(r, "size"));
+			       c == C_SHADOW ? "shadow stack" : class_name[c], json_out__str(r, "start"),
+			       json_out__str(r, "end"), json_out__int(r, "size"));
 		}
 		printf("  app end %s, %" PRId64 " bytes between sections, %" PRId64 " app symbols\n",
-		       inspect__jstr(app, "end"), inspect__jint(app, "gap_bytes"), inspect__jint(app, "symbols"));
+		       json_out__str(app, "end"), json_out__int(app, "gap_bytes"), json_out__int(app, "symbols"));
 	}
 	if (json_object_object_get_ex(root, "common_layout", &cl)) {
 		printf("common layout (%s): %" PRId64 " of %" PRId64
 		       " shared app symbols at the same address",
-		       inspect__jstr(cl, "isas"), inspect__jint(cl, "same_address"), inspect__jint(cl, "shared_symbols"));
-		if (inspect__jint(cl, "mismatched"))
-			printf("; first mismatch: %s", inspect__jstr(cl, "first_mismatch"));
+		       json_out__str(cl, "isas"), json_out__int(cl, "same_address"), json_out__int(cl, "shared_symbols"));
+		if (json_out__int(cl, "mismatched"))
+			printf("; first mismatch: %s", json_out__str(cl, "first_mismatch"));
 		putchar('\n');
 	}
-}
-
-void inspect__print_json(struct json_object *root)
-{
-	puts(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 bool inspect__is_checkpoint(const char *path)
@@ -287,33 +260,44 @@ bool inspect__is_checkpoint(const char *path)
 	return yes;
 }
 
+const char *inspect__args(int argc, char **argv, const char *flag, bool *on, void (*help)(void))
+{
+	const char *cmd = argv[0], *path = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			help();
+			return NULL;
+		}
+		if (!strcmp(argv[i], flag))
+			*on = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			hexo_die("%s: unknown option '%s': see 'hexo %s --help'", cmd, argv[i],
+			         cmd);
+		else if (path)
+			hexo_die("%s: one IMAGE only: see 'hexo %s --help'", cmd, cmd);
+		else
+			path = argv[i];
+	}
+	if (!path)
+		hexo_die("%s: no IMAGE given: see 'hexo %s --help'", cmd, cmd);
+	return path;
+}
+
 int inspect__main(int argc, char **argv, uint64_t t_start)
 {
 	struct image_elf e[IMAGE_MAX_ELVES];
 	struct json_object *root;
 	struct hexo_image img;
 	char err[HEXO_ERR_LEN];
-	const char *path = NULL;
+	const char *path;
 	bool json = false;
 	int n;
 
 	(void)t_start;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			inspect__help();
-			return 0;
-		}
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			hexo_die("inspect: unknown option '%s': see 'hexo inspect --help'", argv[i]);
-		else if (path)
-			hexo_die("inspect: one IMAGE only: see 'hexo inspect --help'");
-		else
-			path = argv[i];
-	}
+	path = inspect__args(argc, argv, "--json", &json, inspect__help);
 	if (!path)
-		hexo_die("inspect: no IMAGE given: see 'hexo inspect --help'");
+		return 0;
 	if (inspect__is_checkpoint(path))
 		return inspect__checkpoint(path, json);
 	if (hexo_image_open(path, &img, err, sizeof(err)))
@@ -323,7 +307,7 @@ int inspect__main(int argc, char **argv, uint64_t t_start)
 		hexo_die("%s: %s", path, err);
 	root = image_json(path, &img, e, n);
 	if (json)
-		inspect__print_json(root);
+		json_out__print(root);
 	else
 		print_text(root);
 	json_object_put(root);

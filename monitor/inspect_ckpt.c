@@ -16,6 +16,7 @@
 #include "checkpoint.h"
 #include "image_file.h"
 #include "inspect.h"
+#include "json_out.h"
 #include "monitor.h"
 
 static struct json_object *jint64(uint64_t v)
@@ -57,8 +58,8 @@ static struct json_object *regions_json(const struct hexo_ckpt *ck, const bool *
 			bad += !ok[i];
 		}
 		json_object_object_add(o, "region", json_object_new_string(hexo_ckpt_type_name(t)));
-		json_object_object_add(o, "start", inspect__hex(lo[t]));
-		json_object_object_add(o, "end", inspect__hex(hi[t]));
+		json_object_object_add(o, "start", json_out__hex(lo[t]));
+		json_object_object_add(o, "end", json_out__hex(hi[t]));
 		json_object_object_add(o, "size", jint64(hi[t] - lo[t]));
 		json_object_object_add(o, "file_bytes", jint64(file));
 		json_object_object_add(o, "zero_bytes", jint64(zero));
@@ -80,12 +81,12 @@ static struct json_object *sections_json(const struct hexo_ckpt *ck, const bool 
 
 		json_object_object_add(o, "region",
 		                       json_object_new_string(hexo_ckpt_type_name(s->type)));
-		json_object_object_add(o, "start", inspect__hex(s->gpa));
+		json_object_object_add(o, "start", json_out__hex(s->gpa));
 		json_object_object_add(o, "size", jint64(s->size));
 		json_object_object_add(o, "zero", json_object_new_boolean(zero));
 		if (!zero) {
 			json_object_object_add(o, "offset", jint64(s->offset));
-			json_object_object_add(o, "checksum", inspect__hex(s->checksum));
+			json_object_object_add(o, "checksum", json_out__hex(s->checksum));
 		}
 		json_object_object_add(o, "ok", json_object_new_boolean(ok[i]));
 		json_object_array_add(arr, o);
@@ -120,9 +121,9 @@ static struct json_object *kernel_json(const struct hexo_ckpt_kernel *k)
 
 	json_object_object_add(o, "mono_ns", jint64(k->mono_ns));
 	json_object_object_add(o, "depth", jint64(k->depth));
-	json_object_object_add(o, "brk", inspect__hex(k->brk));
-	json_object_object_add(o, "watermark", inspect__hex(k->watermark));
-	json_object_object_add(o, "records", inspect__hex(k->records));
+	json_object_object_add(o, "brk", json_out__hex(k->brk));
+	json_object_object_add(o, "watermark", json_out__hex(k->watermark));
+	json_object_object_add(o, "records", json_out__hex(k->records));
 	json_object_object_add(o, "argc", jint64(k->argc));
 	json_object_object_add(o, "std_closed", jint64(k->std_closed));
 	return o;
@@ -173,20 +174,20 @@ static void print_text(struct json_object *root)
 	json_object_object_get_ex(root, "regions", &regs);
 	json_object_object_get_ex(root, "files", &files);
 	printf("checkpoint: %s (%" PRId64 " bytes, format %" PRId64 ")\n",
-	       inspect__jstr(root, "file"), inspect__jint(root, "bytes"),
-	       inspect__jint(root, "format_version"));
-	printf("image:      %s (%s)\n", inspect__jstr(img, "name"), inspect__jstr(img, "path"));
-	printf("build id:   %s\n", inspect__jstr(img, "build_id"));
-	printf("taken:      %s on %s, after %" PRId64 " restore(s)\n", inspect__jstr(root, "time"),
-	       inspect__jstr(root, "source_isa"), inspect__jint(root, "restore_count"));
+	       json_out__str(root, "file"), json_out__int(root, "bytes"),
+	       json_out__int(root, "format_version"));
+	printf("image:      %s (%s)\n", json_out__str(img, "name"), json_out__str(img, "path"));
+	printf("build id:   %s\n", json_out__str(img, "build_id"));
+	printf("taken:      %s on %s, after %" PRId64 " restore(s)\n", json_out__str(root, "time"),
+	       json_out__str(root, "source_isa"), json_out__int(root, "restore_count"));
 	printf("job:        argv[0] %s, %" PRId64 " argument(s), %" PRId64 " MiB of memory\n",
-	       inspect__jstr(root, "argv0"), inspect__jint(k, "argc"),
-	       inspect__jint(root, "mem_size") >> 20);
+	       json_out__str(root, "argv0"), json_out__int(k, "argc"),
+	       json_out__int(root, "mem_size") >> 20);
 	printf("clock:      %.9f s (CLOCK_MONOTONIC of the job)\n",
-	       (double)inspect__jint(k, "mono_ns") / 1e9);
+	       (double)json_out__int(k, "mono_ns") / 1e9);
 	printf("depth:      %" PRId64 " frame record(s); records at %s, watermark %s; break %s\n",
-	       inspect__jint(k, "depth"), inspect__jstr(k, "records"),
-	       inspect__jstr(k, "watermark"), inspect__jstr(k, "brk"));
+	       json_out__int(k, "depth"), json_out__str(k, "records"),
+	       json_out__str(k, "watermark"), json_out__str(k, "brk"));
 	printf("memory:     %-13s %10s %10s %12s %12s %12s %8s  checksums\n", "region", "start",
 	       "end", "bytes", "in file", "zero", "sections");
 	for (size_t i = 0; i < json_object_array_length(regs); i++) {
@@ -194,10 +195,10 @@ static void print_text(struct json_object *root)
 
 		printf("            %-13s %10s %10s %12" PRId64 " %12" PRId64 " %12" PRId64
 		       " %8" PRId64 "  %s\n",
-		       inspect__jstr(r, "region"), inspect__jstr(r, "start"),
-		       inspect__jstr(r, "end"), inspect__jint(r, "size"),
-		       inspect__jint(r, "file_bytes"), inspect__jint(r, "zero_bytes"),
-		       inspect__jint(r, "sections"), inspect__jstr(r, "checksums"));
+		       json_out__str(r, "region"), json_out__str(r, "start"),
+		       json_out__str(r, "end"), json_out__int(r, "size"),
+		       json_out__int(r, "file_bytes"), json_out__int(r, "zero_bytes"),
+		       json_out__int(r, "sections"), json_out__str(r, "checksums"));
 	}
 	if (!json_object_array_length(files))
 		printf("files:      none open (besides 0, 1, 2)\n");
@@ -205,8 +206,8 @@ static void print_text(struct json_object *root)
 		struct json_object *f = json_object_array_get_idx(files, i), *off;
 
 		printf("%s fd %" PRId64 " %s (%s)",
-		       i ? "           " : "files:     ", inspect__jint(f, "fd"),
-		       inspect__jstr(f, "path"), inspect__jstr(f, "flags"));
+		       i ? "           " : "files:     ", json_out__int(f, "fd"),
+		       json_out__str(f, "path"), json_out__str(f, "flags"));
 		if (json_object_object_get_ex(f, "offset", &off) && off)
 			printf(" at offset %" PRId64, json_object_get_int64(off));
 		putchar('\n');
@@ -235,7 +236,7 @@ int inspect__checkpoint(const char *path, bool json)
 	root = ckpt_json(&ck, ok, n_bad == 0);
 	free(ok);
 	if (json)
-		inspect__print_json(root);
+		json_out__print(root);
 	else
 		print_text(root);
 	json_object_put(root);
@@ -244,26 +245,6 @@ int inspect__checkpoint(const char *path, bool json)
 		hexo_ckpt_section_desc(&ck.sections[bad_first], bad_first, desc, sizeof(desc));
 		hexo_die("%s: damaged checkpoint: %s: checksum mismatch%s", path, desc,
 		    n_bad > 1 ? " (and more: see above)" : "");
-	}
-	hexo_ckpt_close(&ck);
-	return 0;
-}
-
-int check__checkpoint(const char *path)
-{
-	struct hexo_ckpt ck;
-	struct hexo_image img;
-	char err[HEXO_ERR_LEN], image[4096 + 256];
-
-	if (hexo_ckpt_open(path, 0, &ck, err, sizeof(err)))
-		hexo_die("%s", err);
-	printf("%s: checkpoint OK: format %u, %u sections verified, from %s", path, ck.hdr->version,
-	       ck.hdr->n_sections, hexo_isa_name(ck.hdr->source_isa));
-	if (hexo_ckpt_find_image(&ck, path, NULL, &img, image, sizeof(image), err, sizeof(err))) {
-		printf("; its image: %s\n", err);
-	} else {
-		printf("; its image %s has the same build id\n", image);
-		hexo_image_close(&img);
 	}
 	hexo_ckpt_close(&ck);
 	return 0;

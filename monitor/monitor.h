@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The hexo monitor: one process runs one guest on one vCPU under Linux KVM.
+ * The command line (cli/) calls it through commands.h.
  *
- *   main.c       `hexo` command line: subcommands, --help, --version, hexo_die()
+ *   monitor.c    vm__error(), now_ns(), the version line
  *   run.c        `hexo run`: image -> guest memory -> boot info -> run; the
  *                steps `hexo resume` shares
  *   resume.c     `hexo resume`: checkpoint -> image -> memory, files -> run
@@ -17,6 +18,9 @@
  *   crash.c      crash reports (guest faults, triple faults, ...)
  *   stats.c      --stats
  *   inspect.c, inspect_ckpt.c  `hexo inspect` of images and checkpoints
+ *   json_out.c   the JSON `hexo inspect` builds and prints
+ *   check.c      `hexo check` of images and checkpoints
+ *   image_elf.c  what check and inspect read of an image's ELFs (image_elf.h)
  *   arch/<arch>/ vCPU set-up, page tables, exit decoding (arch.h)
  *
  * Errors: functions return 0 or -errno; those that can fail for a reason the
@@ -36,6 +40,7 @@
 #include "arch_vm.h"
 #include "args.h"
 #include "checkpoint.h"
+#include "commands.h"
 #include "err.h"
 #include "guest_mem.h"
 #include "image_file.h"
@@ -118,15 +123,11 @@ struct hexo_vm {
 	struct vm_stats stats;
 };
 
-/* main.c */
+/* monitor.c (and now_ns(), commands.h) */
 int vm__error(struct hexo_vm *vm, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-uint64_t now_ns(void); /* CLOCK_MONOTONIC */
 
-/* run.c */
-int run__main(int argc, char **argv, uint64_t t_start);
-void run__help(void);
-
+/* run.c (run__main(), commands.h) */
 struct run_opts;
 
 /* An opened image and this ISA's ELF in it (run.c, shared with resume.c). */
@@ -140,6 +141,9 @@ struct run_image {
 /*
  * The steps of `hexo run` that `hexo resume` shares; each dies (status 125)
  * with one line on failure:
+ *  - run__begin: SIGUSR1 kept from now on, the options parsed (flags:
+ *    OPTIONS_RESUME for `hexo resume`), vm's fds closed and its clock
+ *    started; false when --help was asked for (help() printed it): return 0
  *  - run__use_image: ri->img is open; reads this ISA's ELF into vm (segments,
  *    shadow stack, build id); with migration options, checks the manifest
  *  - run__layout: where everything goes in mem_size bytes
@@ -149,6 +153,8 @@ struct run_image {
  *  - run__start: the VM, page tables, clock, vCPU at ri->entry
  *  - run__go: migration requests armed, the guest run to its end, --stats
  */
+bool run__begin(struct hexo_vm *vm, int argc, char **argv, unsigned flags, void (*help)(void),
+                struct run_opts *opts, uint64_t t_start);
 void run__use_image(struct hexo_vm *vm, const char *path, struct run_image *ri,
                     const struct run_opts *opts);
 void run__layout(struct hexo_vm *vm, uint64_t mem_size);
@@ -156,10 +162,6 @@ void run__memory(struct hexo_vm *vm, struct run_image *ri);
 struct hexo_boot_info *run__boot_info(struct hexo_vm *vm);
 void run__start(struct hexo_vm *vm, const struct run_image *ri);
 int run__go(struct hexo_vm *vm, const struct run_opts *opts);
-
-/* resume.c */
-int resume__main(int argc, char **argv, uint64_t t_start);
-void resume__help(void);
 
 /* checkpoint.c */
 int checkpoint__hc(struct hexo_vm *vm, void *arg); /* HEXO_HC_CHECKPOINT */
@@ -229,8 +231,5 @@ int crash__vcpu(struct hexo_vm *vm, const char *what);
 
 /* stats.c */
 void stats__print(struct hexo_vm *vm);
-
-/* inspect_ckpt.c: `hexo inspect CHECKPOINT` */
-int inspect__checkpoint(const char *path, bool json);
 
 #endif

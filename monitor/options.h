@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Command-line parsing for `hexo run`, local and remote (`hexo run --on`,
- * hexod/remote_cmd.c links this file, so both check options alike). Pure
+ * cli/remote_cmd.c links this file, so both check options alike). Pure
  * logic: unit-tested.
  */
 #ifndef HEXO_MONITOR_OPTIONS_H

@@ -153,16 +153,8 @@ int resume__main(int argc, char **argv, uint64_t t_start)
 	uint64_t t0;
 	int status;
 
-	migrate__early();
-	if (options__parse(argc, argv, OPTIONS_RESUME, &opts, err, sizeof(err)))
-		hexo_die("%s", err);
-	if (opts.help) {
-		resume__help();
-		options__free(&opts);
+	if (!run__begin(&vm, argc, argv, OPTIONS_RESUME, resume__help, &opts, t_start))
 		return 0;
-	}
-	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
-	vm.stats.t_start = t_start;
 	vm.mig.checkpoint = opts.checkpoint ? opts.checkpoint : opts.image;
 
 	t0 = now_ns();

@@ -262,25 +262,34 @@ static void setup_vm(struct hexo_vm *vm, const struct run_opts *opts, struct run
 	run__start(vm, ri);
 }
 
+bool run__begin(struct hexo_vm *vm, int argc, char **argv, unsigned flags, void (*help)(void),
+                struct run_opts *opts, uint64_t t_start)
+{
+	char err[HEXO_ERR_LEN];
+
+	migrate__early();
+	if (options__parse(argc, argv, flags, opts, err, sizeof(err)))
+		hexo_die("%s", err);
+	if (opts->help) {
+		help();
+		options__free(opts);
+		return false;
+	}
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->stats.t_start = t_start;
+	return true;
+}
+
 int run__main(int argc, char **argv, uint64_t t_start)
 {
 	static struct hexo_vm vm;
 	static char default_ckpt[HEXO_PATH_MAX];
 	struct run_image ri;
 	struct run_opts opts;
-	char err[HEXO_ERR_LEN];
 	int status;
 
-	migrate__early();
-	if (options__parse_run(argc, argv, &opts, err, sizeof(err)))
-		hexo_die("%s", err);
-	if (opts.help) {
-		run__help();
-		options__free(&opts);
+	if (!run__begin(&vm, argc, argv, 0, run__help, &opts, t_start))
 		return 0;
-	}
-	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
-	vm.stats.t_start = t_start;
 	vm.mig.checkpoint = opts.checkpoint;
 	if (!vm.mig.checkpoint) {
 		if (options__default_checkpoint(opts.image, default_ckpt, sizeof(default_ckpt)))

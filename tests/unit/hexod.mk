@@ -20,12 +20,12 @@ $(HEXOD_UNIT_TESTS): $(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(LIBHEXO)
 
 $(OBJ)/tests/hexod/%.o: tests/hexod/%.c
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Ihexod -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) -Icli -c -o $@ $<
 
-$(BUILD)/tests/hexod/hexo-cli: $(OBJ)/tests/hexod/hexo_cli.o $(HEXOD_CLIENT) \
+$(BUILD)/tests/hexod/hexo-cli: $(OBJ)/tests/hexod/hexo_cli.o $(CLI_REMOTE_OBJS) \
                                $(MONITOR_OPTIONS_OBJS) $(LIBHEXO)
 	@mkdir -p $(@D)
-	$(HOST_CC) -o $@ $< $(HEXOD_CLIENT) $(MONITOR_OPTIONS_OBJS) $(LIBHEXO) $(LIBHEXO_LDLIBS)
+	$(HOST_CC) -o $@ $< $(CLI_REMOTE_OBJS) $(MONITOR_OPTIONS_OBJS) $(LIBHEXO) $(LIBHEXO_LDLIBS)
 
 $(BUILD)/tests/hexod/probe: $(OBJ)/tests/hexod/probe.o $(LIBHEXO)
 	@mkdir -p $(@D)

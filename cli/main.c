@@ -1,38 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * The `hexo` command: subcommands, --help, --version, and hexo_die(), the one
- * fatal path for monitor errors (status 125, one line on stderr).
+ * The `hexo` command: its subcommands, --help and --version. Each
+ * subcommand lives in its part of the tree: run, resume, inspect and check
+ * in the monitor (monitor/commands.h), board in board/ (board.h), node and
+ * run|resume --on in cli/ (node_cmd.h).
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "arch.h"
 #include "board.h"    /* board/: hexo board */
-#include "image_elf.h" /* hexo check, hexo inspect */
-#include "monitor.h"
-#include "node_cmd.h" /* hexod/: hexo node, hexo run --on */
-
-int vm__error(struct hexo_vm *vm, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(vm->error, sizeof(vm->error), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#include "commands.h" /* monitor/: hexo run, resume, inspect, check */
+#include "err.h"
+#include "node_cmd.h" /* hexo node, hexo run --on, hexo resume --on */
 
 static int node__main(int argc, char **argv, uint64_t t_start)
 {
@@ -127,7 +108,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(arg, "--version")) {
-		printf("hexo %s (ABI %d, %s)\n", HEXO_VERSION, HEXO_ABI_VERSION, arch__info.name);
+		monitor__version();
 		return 0;
 	}
 	if (!strcmp(arg, "help")) {

@@ -4,8 +4,8 @@
  * (`hexo run --on NODE`) and ping a node. Functions return 0 or -errno and
  * write one line into err on failure (no "hexo: " prefix).
  */
-#ifndef HEXO_HEXOD_CLIENT_H
-#define HEXO_HEXOD_CLIENT_H
+#ifndef HEXO_CLI_CLIENT_H
+#define HEXO_CLI_CLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * CLI entry points for the hexo command (monitor/main.c calls them):
+ * CLI entry points for the hexo command (cli/main.c calls them):
  *   hexo node add NAME HOST:PORT --secret-file FILE [--no-check]
  *   hexo node list
  *   hexo node ping NAME
@@ -13,8 +13,8 @@
  * process exit status: 0 on success, 125 with one "hexo: " line on stderr
  * on error, and for run and resume the job's own status.
  */
-#ifndef HEXO_HEXOD_NODE_CMD_H
-#define HEXO_HEXOD_NODE_CMD_H
+#ifndef HEXO_CLI_NODE_CMD_H
+#define HEXO_CLI_NODE_CMD_H
 
 int node_main(int argc, char **argv);
 

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "client.h"
+#include "isa.h"
 #include "node_cmd.h"
 #include "nodes.h"
 #include "proto.h"
@@ -30,9 +31,10 @@ static void node_usage(FILE *f)
 	           "its next migration point: its checkpoint goes back to its client.\n");
 }
 
+/* The ISA column: "-" for a node added unchecked (or an ISA unknown here). */
 static const char *isa_str(uint32_t isa)
 {
-	return isa == 1 ? "x86_64" : isa == 2 ? "aarch64" : "-";
+	return isa == HEXO_ISA_X86_64 || isa == HEXO_ISA_AARCH64 ? hexo_isa_name(isa) : "-";
 }
 
 /* HOST:PORT or [IPv6]:PORT. */
@@ -154,17 +156,32 @@ static int node_list(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * `hexo node CMD NAME ...` with argc arguments (CMD too) or the usage line
+ * `usage`: node NAME loaded into *n. 0, or the exit status after the error.
+ */
+static int node_arg(int argc, char **argv, int want, const char *usage, struct hexo_node *n)
+{
+	char err[1024];
+
+	if (argc != want)
+		return hexo_error(HEXO_EXIT_ERROR, "usage: %s", usage);
+	if (hexo_node_load(argv[1], n, err, sizeof(err)))
+		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
+	return 0;
+}
+
 static int node_ping(int argc, char **argv)
 {
 	struct hexo_remote_info info;
 	struct hexo_node n;
 	char err[1024];
 	int64_t t0;
+	int ret;
 
-	if (argc != 2)
-		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node ping NAME");
-	if (hexo_node_load(argv[1], &n, err, sizeof(err)))
-		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
+	ret = node_arg(argc, argv, 2, "hexo node ping NAME", &n);
+	if (ret)
+		return ret;
 	t0 = hexo_now_ms();
 	if (hexo_remote_ping(&n, &info, 10000, err, sizeof(err)))
 		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
@@ -194,11 +211,11 @@ static int node_migrate(int argc, char **argv)
 {
 	struct hexo_node n;
 	char err[1024];
+	int ret;
 
-	if (argc != 3)
-		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node migrate NAME JOB");
-	if (hexo_node_load(argv[1], &n, err, sizeof(err)))
-		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
+	ret = node_arg(argc, argv, 3, "hexo node migrate NAME JOB", &n);
+	if (ret)
+		return ret;
 	if (hexo_remote_migrate(&n, argv[2], 10000, err, sizeof(err)))
 		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 	printf("%s: migration of %s requested\n", n.name, argv[2]);

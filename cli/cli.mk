@@ -1,0 +1,52 @@
+# The `hexo` command: build/bin/hexo, and $(MONITOR_AARCH64) =
+# build/aarch64/bin/hexo, the same command for the boards.
+# cli/ is the command line: main.c dispatches the subcommands to the monitor
+# (hexo run|resume|inspect|check: monitor/commands.h, monitor/monitor.mk),
+# the boards (hexo board: board/board.h, board/board.mk) and its own
+# node_cmd.c and remote_cmd.c (hexo node, hexo run|resume --on), which talk
+# to hexod through the client side of its protocol (client*.c, client.h).
+# Include after lib/lib.mk, hexod/hexod.mk, board/board.mk and
+# monitor/monitor.mk.
+#   $(CLI_REMOTE_OBJS)  'hexo node' and 'hexo run|resume --on' without the
+#                       rest of the command (node_main(), remote_run_main():
+#                       cli/node_cmd.h); link them with $(MONITOR_OPTIONS_OBJS)
+#                       $(LIBHEXO) $(LIBHEXO_LDLIBS).
+
+CLI_CLIENT_SRCS := cli/client.c cli/client_upload.c cli/client_job.c cli/client_results.c
+CLI_REMOTE_SRCS := cli/node_cmd.c cli/remote_cmd.c $(CLI_CLIENT_SRCS)
+CLI_SRCS        := cli/main.c $(CLI_REMOTE_SRCS)
+CLI_OBJS        := $(CLI_SRCS:%.c=$(OBJ)/%.o)
+CLI_REMOTE_OBJS := $(CLI_REMOTE_SRCS:%.c=$(OBJ)/%.o)
+# cli/ may include the headers of the parts it calls, they never include
+# cli/'s: options.h and commands.h from monitor/, board.h from board/.
+CLI_CFLAGS      := -Icli -Imonitor -Iboard
+
+# Static by default: no dynamic loader at start-up (about 0.35 ms of a 1.5 ms
+# run) and one self-contained binary to copy to a board.
+# `make MONITOR_LDFLAGS=` links dynamically.
+MONITOR_LDFLAGS ?= -static
+CLI_LDLIBS := $(LIBHEXOBOARD) $(LIBHEXO) $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS) \
+               $(MONITOR_LDLIBS)
+
+$(OBJ)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(CLI_CFLAGS) -c -o $@ $<
+
+$(BIN)/hexo: $(CLI_OBJS) $(MONITOR_OBJS) $(LIBHEXOBOARD) $(LIBHEXO)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(MONITOR_LDFLAGS) -o $@ $(CLI_OBJS) $(MONITOR_OBJS) $(CLI_LDLIBS) \
+		$(HOST_LDLIBS)
+
+# For the boards: cli/ compiled for aarch64 beside the monitor's aarch64
+# objects (monitor/monitor.mk), stripped, to keep the initramfs small.
+CLI_AARCH64_OBJS := $(CLI_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
+
+$(MONITOR_AARCH64_OBJDIR)/cli/%.o: cli/%.c
+	@mkdir -p $(@D)
+	$(MONITOR_AARCH64_CC) $(HOST_CFLAGS) $(CLI_CFLAGS) -c -o $@ $<
+
+$(MONITOR_AARCH64): $(CLI_AARCH64_OBJS) $(MONITOR_AARCH64_OBJS) $(MONITOR_AARCH64_LIBS)
+	@mkdir -p $(@D)
+	$(MONITOR_AARCH64_CC) -static -fuse-ld=lld -s -o $@ $(CLI_AARCH64_OBJS) \
+		$(MONITOR_AARCH64_OBJS) $(MONITOR_AARCH64_LIBS) $(LIBHEXOBOARD_LDLIBS) \
+		$(LIBHEXO_LDLIBS) $(MONITOR_LDLIBS)
