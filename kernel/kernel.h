@@ -33,9 +33,10 @@ uintptr_t heap_start(void);
 uintptr_t heap_brk(void);
 
 /*
- * The migration runtime's root (runtime/root.c): calls main, and when main
- * returns because the job unwound, has the monitor write a checkpoint, then
- * rewinds (docs/migration.md). On restore it rewinds at once.
+ * The migration runtime's root (kernel/runtime/root.c): calls main, and
+ * when main returns because the job unwound, has the monitor write a
+ * checkpoint, then rewinds (docs/migration.md). On restore it rewinds at
+ * once.
  */
 int hexo_root(int argc, char **argv, char **envp);
 

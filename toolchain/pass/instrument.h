@@ -73,7 +73,7 @@ struct Options {
 	std::string requestFlagSymbol; /* hidden: load the request from this global (host tests) */
 };
 
-/* The runtime symbols instrumented code uses (runtime/, docs/migration.md). */
+/* The runtime symbols instrumented code uses (kernel/runtime/, docs/migration.md). */
 struct Runtime {
 	llvm::Constant *migState;     /* i32 */
 	llvm::Constant *shadowSp;     /* i8* */
