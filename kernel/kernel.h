@@ -40,7 +40,7 @@ uintptr_t heap_brk(void);
  */
 int hexo_root(int argc, char **argv, char **envp);
 
-/* The guest's open files (file.c). */
-void file_table_init(void);
+/* Guest fds are 0..KERNEL_OPEN_MAX-1: _open refuses a higher one (EMFILE). */
+#define KERNEL_OPEN_MAX 64
 
 #endif /* HEXO_KERNEL_KERNEL_H */
