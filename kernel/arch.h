@@ -18,9 +18,6 @@
 
 struct hexo_boot_info;
 
-/* Finishes CPU set-up: exception vectors, extended FPU/SIMD state. */
-void arch_cpu_init(const struct hexo_boot_info *bi);
-
 /* The free-running clock counter (TSC, CNTVCT_EL0) and its rate in Hz. */
 uint64_t arch_counter_read(void);
 uint64_t arch_counter_hz(const struct hexo_boot_info *bi);

@@ -95,11 +95,9 @@ _Noreturn void kernel_main(struct hexo_boot_info *bi, uint64_t t_entry)
 
 	bi->t_entry = t_entry;
 	kernel_boot_info = bi;
-	arch_cpu_init(bi);
 	boot_check(bi);
 	clock_init(bi, t_entry);
 	heap_init(bi);
-	file_table_init();
 
 	argv = boot_vector(bi->argv);
 	argc = bi->argv ? (int)bi->argc : 0;

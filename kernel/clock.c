@@ -2,9 +2,10 @@
 /*
  * Time from the arch clock counter (x86-64: TSC at boot_info.clock_hz).
  *
- * CLOCK_MONOTONIC counts from the kernel's first instruction; CLOCK_REALTIME
- * is the monitor's wall clock at start (boot_info.wall_ns) plus the same
- * elapsed time. Conversions are exact integer arithmetic, so readings are
+ * CLOCK_MONOTONIC counts from the kernel's first instruction (a restored job
+ * adds its CLOCK_MONOTONIC at the checkpoint); CLOCK_REALTIME is the
+ * monitor's wall clock at start (boot_info.wall_ns) plus the time elapsed
+ * since the first instruction. Conversions are exact integer arithmetic, so readings are
  * reproducible and never step backwards.
  */
 #include <stdint.h>

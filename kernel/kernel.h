@@ -33,13 +33,14 @@ uintptr_t heap_start(void);
 uintptr_t heap_brk(void);
 
 /*
- * The migration runtime's root (runtime/root.c): calls main, and when main
- * returns because the job unwound, has the monitor write a checkpoint, then
- * rewinds (docs/migration.md). On restore it rewinds at once.
+ * The migration runtime's root (kernel/runtime/root.c): calls main, and
+ * when main returns because the job unwound, has the monitor write a
+ * checkpoint, then rewinds (docs/migration.md). On restore it rewinds at
+ * once.
  */
 int hexo_root(int argc, char **argv, char **envp);
 
-/* The guest's open files (file.c). */
-void file_table_init(void);
+/* Guest fds are 0..KERNEL_OPEN_MAX-1: _open refuses a higher one (EMFILE). */
+#define KERNEL_OPEN_MAX 64
 
 #endif /* HEXO_KERNEL_KERNEL_H */

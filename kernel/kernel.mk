@@ -1,16 +1,16 @@
 # The library OS, built for every guest ISA that has a port
 # (kernel/arch/<isa>/crt0.S) into what hexocc links a guest against:
 #   $(HEXO_LIB)/<isa>/crt0.o           the entry (_start), linked first
-#   $(HEXO_LIB)/<isa>/libhexokernel.a  the arch-neutral core + the arch code
+#   $(HEXO_LIB)/<isa>/libhexokernel.a  the arch-neutral core, the migration runtime, the arch code
 #   $(HEXO_LIB)/<isa>/hexo.ld          the linker script (kernel/arch/<isa>/hexo.ld.S)
-# Objects go to $(OBJ)/kernel/<isa>/{core,arch}/. The core (kernel/*.c) is
-# compiled against newlib's headers; the arch code is freestanding.
+# Objects go to $(OBJ)/kernel/<isa>/{core,arch}/. The core (kernel/*.c and
+# the migration runtime, kernel/runtime/*.c: core/runtime/) is compiled
+# against newlib's headers; the arch code is freestanding.
 
 KERNEL_ISAS := $(foreach i,$(GUEST_ISAS),$(if $(wildcard kernel/arch/$(i)/crt0.S),$(i)))
-KERNEL_CORE_SRCS := $(wildcard kernel/*.c)
-# The migration runtime (runtime/, docs/migration.md) goes into the same
-# library, so it is linked into the kernel region and never migrated.
-RUNTIME_SRCS := $(wildcard runtime/*.c)
+# The migration runtime (kernel/runtime/, docs/migration.md) is part of the
+# core, so it is linked into the kernel region and never migrated.
+KERNEL_CORE_SRCS := $(wildcard kernel/*.c kernel/runtime/*.c)
 
 KERNEL_TARGET_x86_64 := x86_64-unknown-none-elf
 KERNEL_TARGET_aarch64 := aarch64-unknown-none-elf
@@ -30,8 +30,7 @@ guest-runtime: kernel
 define KERNEL_RULES
 KERNEL_CC_$(1) := $(GUEST_CC) --target=$(KERNEL_TARGET_$(1)) $(KERNEL_CFLAGS) \
                   $(GUEST_ISA_CFLAGS_$(1))
-KERNEL_CORE_OBJS_$(1) := $(KERNEL_CORE_SRCS:kernel/%.c=$(OBJ)/kernel/$(1)/core/%.o) \
-                         $(RUNTIME_SRCS:runtime/%.c=$(OBJ)/kernel/$(1)/runtime/%.o)
+KERNEL_CORE_OBJS_$(1) := $(KERNEL_CORE_SRCS:kernel/%.c=$(OBJ)/kernel/$(1)/core/%.o)
 KERNEL_ARCH_SRCS_$(1) := $(filter-out %/crt0.S %.ld.S,$(wildcard kernel/arch/$(1)/*.c kernel/arch/$(1)/*.S))
 KERNEL_ARCH_OBJS_$(1) := $$(patsubst kernel/arch/$(1)/%,$(OBJ)/kernel/$(1)/arch/%.o, \
                          $$(basename $$(KERNEL_ARCH_SRCS_$(1))))
@@ -45,11 +44,6 @@ kernel: $$(KERNEL_OUT_$(1))
 $(OBJ)/kernel/$(1)/core/%.o: kernel/%.c $(HEXO_LIB)/$(1)/newlib
 	@mkdir -p $$(@D)
 	$$(KERNEL_CC_$(1)) -isystem $(HEXO_LIB)/$(1)/newlib/include \
-		-isystem $(KERNEL_CLANG_INC) -c -o $$@ $$<
-
-$(OBJ)/kernel/$(1)/runtime/%.o: runtime/%.c $(HEXO_LIB)/$(1)/newlib
-	@mkdir -p $$(@D)
-	$$(KERNEL_CC_$(1)) -Iruntime -Ikernel/arch/$(1) -isystem $(HEXO_LIB)/$(1)/newlib/include \
 		-isystem $(KERNEL_CLANG_INC) -c -o $$@ $$<
 
 $(OBJ)/kernel/$(1)/arch/%.o: kernel/arch/$(1)/%.c

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * newlib file calls over the file hypercalls. Guest paths are relative to the
- * job directory, which the monitor confines them to.
+ * job directory, which the monitor confines them to. The monitor holds the
+ * guest's descriptors (it numbers them, and a checkpoint carries them): the
+ * kernel keeps no table of its own and passes fds through.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +15,8 @@
 
 #include <hexo/abi.h>
 
-#include "file.h"
 #include "hypercall.h"
+#include "kernel.h"
 #include "newlib_syscalls.h"
 
 /* The ABI's error numbers are newlib's; the kernel passes them through. */
@@ -88,10 +90,9 @@ int _open(const char *path, int flags, ...)
 	fd = hc_open(path, hflags, mode);
 	if (fd < 0)
 		return fail(fd);
-	err = file_add(fd, path, hflags);
-	if (err) {
+	if (fd >= KERNEL_OPEN_MAX) {
 		hc_close(fd);
-		return fail(err);
+		return fail(-EMFILE);
 	}
 	return (int)fd;
 }
@@ -100,10 +101,7 @@ int _close(int fd)
 {
 	int64_t ret = hc_close(fd);
 
-	if (ret < 0)
-		return fail(ret);
-	file_remove(fd);
-	return 0;
+	return ret < 0 ? fail(ret) : 0;
 }
 
 _READ_WRITE_RETURN_TYPE _read(int fd, void *buf, size_t len)

@@ -9,7 +9,6 @@
 #include <hexo/abi.h>
 #include <hexo/layout.h>
 
-#include "file.h"
 #include "kernel.h"
 
 long sysconf(int name)
@@ -23,7 +22,7 @@ long sysconf(int name)
 	case _SC_NPROCESSORS_ONLN:
 		return 1;
 	case _SC_OPEN_MAX:
-		return FILE_MAX;
+		return KERNEL_OPEN_MAX;
 	case _SC_PHYS_PAGES:
 		return (long)(kernel_boot_info->mem_size / HEXO_PAGE_SIZE);
 	default:

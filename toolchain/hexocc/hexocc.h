@@ -4,7 +4,10 @@
  *
  *   options.c  command line -> struct options
  *   target.c   guest ISAs, the runtime folder (build/lib/hexo/<isa>), tools
- *   build.c    compile, link, package
+ *   build.c    the build in order: checks, compile, -c/-S/-E, package
+ *   ir.c       the IR pipeline: llvm-link, hexo-instrument, hexo-irsect
+ *   link.c     ld.lld per ISA, the common layout (toolchain/align)
+ *   manifest.c the app layout of a linked ELF, the image manifest
  *   multiobj.c objects holding code for every ISA (hexocc -c)
  *   run.c      running clang / ld.lld (-v, signals)
  *   tmpdir.c   the private temporary folder
@@ -175,8 +178,19 @@ void tmpdir_remove(void);
 /* ---- build.c ---- */
 
 int do_build(const struct options *o);
+/* "dir/foo.c" -> "foo<ext>" (in the current folder, as cc does). */
+char *derived_name(const char *src, const char *ext);
+/* How many arguments the dependency-file option at v[0] takes up (-MD,
+ * -MF FILE, ...): 1 or 2, 0 when it is not one. */
+size_t dep_option_len(char *const *v);
+/* The last -O option in `cflags`, or NULL. */
+const char *last_opt_level(const struct strvec *cflags);
+/* Compiles `src` for `t` with the user's flags and `mode_flag` (-c, -S, -E,
+ * -emit-llvm: unoptimized bitcode) into `out` (NULL: clang's default). */
+int compile_one(const struct options *o, const struct isa_target *t, const char *src,
+                const char *mode_flag, const char *out);
 
-/* manifest.c: the app layout of a linked ELF and the image manifest. */
+/* ---- manifest.c: the app layout of a linked ELF and the image manifest ---- */
 struct app_layout {
 	uint64_t app_end;      /* __app_end: end of the app image, page-aligned */
 	uint64_t shadow_start; /* __hexo_shadow_stack_start */
@@ -194,6 +208,52 @@ struct migration_info {
 char *manifest_json(const char *image, const uint8_t build_id[16], const struct app_layout *lay,
                     const struct align_stats *common, const char *clang_version,
                     const struct migration_info *mig);
+
+/* ---- ir.c ---- */
+
+/* Whether links go through the IR pipeline (not HEXOCC_PIPELINE=native). */
+bool ir_pipeline(void);
+/* Links the bitcode files `bcs` for `t`, instruments the module (unless
+ * --no-migration), gives it sections per symbol and compiles it into `obj`. */
+int ir_link_compile(const struct options *o, const struct isa_target *t,
+                    const struct strvec *bcs, const char *obj);
+/* `o`'s options for the IR step into `lo` (free lo->cflags with sv_free),
+ * plus `obj_level` when the command line gives no -O. */
+void link_ir_options(const struct options *o, const struct isa_target *t,
+                     const char *obj_level, struct options *lo);
+/* 1: the object input `in` (number `i`) carried bitcode for every ISA and
+ * `t`'s was appended to `bcs` (`*level`: the highest -O seen); 0: it links
+ * natively; else -errno. */
+int object_bitcode(const struct input *in, size_t i, const struct isa_target *t,
+                   struct strvec *bcs, char **level);
+/* hexo-instrument -verify on the ISAs' layout files: 0 when they agree. */
+int verify_layouts(const struct options *o);
+/* Functions instrumented for `t` (from its layout file; 0 without one). */
+size_t count_instrumented(const struct isa_target *t);
+
+/* ---- link.c ---- */
+
+/* One ISA's ELF: its path, its link command (kept for a second link) and
+ * its app layout (manifest.c). */
+struct isa_build {
+	char *elf;
+	char *map;             /* the first link's map (toolchain/align) */
+	struct strvec link;
+	struct strvec aliases; /* align_isa.aliases */
+	struct app_layout lay;
+};
+
+/* The paths of the -l libraries (libNAME.a in the -L folders). */
+int find_libs(const struct options *o, struct strvec *paths);
+/* Compiles for `t` and links <tmp>/app.<isa>.elf. */
+int build_elf(const struct options *o, const struct isa_target *t, const struct strvec *libs,
+              struct isa_build *b);
+/* Links every ISA again with one placement of the shared app sections: 0,
+ * 1 when the ISAs keep separate layouts, -EINTR. */
+int common_layout(struct isa_build *b, struct align_stats *st);
+/* Links again the ISAs whose app ends lower, so the shadow stack and the
+ * heap start at one address on all `n`. */
+int align_app_ends(struct isa_build *b, size_t n);
 
 /* ---- help.c ---- */
 

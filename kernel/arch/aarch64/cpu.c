@@ -1,21 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * aarch64 CPU hooks: set-up after the entry code, and halting.
+ * aarch64 CPU hook: halting. The CPU set-up is all in crt0.S: FP/SIMD on
+ * (CPACR_EL1), FPCR and FPSR at their defaults (round to nearest, no
+ * flush-to-zero, no traps), VBAR_EL1.
  */
 #include <stdint.h>
 
 #include <hexo/abi.h>
 
 #include "arch.h"
-
-/*
- * crt0.S did everything already: FP/SIMD on (CPACR_EL1), FPCR and FPSR at
- * their defaults (round to nearest, no flush-to-zero, no traps), VBAR_EL1.
- */
-void arch_cpu_init(const struct hexo_boot_info *bi)
-{
-	(void)bi;
-}
 
 /*
  * Only reached when the monitor resumed the vCPU after EXIT or FAULT, or on a

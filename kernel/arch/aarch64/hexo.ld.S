@@ -11,6 +11,8 @@
  *
  * Each region is text, rodata, data+bss, every part starting on its own page
  * with its own PT_LOAD, so the monitor maps text RX, rodata R, data RW-NX.
+ * After the app comes the shadow stack (common.ld.h), a seventh PT_LOAD, RW
+ * with no file bytes.
  * .eh_frame goes to the kernel's read-only part (per-ISA data outside the
  * app's common address space). .init_array/.fini_array are resolved at link
  * time and stay read-only. Thread-local storage is not supported. .bss is not

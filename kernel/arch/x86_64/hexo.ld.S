@@ -10,6 +10,8 @@
  *  - the app, at HEXO_APP_BASE: everything else (program, newlib, builtins).
  * Each region is text, rodata, data+bss, every part starting on its own page
  * with its own PT_LOAD, so the monitor maps text RX, rodata R, data RW-NX.
+ * After the app comes the shadow stack (common.ld.h), a seventh PT_LOAD, RW
+ * with no file bytes.
  *
  * .eh_frame (ISA-specific unwind tables, no pointer in app data refers to
  * them) goes to the kernel's read-only part, keeping debuggers and unwinders

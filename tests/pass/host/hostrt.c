@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A host-side stand-in for the migration runtime (runtime/), to run an
+ * A host-side stand-in for the migration runtime (kernel/runtime/), to run an
  * instrumented program as a Linux process (tests/pass/run.sh):
  *
  *   clang -O2 -emit-llvm -Xclang -disable-llvm-passes -Dmain=hexo_prog_main -c prog.c
