@@ -1,11 +1,9 @@
 # hexod, the node agent (docs/hexod.md). Include after lib/lib.mk:
 #   $(BIN)/hexod               the agent for this host
 #   $(HEXOD_AARCH64)           a static aarch64 agent for the boards' initramfs
-# The protocol itself (lib/proto*.c) and the node registry (lib/nodes.c) are
-# in $(LIBHEXO); they need json-c and libsodium. The client side of the
-# protocol is the hexo CLI's (cli/client*.c, cli/cli.mk).
-
-LIBHEXO_LDLIBS += -ljson-c -lsodium
+# The protocol itself (lib/proto*.c) and its secret (lib/secret.c, the one
+# libsodium user) are in $(LIBHEXO). The client side of the protocol is the
+# hexo CLI's (cli/client*.c, cli/cli.mk).
 
 HEXOD_SRCS        := hexod/main.c hexod/conn.c hexod/conn_io.c hexod/job.c hexod/job_recv.c \
                      hexod/job_exec.c hexod/job_stream.c hexod/job_send.c \

@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "fsutil.h"
+#include "isa.h"
 #include "nodes.h"
 
 #define NODE_FILE_MAX (64 * 1024)
@@ -127,27 +128,6 @@ static int node_file(const char *name, char *buf, size_t len, int create, char *
 	return 0;
 }
 
-static const char *isa_name(uint32_t isa)
-{
-	switch (isa) {
-	case 1:
-		return "x86_64";
-	case 2:
-		return "aarch64";
-	default:
-		return "";
-	}
-}
-
-static uint32_t isa_number(const char *name)
-{
-	if (!strcmp(name, "x86_64"))
-		return 1;
-	if (!strcmp(name, "aarch64"))
-		return 2;
-	return 0;
-}
-
 static int secret_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -192,7 +172,7 @@ static json_object *node_to_json(const struct hexo_node *n)
 	json_object_object_add(o, "host", json_object_new_string(n->host));
 	json_object_object_add(o, "port", json_object_new_int(n->port));
 	json_object_object_add(o, "secret", json_object_new_string(n->secret));
-	json_object_object_add(o, "isa", json_object_new_string(isa_name(n->isa)));
+	json_object_object_add(o, "isa", json_object_new_string(n->isa ? hexo_isa_name(n->isa) : ""));
 	json_object_object_add(o, "pid", json_object_new_int(n->pid));
 	json_object_object_add(o, "dir", json_object_new_string(n->dir));
 	return o;
@@ -298,7 +278,7 @@ static int get_isa(json_object *o, uint32_t *isa)
 	if (!json_object_object_get_ex(o, "isa", &v) || json_object_is_type(v, json_type_null))
 		return 0;
 	if (json_object_is_type(v, json_type_string)) {
-		*isa = isa_number(json_object_get_string(v));
+		*isa = hexo_isa_from_name(json_object_get_string(v));
 		return 0;
 	}
 	n = json_object_get_int64(v);
