@@ -5,6 +5,7 @@
  *   options.c  command line -> struct options
  *   target.c   guest ISAs, the runtime folder (build/lib/hexo/<isa>), tools
  *   build.c    the build in order: checks, compile, -c/-S/-E, package
+ *   compile.c  one source for one ISA with clang; option helpers
  *   ir.c       the IR pipeline: llvm-link, hexo-instrument, hexo-irsect
  *   link.c     ld.lld per ISA, the common layout (toolchain/align)
  *   manifest.c the app layout of a linked ELF, the image manifest
@@ -178,6 +179,9 @@ void tmpdir_remove(void);
 /* ---- build.c ---- */
 
 int do_build(const struct options *o);
+
+/* ---- compile.c ---- */
+
 /* "dir/foo.c" -> "foo<ext>" (in the current folder, as cc does). */
 char *derived_name(const char *src, const char *ext);
 /* How many arguments the dependency-file option at v[0] takes up (-MD,
