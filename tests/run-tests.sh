@@ -13,12 +13,13 @@
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
+# The scripts share tests/lib.sh (their PASS/FAIL/SKIP lines and summary).
 # Exit status 0 only when nothing failed.
 #
 # usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|guest] [UNIT_TEST_BINARY...]
 set -euo pipefail
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # root, summary_of
 cd "$root"
 
 only=
@@ -51,13 +52,6 @@ add() { # add SUITE PASSED FAILED SKIPPED
 banner() { printf '\n==== %s ====\n' "$*"; }
 
 want() { [[ -z $only || $only == "$1" ]]; }
-
-# Last "N passed, N failed[, N skipped]" line of a log -> "P F S" (or nothing).
-summary_of() {
-	grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -n 1 |
-		sed -E 's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\2 \3 \5/' |
-		awk '{ print $1, $2, ($3 == "" ? 0 : $3) }'
-}
 
 if [[ ${HEXO_TEST_BUILD_OK:-1} == 0 ]]; then
 	banner "build"

@@ -8,24 +8,10 @@
 # that run the images need build/bin/hexo (HEXO=...) and a usable /dev/kvm
 # and print "SKIP: <reason>" otherwise. Last line: "N passed, N failed, N skipped".
 set -u
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-HEXOCC=${HEXOCC:-$root/build/bin/hexocc}
-HEXO=${HEXO:-$root/build/bin/hexo}
-
-passed=0 failed=0 skipped=0
-pass() { echo "ok: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
-skip() { echo "SKIP: $1"; skipped=$((skipped + 1)); }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
-}
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hexocc-test-XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+make_tmp work hexocc-test || exit 1
 # hexocc's own temporary folders go here, so leaks can be seen.
 export TMPDIR=$work/tmp
 mkdir -p "$TMPDIR" "$work/src"
@@ -87,9 +73,8 @@ is_x86_object() {
 }
 
 if [ ! -x "$HEXOCC" ]; then
-	echo "FAIL: $HEXOCC not built: run make"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
+	fail "$HEXOCC not built: run make"
+	finish
 fi
 
 # ---- test programs --------------------------------------------------------
@@ -526,7 +511,7 @@ run_image() {
 
 if [ ! -x "$HEXO" ]; then
 	skip "running images: $HEXO not built"
-elif [ ! -c /dev/kvm ] || [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+elif ! kvm_usable; then
 	skip "running images: /dev/kvm is not usable"
 else
 	run_image hello.hexo
@@ -557,5 +542,4 @@ else
 	done
 fi
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish
