@@ -32,30 +32,30 @@ no_temps() { [ -z "$(ls -A "$TMPDIR")" ]; }
 le_u64() { od -An -t u8 -j "$2" -N 8 "$1" | tr -d ' '; }
 le_u16() { od -An -t u2 -j "$2" -N 2 "$1" | tr -d ' '; }
 
-# is_image FILE: a .hexo whose first entry is an x86-64 static ELF executable.
-is_image() {
-	local off size
-	[ "$(head -c 8 "$1" | od -An -c | tr -d ' ')" = 'HEXOIMG032' ] || return 1
-	[ "$(od -An -t u4 -j 64 -N 8 "$1" | tr -s ' ')" = ' 1 1' ] || return 1 # ELF, x86_64
-	off=$(le_u64 "$1" 72)
-	size=$(le_u64 "$1" 80)
+# elf_entry FILE N ISA MACHINE: entry N of the image's table (32 bytes an
+# entry, from offset 64: kind, ISA, offset, size) is an ELF (kind 1) for ISA
+# (1 x86_64, 2 aarch64), a static executable (ET_EXEC) with e_machine MACHINE.
+elf_entry() {
+	local at=$((64 + 32 * $2)) off size
+	[ "$(od -An -t u4 -j "$at" -N 8 "$1" | tr -s ' ')" = " 1 $3" ] || return 1
+	off=$(le_u64 "$1" $((at + 8)))
+	size=$(le_u64 "$1" $((at + 16)))
 	tail -c +$((off + 1)) "$1" | head -c "$size" >"$work/entry.elf"
 	[ "$(head -c 4 "$work/entry.elf" | od -An -c | tr -d ' ')" = '177ELF' ] &&
 		[ "$(le_u16 "$work/entry.elf" 16)" = 2 ] && # ET_EXEC
-		[ "$(le_u16 "$work/entry.elf" 18)" = 62 ]   # EM_X86_64
+		[ "$(le_u16 "$work/entry.elf" 18)" = "$4" ]
+}
+
+# is_image FILE: a .hexo whose first entry is an x86-64 static ELF executable.
+is_image() {
+	[ "$(head -c 8 "$1" | od -An -c | tr -d ' ')" = 'HEXOIMG032' ] &&
+		elf_entry "$1" 0 1 62 # EM_X86_64
 }
 
 # has_aarch64 FILE: the image's second entry is an aarch64 static ELF executable.
 has_aarch64() {
-	local off size
-	[ "$(od -An -t u4 -j 12 -N 4 "$1" | tr -d ' ')" -ge 2 ] || return 1
-	[ "$(od -An -t u4 -j 96 -N 8 "$1" | tr -s ' ')" = ' 1 2' ] || return 1 # ELF, aarch64
-	off=$(le_u64 "$1" 104)
-	size=$(le_u64 "$1" 112)
-	tail -c +$((off + 1)) "$1" | head -c "$size" >"$work/entry.elf"
-	[ "$(head -c 4 "$work/entry.elf" | od -An -c | tr -d ' ')" = '177ELF' ] &&
-		[ "$(le_u16 "$work/entry.elf" 16)" = 2 ] && # ET_EXEC
-		[ "$(le_u16 "$work/entry.elf" 18)" = 183 ]  # EM_AARCH64
+	[ "$(od -An -t u4 -j 12 -N 4 "$1" | tr -d ' ')" -ge 2 ] &&
+		elf_entry "$1" 1 2 183 # EM_AARCH64
 }
 
 # carries_aarch64 FILE: a hexocc -c object with the aarch64 object inside.
