@@ -8,8 +8,9 @@
 #     prints no cmocka summary counts as one failure;
 #   - tests/hexocc/test_driver.sh when present: its last
 #     "N passed, N failed, N skipped" line (else 1 test, by exit status);
-#   - tests/hexod/test_agent.sh, tests/run-migrate-tests.sh,
-#     tests/board/test_board.sh and tests/pass/run.sh, the same way;
+#   - each tests/hexod/test_agent_*.sh (suite hexod-agent-*),
+#     tests/run-migrate-tests.sh, tests/board/test_board.sh, tests/pass/run.sh
+#     and tests/checkpoint/test_checkpoint_cli.sh, the same way;
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
@@ -117,8 +118,12 @@ run_suite() {
 if want hexocc && [[ -x tests/hexocc/test_driver.sh ]]; then
 	run_suite hexocc-driver tests/hexocc/test_driver.sh 1800
 fi
-if want hexod && [[ -x tests/hexod/test_agent.sh ]]; then
-	run_suite hexod-agent tests/hexod/test_agent.sh 600
+if want hexod; then
+	for t in tests/hexod/test_agent_*.sh; do
+		[[ -x $t ]] || continue
+		n=${t##*/test_agent_}
+		run_suite "hexod-agent-${n%.sh}" "$t" 600
+	done
 fi
 if want migrate && [[ -x tests/run-migrate-tests.sh ]]; then
 	run_suite migrate tests/run-migrate-tests.sh 1800
