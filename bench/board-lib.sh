@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # One emulated ARM64 board for a benchmark (docs/board.md), sourced by
-# scripts/bench.sh (the board section) and bench/migrate.sh (x86-64 -> board):
+# bench/bench.sh (the board section) and bench/migrate.sh (x86-64 -> board):
 # booted in a temporary HEXO_STATE of its own (the kernel cache is shared),
 # powered off at the end whatever happens. The board tests (tests/board/*.sh)
 # take board_kill_qemu from here.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The migration benchmarks (issue #5): `scripts/bench.sh --only migrate`,
+# The migration benchmarks (issue #5): `bench/bench.sh --only migrate`,
 # and part of a whole `make bench`. Four measurements, each side by side in
 # one run with interleaved repetitions; prints the tables on stdout and
 # writes the section's JSON (results.json's "migrate") to --json FILE.
@@ -89,7 +89,7 @@ fi
 r_size=$((r_main < 5 ? r_main : 5))
 r_board=$((r_main < 3 ? r_main : 3))
 
-# The kernels with the sizes of scripts/bench.sh's compute section.
+# The kernels with the sizes of bench/bench.sh's compute section.
 kernels=(dgemm triad chase intsort sieve)
 declare -A kargs=([dgemm]="1024" [triad]="11534336 40" [chase]="33554432 5000000"
 	[intsort]="8388608" [sieve]="200000000 1")

@@ -4,7 +4,7 @@
 # then migration (bench/migrate.sh), measured in one run. Prints the tables
 # and writes build/bench/results.json. See docs/PERFORMANCE.md.
 #
-# usage: scripts/bench.sh [--runs N] [--reps N] [--quick] [--only startup|compute|board|migrate]
+# usage: bench/bench.sh [--runs N] [--reps N] [--quick] [--only startup|compute|board|migrate]
 #   --runs N   start-to-exit runs per measurement (default 30)
 #   --reps N   interleaved repetitions per kernel (default 7): native/hexo,
 #              and on the board local/board; passed on to bench/migrate.sh
