@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # One emulated ARM64 board for a benchmark (docs/board.md), sourced by
-# bench/bench.sh (the board section) and bench/migrate.sh (x86-64 -> board):
-# booted in a temporary HEXO_STATE of its own (the kernel cache is shared),
-# powered off at the end whatever happens. The board tests (tests/board/*.sh)
-# take board_kill_qemu from here.
+# bench/board.sh (the board section of bench/bench.sh) and bench/migrate.sh
+# (x86-64 -> board): booted in a temporary HEXO_STATE of its own (the kernel
+# cache is shared), powered off at the end whatever happens. The board tests
+# (tests/board/*.sh) take board_kill_qemu from here.
 #
 # The sourcing script sets HEXO (the monitor), board_name, board_mem and
 # board_console (where to keep the console log, or empty), then:
