@@ -14,6 +14,7 @@
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
+# HEXO_TEST_NO_BOARD=1 leaves the board suite out (one SKIP, no board boot).
 # The scripts share tests/lib.sh (their PASS/FAIL/SKIP lines and summary).
 # Exit status 0 only when nothing failed.
 #
@@ -128,7 +129,11 @@ fi
 if want migrate && [[ -x tests/run-migrate-tests.sh ]]; then
 	run_suite migrate tests/run-migrate-tests.sh 1800
 fi
-if want board && [[ -x tests/board/test_board.sh ]]; then
+if want board && [[ ${HEXO_TEST_NO_BOARD:-0} == 1 ]]; then
+	banner "board: tests/board/test_board.sh"
+	echo "SKIP: board (HEXO_TEST_NO_BOARD=1: no board booted)"
+	add board 0 0 1
+elif want board && [[ -x tests/board/test_board.sh ]]; then
 	run_suite board tests/board/test_board.sh 900
 fi
 if want pass && [[ -x tests/pass/run.sh ]]; then
