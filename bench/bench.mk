@@ -4,8 +4,9 @@
 # per kernel; skipped with the reason without qemu-system-aarch64 or the
 # arm64 kernel), then migration (bench/migrate.sh: overhead of the points,
 # unwind/rewind, checkpoint write/restore against dd and CRIU, latency), in
-# one run (scripts/bench.sh). Prints the tables and writes
-# build/bench/results.json; docs/PERFORMANCE.md records a run. Needs /dev/kvm.
+# one run (bench/bench.sh; its board section is bench/board.sh). Prints the
+# tables and writes build/bench/results.json; docs/PERFORMANCE.md records a
+# run. Needs /dev/kvm.
 #   make bench BENCH_ARGS="--reps 9"     more repetitions
 #   make bench BENCH_ARGS=--quick         a fast smoke test of the harness
 #   make bench BENCH_ARGS="--only board"  one section (startup|compute|board|migrate)
@@ -17,7 +18,7 @@ BENCH_ARGS ?=
 .PHONY: bench bench-tools
 bench: deps
 	@$(MAKE) --no-print-directory all bench-tools
-	@BENCH_OUT=$(BENCH_OUT) scripts/bench.sh $(BENCH_ARGS)
+	@BENCH_OUT=$(BENCH_OUT) bench/bench.sh $(BENCH_ARGS)
 
 bench-tools: $(BENCH_TIMER)
 

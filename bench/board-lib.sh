@@ -1,7 +1,9 @@
+# shellcheck shell=bash
 # One emulated ARM64 board for a benchmark (docs/board.md), sourced by
-# scripts/bench.sh (the board section) and bench/migrate.sh (x86-64 -> board):
-# booted in a temporary HEXO_STATE of its own (the kernel cache is shared),
-# powered off at the end whatever happens.
+# bench/board.sh (the board section of bench/bench.sh) and bench/migrate.sh
+# (x86-64 -> board): booted in a temporary HEXO_STATE of its own (the kernel
+# cache is shared), powered off at the end whatever happens. The board tests
+# (tests/board/*.sh) take board_kill_qemu from here.
 #
 # The sourcing script sets HEXO (the monitor), board_name, board_mem and
 # board_console (where to keep the console log, or empty), then:
@@ -17,6 +19,9 @@
 #   board_stop                 hexo board down (if that failed, kills the QEMU
 #                              this script started, by its pid file), keeps
 #                              the console log, removes the state; idempotent
+#   board_kill_qemu STATE      kills the QEMU of each board in the HEXO_STATE
+#                              folder STATE, by its pid file, if that process
+#                              is one started with STATE on its command line
 # board_state is the temporary HEXO_STATE while the board is up.
 
 board_state=
@@ -45,19 +50,23 @@ board_stop() {
 		"$HEXO" board down --name "$board_name" </dev/null >/dev/null 2>&1 || true
 	fi
 	[[ -n $board_state ]] || return 0
-	local f pid
-	for f in "$board_state"/boards/*/qemu.pid; do
-		[[ -f $f ]] || continue
-		pid=$(cat "$f")
-		if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$board_state"; then
-			kill "$pid" 2>/dev/null || true
-		fi
-	done
+	board_kill_qemu "$board_state"
 	if [[ -n ${board_console:-} && -f $board_state/boards/$board_name/console.log ]]; then
 		cp "$board_state/boards/$board_name/console.log" "$board_console" || true
 	fi
 	rm -rf "$board_state"
 	board_state=
+}
+
+board_kill_qemu() {
+	local f pid
+	for f in "$1"/boards/*/qemu.pid; do
+		[[ -f $f ]] || continue
+		pid=$(cat "$f")
+		if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$1"; then
+			kill "$pid" 2>/dev/null || true
+		fi
+	done
 }
 
 board_up() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The migration benchmarks (issue #5): `scripts/bench.sh --only migrate`,
+# The migration benchmarks (issue #5): `bench/bench.sh --only migrate`,
 # and part of a whole `make bench`. Four measurements, each side by side in
 # one run with interleaved repetitions; prints the tables on stdout and
 # writes the section's JSON (results.json's "migrate") to --json FILE.
@@ -44,12 +44,9 @@
 # job's result differ (targets missed are reported, not fatal); 2 on a
 # usage error.
 set -euo pipefail
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-HEXO=${HEXO:-$root/build/bin/hexo}
-HEXOCC=${HEXOCC:-$root/build/bin/hexocc}
-NATIVE_CC=${NATIVE_CC:-clang}
+bench_who="bench: migrate"
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CRIU=${CRIU:-} # empty: bench/criu.sh finds one
 out=${BENCH_OUT:-$root/build/bench}
 mkdir -p "$out"
@@ -89,12 +86,7 @@ fi
 r_size=$((r_main < 5 ? r_main : 5))
 r_board=$((r_main < 3 ? r_main : 3))
 
-# The kernels with the sizes of scripts/bench.sh's compute section.
-kernels=(dgemm triad chase intsort sieve)
-declare -A kargs=([dgemm]="1024" [triad]="11534336 40" [chase]="33554432 5000000"
-	[intsort]="8388608" [sieve]="200000000 1")
-declare -A kquick=([dgemm]="256" [triad]="1048576 5" [chase]="1048576 200000"
-	[intsort]="262144" [sieve]="2000000 1")
+# The kernels (bench/lib.sh) with the sizes of bench/bench.sh's compute section.
 variants=(nomig mig auto) # --no-migration, default (instrumented), --migration-points=auto
 depths=(1 100 1000)
 sizes=(10 100 1024) # MiB
@@ -109,10 +101,7 @@ fi
 CFLAGS=(-O2 -ffp-contract=off)
 guest_mem=1G
 
-die() { echo "bench: migrate: $*" >&2; exit 1; }
-[[ -x $HEXO ]] || die "$HEXO not found: run 'make all'"
-[[ -x $HEXOCC ]] || die "$HEXOCC not found: run 'make all'"
-[[ -r /dev/kvm && -w /dev/kvm ]] || die "no usable /dev/kvm: cannot run guests"
+bench_needs
 
 bin=$out/bin/migrate
 runs=$out/runs/migrate
@@ -121,33 +110,14 @@ status=0
 fail() { echo "bench: migrate: $*" >&2; status=1; }
 
 # ----------------------------------------------------------------- helpers --
-# stats FILE -> "median min max" of the numbers in FILE (one per line)
-stats() {
-	sort -g "$1" | awk '{ v[NR] = $1 }
-		END { if (NR == 0) { print "nan nan nan"; exit }
-		      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.10g %.10g %.10g\n", m, v[1], v[NR] }'
-}
-mmm() { printf '{"median": %s, "min": %s, "max": %s}' "$1" "$2" "$3"; }
+# (and those of bench/lib.sh: stats, mmm, json_str, geomean, run_logged)
 mmm_of() { local a b c; read -r a b c < <(stats "$1"); mmm "$a" "$b" "$c"; }
 med_of() { stats "$1" | cut -d' ' -f1; }
-json_str() { printf '"%s"' "$(sed 's/\\/\\\\/g; s/"/\\"/g' <<<"$1")"; }
 # row FILE LABEL UNIT: the number of a `--stats` row ("  LABEL   12.345 UNIT")
 row() { sed -n "s/^ *$2 *\\([0-9.]*\\) $3\$/\\1/p" "$1" | tail -n1; }
 # ms between two $EPOCHREALTIME values
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", a / b }'; }
-geomean() { awk '{ s += log($1) } END { printf "%.4f", exp(s / NR) }'; }
-# run_logged LOG CMD...: runs CMD with stdout+stderr to LOG; dies on failure
-run_logged() {
-	local log=$1 st=0
-	shift
-	timeout 900 "$@" >"$log" 2>&1 </dev/null || st=$?
-	if [[ $st -ne 0 ]]; then
-		tail -n 20 "$log" >&2
-		die "'$*' exited with status $st (log: $log)"
-	fi
-}
 build_hexo() { # build_hexo OUT SOURCE [hexocc flags...]
 	local o=$1 src=$2
 	shift 2
@@ -161,7 +131,7 @@ json_overhead=null json_unwind=null json_size=null json_latency=null
 overhead() {
 	echo
 	echo "bench: migrate: steady-state overhead, $r_main interleaved repetitions (no-migration, instrumented, auto)"
-	local k v r log t c args job
+	local k v r log args job
 	local -A csum what
 	for k in "${kernels[@]}"; do
 		build_hexo "$bin/$k.nomig.hexo" "bench/kernels/$k.c" --no-migration
@@ -176,15 +146,12 @@ overhead() {
 			for v in "${variants[@]}"; do
 				log=$runs/$k.$v.out
 				run_logged "$log" "$HEXO" run --mem "$guest_mem" --dir "$job" "$bin/$k.$v.hexo" "${args[@]}"
-				t=$(sed -n 's/^time: //p' "$log")
-				c=$(sed -n 's/^checksum: //p' "$log")
-				[[ -n $t && -n $c ]] || { cat "$log" >&2; die "$k ($v): no time/checksum lines"; }
-				echo "$t" >>"$runs/$k.$v.times"
-				what[$k]=$(sed -n 's/^kernel: //p' "$log")
+				kernel_result "$log" "$runs/$k.$v.times" "$k ($v)"
+				what[$k]=$k_what
 				if [[ $v == nomig ]]; then
-					csum[$k]=$c
-				elif [[ $c != "${csum[$k]}" ]]; then
-					fail "CHECKSUM MISMATCH for $k: --no-migration '${csum[$k]}', $v '$c'"
+					csum[$k]=$k_sum
+				elif [[ $k_sum != "${csum[$k]}" ]]; then
+					fail "CHECKSUM MISMATCH for $k: --no-migration '${csum[$k]}', $v '$k_sum'"
 					csum[$k.bad]=1
 				fi
 			done

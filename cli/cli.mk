@@ -7,16 +7,10 @@
 # to hexod through the client side of its protocol (client*.c, client.h).
 # Include after lib/lib.mk, hexod/hexod.mk, board/board.mk and
 # monitor/monitor.mk.
-#   $(CLI_REMOTE_OBJS)  'hexo node' and 'hexo run|resume --on' without the
-#                       rest of the command (node_main(), remote_run_main():
-#                       cli/node_cmd.h); link them with $(MONITOR_OPTIONS_OBJS)
-#                       $(LIBHEXO) $(LIBHEXO_LDLIBS).
 
-CLI_CLIENT_SRCS := cli/client.c cli/client_upload.c cli/client_job.c cli/client_results.c
-CLI_REMOTE_SRCS := cli/node_cmd.c cli/remote_cmd.c $(CLI_CLIENT_SRCS)
-CLI_SRCS        := cli/main.c $(CLI_REMOTE_SRCS)
+CLI_SRCS        := cli/main.c cli/node_cmd.c cli/remote_cmd.c cli/client.c cli/client_upload.c \
+                   cli/client_job.c cli/client_results.c
 CLI_OBJS        := $(CLI_SRCS:%.c=$(OBJ)/%.o)
-CLI_REMOTE_OBJS := $(CLI_REMOTE_SRCS:%.c=$(OBJ)/%.o)
 # cli/ may include the headers of the parts it calls, they never include
 # cli/'s: options.h and commands.h from monitor/, board.h from board/.
 CLI_CFLAGS      := -Icli -Imonitor -Iboard

@@ -14,10 +14,6 @@ MONITOR_ARCH ?= $(shell uname -m)
 MONITOR_PURE_SRCS := monitor/guest_mem.c monitor/memmap.c monitor/pagetable.c monitor/options.c \
                      monitor/args.c monitor/fs_conv.c
 MONITOR_ARCH_PURE_SRCS := $(wildcard monitor/arch/$(MONITOR_ARCH)/pagetable_*.c)
-# The `hexo run` option parser and what it needs: also linked by programs
-# that read `hexo run` options without the rest of the monitor ('hexo run
-# --on' checks options with it: $(CLI_REMOTE_OBJS), cli/cli.mk).
-MONITOR_OPTIONS_OBJS := $(OBJ)/monitor/options.o $(OBJ)/monitor/guest_mem.o
 
 MONITOR_CORE_SRCS := $(MONITOR_PURE_SRCS) monitor/monitor.c monitor/run.c monitor/loader.c \
                      monitor/kvm.c monitor/hypercall.c monitor/files.c monitor/crash.c \

@@ -36,12 +36,10 @@
 # [cflags] adds flags to the hexocc (and native) command line.
 # See tests/README.md.
 set -euo pipefail
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 
-HEXO=${HEXO:-$root/build/bin/hexo}
-HEXOCC=${HEXOCC:-$root/build/bin/hexocc}
 NATIVE_CC=${NATIVE_CC:-clang}
 TEST_OUT=${TEST_OUT:-$root/build/tests/guest}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
@@ -97,9 +95,8 @@ for n in "${names[@]}"; do
 done
 
 have_kvm=0
-if [[ -r /dev/kvm && -w /dev/kvm ]]; then have_kvm=1; fi
 # HEXO_TEST_NO_KVM=1 behaves as if /dev/kvm were missing (to check the skips).
-if [[ ${HEXO_TEST_NO_KVM:-0} == 1 ]]; then have_kvm=0; fi
+if kvm_usable; then have_kvm=1; fi
 # With --on the guests run on the node, which has KVM; commands run from an
 # empty folder, since `hexo run --on` without --dir sends the current one.
 ON=()
@@ -110,13 +107,11 @@ if [[ -n $ON_NODE ]]; then
 fi
 
 mkdir -p "$TEST_OUT"
-RESULTS=$TEST_OUT/.results.$$
-: >"$RESULTS"
 if [[ -n $ON_NODE ]]; then
 	CWD=$TEST_OUT/.cwd.$$
 	mkdir -p "$CWD"
+	at_exit 'rm -rf "$CWD"'
 fi
-trap 'rm -f "$RESULTS"; [[ $CWD == "$root" ]] || rm -rf "$CWD"' EXIT
 
 # ---------------------------------------------------------------- helpers --
 
@@ -126,11 +121,13 @@ vrun() {
 	"$@"
 }
 
-record() { # record PASS|FAIL|SKIP "text"
-	local line="$1: $2"
-	say "$line"
-	say "$line" >>"$RESULTS"
-	if [[ -n $results_file ]]; then say "$line" >>"$results_file"; fi
+record() { # record PASS|FAIL|SKIP "text": counted by tests/lib.sh
+	case $1 in
+	PASS) pass "$2" ;;
+	FAIL) fail "$2" ;;
+	SKIP) skip "$2" ;;
+	esac
+	if [[ -n $results_file ]]; then say "$1: $2" >>"$results_file"; fi
 }
 
 # Prints the first lines of a file, indented, for failure reports.
@@ -460,7 +457,7 @@ for TEST_NAME in "${names[@]}"; do
 	if ! build_guest "$TEST_NAME"; then continue; fi
 	if [[ -f $TEST_SRC/check.sh ]]; then
 		# In a subshell: a check.sh that dies cannot take the runner with it
-		# (its results are already in $RESULTS).
+		# (its results are already counted: tests/lib.sh keeps them in a file).
 		if ! (
 			# shellcheck source=/dev/null
 			source "$TEST_SRC/check.sh"
@@ -474,13 +471,9 @@ done
 
 [[ $mode == run ]] || exit 0
 
-passed=$(grep -c '^PASS:' "$RESULTS" || true)
-failed=$(grep -c '^FAIL:' "$RESULTS" || true)
-skipped=$(grep -c '^SKIP:' "$RESULTS" || true)
-if [[ $failed -gt 0 ]]; then
+if [[ -n $(failures) ]]; then
 	say ""
 	say "failed:"
-	grep '^FAIL:' "$RESULTS" | sed 's/^FAIL: /  /'
+	failures | sed 's/^FAIL: /  /'
 fi
-say "$passed passed, $failed failed, $skipped skipped"
-[[ $failed -eq 0 ]]
+finish

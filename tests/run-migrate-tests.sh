@@ -22,11 +22,9 @@
 # is copied into the job directory.
 # Environment: HEXO, HEXOCC, TEST_OUT (build/tests/migrate), HEXO_TEST_NO_KVM=1.
 set -euo pipefail
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
-HEXO=${HEXO:-$root/build/bin/hexo}
-HEXOCC=${HEXOCC:-$root/build/bin/hexocc}
 TEST_OUT=${TEST_OUT:-$root/build/tests/migrate}
 SRC=$root/tests/migrate
 
@@ -49,15 +47,9 @@ if [[ ${#names[@]} -eq 0 ]]; then
 	for f in "$SRC"/*.c; do names+=("$(basename "$f" .c)"); done
 fi
 
-pass=0 fail=0 skip=0
-PASS() { echo "PASS: $1"; pass=$((pass + 1)); }
-FAIL() { echo "FAIL: $1"; fail=$((fail + 1)); }
-SKIP() { echo "SKIP: $1"; skip=$((skip + 1)); }
-
-if [[ ${HEXO_TEST_NO_KVM:-0} == 1 || ! -w /dev/kvm ]] && ! grep -q N <<<"${plans[*]}"; then
-	for n in "${names[@]}"; do SKIP "migrate/$n (no usable /dev/kvm)"; done
-	echo "$pass passed, $fail failed, $skip skipped"
-	exit 0
+if ! kvm_usable && ! grep -q N <<<"${plans[*]}"; then
+	for n in "${names[@]}"; do skip "migrate/$n (no usable /dev/kvm)"; done
+	finish
 fi
 
 mkdir -p "$TEST_OUT"
@@ -120,7 +112,7 @@ migrate_case() {
 		if [[ $st -eq 0 && -f $ckpt ]]; then
 			stops=$((stops + 1))
 			if [[ $i -gt 60 ]]; then
-				FAIL "$label (still stopping after 60 steps)"
+				fail "$label (still stopping after 60 steps)"
 				return
 			fi
 			continue
@@ -135,9 +127,9 @@ migrate_case() {
 	cmp -s "$w/files" "$w/../$name.ref.files" || why+=" job files differ;"
 	[[ $stops -gt 0 ]] || why+=" never stopped at a point;"
 	if [[ -z $why ]]; then
-		PASS "$label ($stops stops)"
+		pass "$label ($stops stops)"
 	else
-		FAIL "$label:$why (see $w)"
+		fail "$label:$why (see $w)"
 		diff <(cat "$w/../$name.ref.out") "$w/out" | head -20 || true
 		diff <(cat "$w/../$name.ref.err") "$w/err" | head -10 || true
 	fi
@@ -157,13 +149,13 @@ every_case() {
 	local why=
 	[[ $st == "$(cat "$w/../$name.ref.status")" ]] || why+=" status $st;"
 	cmp -s "$w/out" "$w/../$name.ref.out" || why+=" stdout differs;"
-	if [[ -z $why ]]; then PASS "$label"; else FAIL "$label:$why (see $w)"; fi
+	if [[ -z $why ]]; then pass "$label"; else fail "$label:$why (see $w)"; fi
 }
 
 for name in "${names[@]}"; do
 	src=$SRC/$name.c
 	if [[ ! -f $src ]]; then
-		FAIL "migrate/$name (no $src)"
+		fail "migrate/$name (no $src)"
 		continue
 	fi
 	flags=$(sed -n '1s|^/\* hexocc-flags: \(.*\)$|\1|p' "$src")
@@ -171,7 +163,7 @@ for name in "${names[@]}"; do
 	# shellcheck disable=SC2086
 	if ! "$HEXOCC" -O2 $flags -o "$img" "$src" -lm >"$TEST_OUT/$name.build.log" 2>&1 ||
 		! "$HEXOCC" -O2 $flags --no-migration -o "$ref" "$src" -lm >>"$TEST_OUT/$name.build.log" 2>&1; then
-		FAIL "migrate/$name (build failed: $TEST_OUT/$name.build.log)"
+		fail "migrate/$name (build failed: $TEST_OUT/$name.build.log)"
 		sed -n '1,15p' "$TEST_OUT/$name.build.log"
 		continue
 	fi
@@ -191,5 +183,4 @@ for name in "${names[@]}"; do
 	fi
 done
 
-echo "$pass passed, $fail failed, $skip skipped"
-[[ $fail -eq 0 ]]
+finish

@@ -8,17 +8,20 @@
 #     prints no cmocka summary counts as one failure;
 #   - tests/hexocc/test_driver.sh when present: its last
 #     "N passed, N failed, N skipped" line (else 1 test, by exit status);
-#   - tests/hexod/test_agent.sh, tests/run-migrate-tests.sh,
-#     tests/board/test_board.sh and tests/pass/run.sh, the same way;
+#   - each tests/hexod/test_agent_*.sh (suite hexod-agent-*),
+#     tests/run-migrate-tests.sh, tests/board/test_board.sh, tests/pass/run.sh
+#     and tests/checkpoint/test_checkpoint_cli.sh, the same way;
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
+# HEXO_TEST_NO_BOARD=1 leaves the board suite out (one SKIP, no board boot).
+# The scripts share tests/lib.sh (their PASS/FAIL/SKIP lines and summary).
 # Exit status 0 only when nothing failed.
 #
 # usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|guest] [UNIT_TEST_BINARY...]
 set -euo pipefail
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # root, summary_of
 cd "$root"
 
 only=
@@ -51,13 +54,6 @@ add() { # add SUITE PASSED FAILED SKIPPED
 banner() { printf '\n==== %s ====\n' "$*"; }
 
 want() { [[ -z $only || $only == "$1" ]]; }
-
-# Last "N passed, N failed[, N skipped]" line of a log -> "P F S" (or nothing).
-summary_of() {
-	grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -n 1 |
-		sed -E 's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\2 \3 \5/' |
-		awk '{ print $1, $2, ($3 == "" ? 0 : $3) }'
-}
 
 if [[ ${HEXO_TEST_BUILD_OK:-1} == 0 ]]; then
 	banner "build"
@@ -123,13 +119,21 @@ run_suite() {
 if want hexocc && [[ -x tests/hexocc/test_driver.sh ]]; then
 	run_suite hexocc-driver tests/hexocc/test_driver.sh 1800
 fi
-if want hexod && [[ -x tests/hexod/test_agent.sh ]]; then
-	run_suite hexod-agent tests/hexod/test_agent.sh 600
+if want hexod; then
+	for t in tests/hexod/test_agent_*.sh; do
+		[[ -x $t ]] || continue
+		n=${t##*/test_agent_}
+		run_suite "hexod-agent-${n%.sh}" "$t" 600
+	done
 fi
 if want migrate && [[ -x tests/run-migrate-tests.sh ]]; then
 	run_suite migrate tests/run-migrate-tests.sh 1800
 fi
-if want board && [[ -x tests/board/test_board.sh ]]; then
+if want board && [[ ${HEXO_TEST_NO_BOARD:-0} == 1 ]]; then
+	banner "board: tests/board/test_board.sh"
+	echo "SKIP: board (HEXO_TEST_NO_BOARD=1: no board booted)"
+	add board 0 0 1
+elif want board && [[ -x tests/board/test_board.sh ]]; then
 	run_suite board tests/board/test_board.sh 900
 fi
 if want pass && [[ -x tests/pass/run.sh ]]; then

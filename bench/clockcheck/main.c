@@ -1,6 +1,6 @@
 /* Checks the clock the compute kernels time themselves with: spins until
  * clock_gettime(CLOCK_MONOTONIC) says SECONDS (default 1) have passed.
- * scripts/bench.sh compares that with the host's wall time of the run: a
+ * bench/bench.sh compares that with the host's wall time of the run: a
  * guest clock running fast or slow would bias every hexo/native ratio.
  * Usage: clockcheck [SECONDS] */
 #include <stdio.h>

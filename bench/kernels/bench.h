@@ -1,4 +1,4 @@
-/* Shared by the compute kernels: timing and the result lines scripts/bench.sh
+/* Shared by the compute kernels: timing and the result lines bench/bench.sh
  * parses ("checksum: ..." must be equal for the native and the hexo build). */
 #ifndef HEXO_BENCH_H
 #define HEXO_BENCH_H
@@ -11,7 +11,7 @@
 /*
  * A migration point in each kernel's outer loop (docs/migration.md): the
  * hexo build is instrumented around it, the native build has nothing.
- * scripts/bench.sh --only migrate compares the hexo build with one made
+ * bench/bench.sh --only migrate compares the hexo build with one made
  * with hexocc --no-migration.
  */
 #ifdef __hexo__

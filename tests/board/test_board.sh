@@ -15,50 +15,28 @@
 # Prints "SKIP: <reason>" when QEMU or the arm64 kernel cannot be had, and
 # ends with "N passed, N failed, N skipped".
 set -uo pipefail
-
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=bench/board-lib.sh
+source "$root/bench/board-lib.sh" # board_kill_qemu
+cd "$root" || exit 2
 NAME=tb$$
-pass=0
-fail=0
-skip=0
-
-ok() { echo "PASS: $*"; pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-sk() { echo "SKIP: $*"; skip=$((skip + 1)); }
-
-finish() {
-	echo "$pass passed, $fail failed, $skip skipped"
-	[[ $fail -eq 0 ]]
-	exit $?
-}
 
 pick_cmd() {
 	if [[ -n "${HEXO_BOARD_CMD:-}" ]]; then
 		read -r -a BOARD <<<"$HEXO_BOARD_CMD"
 	else
-		BOARD=("$ROOT/build/bin/hexo" board)
+		BOARD=("$HEXO" board)
 	fi
 }
 
-STATE=$(mktemp -d /tmp/hexo-board-test.XXXXXX)
+make_tmp STATE hexo-board-test || exit 2
 export HEXO_STATE=$STATE
 OUT=$STATE/out
 ERR=$STATE/err
 
-# Stops any QEMU this test started, whatever happened.
-cleanup() {
-	local f pid
-	for f in "$STATE"/boards/*/qemu.pid; do
-		[[ -f $f ]] || continue
-		pid=$(cat "$f")
-		if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$STATE"; then
-			kill "$pid" 2>/dev/null
-		fi
-	done
-	rm -rf "$STATE"
-}
-trap cleanup EXIT
+# Stops any QEMU this test started, whatever happened (before $STATE goes).
+at_exit 'board_kill_qemu "$STATE"'
 
 run() { # run ARGS...: the board command; stdout in $OUT, stderr in $ERR, status in $rc
 	"${BOARD[@]}" "$@" >"$OUT" 2>"$ERR"
@@ -74,11 +52,11 @@ qemu_alive() { # qemu_alive PID: a live (not zombie) process
 
 pick_cmd
 if ! command -v qemu-system-aarch64 >/dev/null; then
-	sk "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)"
+	skip "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)"
 	finish
 fi
 if [[ ! -x ${BOARD[0]} || ! -f build/aarch64/bin/hexo-init ]]; then
-	ko "${BOARD[0]} or build/aarch64/bin/hexo-init missing: run make board"
+	fail "${BOARD[0]} or build/aarch64/bin/hexo-init missing: run make board"
 	finish
 fi
 have_agent=0
@@ -90,27 +68,27 @@ run up --name "$NAME" --mem 2G
 t1=$(date +%s.%N)
 if [[ $rc -ne 0 ]]; then
 	if grep -qE "no arm64 packages|cannot resolve|no installable|apt-get download|kernel package" "$ERR"; then
-		sk "the arm64 kernel cannot be had: $(tail -1 "$ERR")"
+		skip "the arm64 kernel cannot be had: $(tail -1 "$ERR")"
 		finish
 	fi
-	ko "up --name $NAME: exit $rc: $(tail -1 "$ERR")"
+	fail "up --name $NAME: exit $rc: $(tail -1 "$ERR")"
 	cat "$ERR"
 	finish
 fi
 up_out=$(cat "$OUT")
 ready=$(sed -n 's/.*ready in \([0-9.]*\) s.*/\1/p' "$OUT")
-ok "up: $(cat "$OUT")"
+pass "up: $(cat "$OUT")"
 echo "boot-to-ready: ${ready:-?} s from QEMU start to agent ready ($(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s for the whole 'up' command)"
 
 # 2. status
 run status
 if [[ $rc -eq 0 ]] && grep -qE "^$NAME +running +127\.0\.0\.1:[0-9]+ " "$OUT"; then
-	ok "status lists $NAME as running"
+	pass "status lists $NAME as running"
 else
-	ko "status: exit $rc: $(cat "$OUT" "$ERR")"
+	fail "status: exit $rc: $(cat "$OUT" "$ERR")"
 fi
 run status --name "$NAME"
-[[ $rc -eq 0 ]] && ok "status --name $NAME: exit 0" || ko "status --name $NAME: exit $rc"
+[[ $rc -eq 0 ]] && pass "status --name $NAME: exit 0" || fail "status --name $NAME: exit $rc"
 pid=$(awk -v n="$NAME" '$1 == n { print $7 }' "$OUT")
 port=$(awk -v n="$NAME" '$1 == n { split($3, a, ":"); print a[2] }' "$OUT")
 
@@ -118,72 +96,72 @@ port=$(awk -v n="$NAME" '$1 == n { split($3, a, ":"); print a[2] }' "$OUT")
 node=$STATE/nodes/$NAME.json
 if [[ -f $node && $(stat -c %a "$node") == 600 ]] && grep -q '"board"' "$node" &&
 	grep -q "$port" "$node"; then
-	ok "registry: $node (kind board, port $port, mode 0600)"
+	pass "registry: $node (kind board, port $port, mode 0600)"
 else
-	ko "registry entry $node missing or wrong"
+	fail "registry entry $node missing or wrong"
 fi
 
 # 4. the agent answered an authenticated PING
 if [[ $have_agent -eq 1 ]]; then
 	if grep -q "(hexod .* on aarch64)" <<<"$up_out"; then
-		ok "agent: authenticated PING answered ($(sed -n 's/.*(\(hexod[^)]*\)).*/\1/p' <<<"$up_out"))"
+		pass "agent: authenticated PING answered ($(sed -n 's/.*(\(hexod[^)]*\)).*/\1/p' <<<"$up_out"))"
 	else
-		ko "agent: no PONG recorded"
+		fail "agent: no PONG recorded"
 	fi
 else
-	sk "agent ping: build/aarch64/bin/hexod is not built"
+	skip "agent ping: build/aarch64/bin/hexod is not built"
 fi
 if grep -q "kvm: /dev/kvm ready" "$STATE/boards/$NAME/console.log"; then
-	ok "KVM works inside the board: $(grep -o 'kvm: /dev/kvm ready.*' "$STATE/boards/$NAME/console.log")"
+	pass "KVM works inside the board: $(grep -o 'kvm: /dev/kvm ready.*' "$STATE/boards/$NAME/console.log")"
 else
-	ko "no /dev/kvm inside the board: $(grep 'kvm:' "$STATE/boards/$NAME/console.log")"
+	fail "no /dev/kvm inside the board: $(grep 'kvm:' "$STATE/boards/$NAME/console.log")"
 fi
 
 # 5. a second up with the same name is refused while it runs
 run up --name "$NAME"
 if [[ $rc -ne 0 ]] && grep -q "already running" "$ERR"; then
-	ok "second up refused: $(tail -1 "$ERR")"
+	pass "second up refused: $(tail -1 "$ERR")"
 else
-	ko "second up --name $NAME: exit $rc: $(tail -1 "$ERR")"
+	fail "second up --name $NAME: exit $rc: $(tail -1 "$ERR")"
 fi
 
 # 6. every guest test program on this board, compared with the x86-64
 #    expectations (its own PASS/FAIL/SKIP lines, counted here)
 glog=$STATE/guests.log
 tests/board/test_guests_on_board.sh --on "$NAME" 2>&1 | tee "$glog"
-read -r gp gf gs < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$glog" | tail -1)
+read -r gp gf gs < <(summary_of "$glog")
 if [[ -n ${gp:-} ]]; then
-	pass=$((pass + gp)) fail=$((fail + gf)) skip=$((skip + gs))
+	add_counts "$gp" "$gf" "$gs"
 else
-	ko "guests on the board: no summary line from test_guests_on_board.sh"
+	fail "guests on the board: no summary line from test_guests_on_board.sh"
 fi
 
 # 6b. migrations across ISAs through this board: x86->arm, arm->x86,
 #     arm->arm and x86->arm->x86->arm->x86 (tests/run-migrate-tests.sh --plan;
 #     the last entry of a plan repeats)
 mlog=$STATE/migrate.log
-TEST_OUT=$ROOT/build/tests/migrate-board tests/run-migrate-tests.sh --on "$NAME" \
+TEST_OUT=$root/build/tests/migrate-board tests/run-migrate-tests.sh --on "$NAME" \
 	--plan L,N --plan N,L --plan N --plan L,N,L,N,L 2>&1 | tee "$mlog"
-read -r mp mf ms < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped$/\1 \2 \3/p' "$mlog" | tail -1)
+read -r mp mf ms < <(summary_of "$mlog")
 if [[ -n ${mp:-} ]]; then
-	pass=$((pass + mp)) fail=$((fail + mf)) skip=$((skip + ms))
+	add_counts "$mp" "$mf" "$ms"
 else
-	ko "migrations through the board: no summary line from run-migrate-tests.sh"
+	fail "migrations through the board: no summary line from run-migrate-tests.sh"
 fi
 cp "$STATE/nodes/$NAME.json" "$STATE/entry.json"
 
 # 7. down: QEMU gone, entry gone
 run down --name "$NAME"
 if [[ $rc -eq 0 ]] && ! qemu_alive "$pid"; then
-	ok "down: $(cat "$OUT"); QEMU pid $pid is gone"
+	pass "down: $(cat "$OUT"); QEMU pid $pid is gone"
 else
-	ko "down: exit $rc, QEMU pid $pid alive: $(tail -1 "$ERR")"
+	fail "down: exit $rc, QEMU pid $pid alive: $(tail -1 "$ERR")"
 fi
 run status --name "$NAME"
 if [[ $rc -eq 1 && ! -e $node ]]; then
-	ok "after down: no registry entry, status --name says: $(tail -1 "$ERR")"
+	pass "after down: no registry entry, status --name says: $(tail -1 "$ERR")"
 else
-	ko "after down: status exit $rc, entry $( [[ -e $node ]] && echo present || echo absent)"
+	fail "after down: status exit $rc, entry $( [[ -e $node ]] && echo present || echo absent)"
 fi
 
 # 8. a board whose QEMU died is reported as dead and cleaned by down
@@ -196,28 +174,28 @@ sed "s/\"pid\": *[0-9]*/\"pid\": $dead/" "$STATE/entry.json" >"$node"
 chmod 600 "$node"
 run status --name "$NAME"
 if [[ $rc -eq 3 ]] && grep -qE "^$NAME +dead " "$OUT"; then
-	ok "stale board reported: $(grep "^$NAME" "$OUT" | tr -s ' ')"
+	pass "stale board reported: $(grep "^$NAME" "$OUT" | tr -s ' ')"
 else
-	ko "stale board: status exit $rc: $(cat "$OUT")"
+	fail "stale board: status exit $rc: $(cat "$OUT")"
 fi
 run down --name "$NAME"
 if [[ $rc -eq 0 && ! -e $node ]]; then
-	ok "down of a stale board: $(cat "$OUT")"
+	pass "down of a stale board: $(cat "$OUT")"
 else
-	ko "down of a stale board: exit $rc: $(tail -1 "$ERR")"
+	fail "down of a stale board: exit $rc: $(tail -1 "$ERR")"
 fi
 
 
 # 9. a kernel .deb whose modules are .ko.xz under usr/lib/modules (newer
 #    Debian layout), given with HEXO_BOARD_KERNEL_DEB: unpacked and booted
 if [[ ${HEXO_TEST_BOARD_XZ:-0} != 1 ]]; then
-	sk ".ko.xz kernel package boot: a second board boot, run with HEXO_TEST_BOARD_XZ=1"
+	skip ".ko.xz kernel package boot: a second board boot, run with HEXO_TEST_BOARD_XZ=1"
 	finish
 fi
 kdir=$(ls -d "${HEXO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hexo}"/board-kernel/*/ok 2>/dev/null | head -1)
 kdir=${kdir%/ok}
 if [[ -z $kdir ]] || ! command -v xz >/dev/null || ! command -v dpkg-deb >/dev/null; then
-	sk ".ko.xz kernel package: no cached kernel, xz or dpkg-deb"
+	skip ".ko.xz kernel package: no cached kernel, xz or dpkg-deb"
 	finish
 fi
 rel=$(cut -d' ' -f1 "$kdir/release")
@@ -232,11 +210,11 @@ dpkg-deb -Zxz -z1 -b "$pkg" "$STATE/hexo-test-kernel_1_arm64.deb" >/dev/null
 HEXO_CACHE=$STATE/cache HEXO_BOARD_KERNEL_DEB=$STATE/hexo-test-kernel_1_arm64.deb run up --name "$NAME-xz"
 nmods=$(ls "$STATE"/cache/board-kernel/*/modules/*.ko 2>/dev/null | wc -l)
 if [[ $rc -eq 0 ]] && grep -q "modules: $nmods loaded, 0 failed" "$STATE/boards/$NAME-xz/console.log"; then
-	ok ".ko.xz kernel package: $nmods modules unpacked and loaded; $(cat "$OUT")"
+	pass ".ko.xz kernel package: $nmods modules unpacked and loaded; $(cat "$OUT")"
 else
-	ko ".ko.xz kernel package: exit $rc: $(tail -1 "$ERR")"
+	fail ".ko.xz kernel package: exit $rc: $(tail -1 "$ERR")"
 fi
 run down --name "$NAME-xz"
-[[ $rc -eq 0 ]] || ko "down --name $NAME-xz: exit $rc: $(tail -1 "$ERR")"
+[[ $rc -eq 0 ]] || fail "down --name $NAME-xz: exit $rc: $(tail -1 "$ERR")"
 
 finish

@@ -14,10 +14,11 @@
 # Environment: HEXO (build/bin/hexo), TEST_OUT (build/tests/board-guest),
 # HEXO_BOARD_MEM (the board's RAM, 2G); see tests/run-guest-tests.sh.
 set -uo pipefail
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=bench/board-lib.sh
+source "$root/bench/board-lib.sh" # board_kill_qemu, board_no_kernel
 cd "$root" || exit 2
-HEXO=${HEXO:-$root/build/bin/hexo}
 export TEST_OUT=${TEST_OUT:-$root/build/tests/board-guest}
 BOARD_MEM=${HEXO_BOARD_MEM:-2G}
 
@@ -37,11 +38,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 # One result line and the summary, for when no guest can run at all.
-alone() { # alone SKIP|FAIL TEXT
-	echo "$1: board guests: $2"
-	[[ $1 == SKIP ]] && { echo "0 passed, 0 failed, 1 skipped"; exit 0; }
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
+alone() { # alone skip|fail TEXT
+	"$1" "board guests: $2"
+	finish
 }
 
 STATE=
@@ -49,36 +48,28 @@ stop_board() {
 	[[ -n $STATE ]] || return 0
 	"$HEXO" board down --name "$NODE" >/dev/null 2>&1
 	# If down failed, stop the QEMU this script started (its pid file).
-	local f pid
-	for f in "$STATE"/boards/*/qemu.pid; do
-		[[ -f $f ]] || continue
-		pid=$(cat "$f")
-		if [[ -r /proc/$pid/cmdline ]] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "$STATE"; then
-			kill "$pid" 2>/dev/null
-		fi
-	done
+	board_kill_qemu "$STATE"
 	rm -rf "$STATE"
 	STATE=
 }
-trap stop_board EXIT
+at_exit stop_board
 trap 'exit 130' INT TERM
 
 boot_board() {
 	local t0 t1
 	command -v "${HEXO_QEMU:-qemu-system-aarch64}" >/dev/null ||
-		alone SKIP "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)"
+		alone skip "qemu-system-aarch64 is not installed (apt-get install qemu-system-arm)"
 	for f in "$HEXO" build/aarch64/bin/hexo build/aarch64/bin/hexod build/aarch64/bin/hexo-init; do
-		[[ -x $f ]] || alone FAIL "$f is not built (make all)"
+		[[ -x $f ]] || alone fail "$f is not built (make all)"
 	done
 	STATE=$(mktemp -d /tmp/hexo-board-guests.XXXXXX)
 	export HEXO_STATE=$STATE
 	NODE=bg$$
 	t0=$(date +%s.%N)
 	if ! "$HEXO" board up --name "$NODE" --mem "$BOARD_MEM" >"$STATE/up.out" 2>"$STATE/up.err"; then
-		grep -qE "no arm64 packages|cannot resolve|no installable|apt-get download|kernel package|add-architecture" \
-			"$STATE/up.err" && alone SKIP "the arm64 kernel cannot be had: $(tail -1 "$STATE/up.err")"
+		board_no_kernel "$STATE/up.err" && alone skip "the arm64 kernel cannot be had: $(tail -1 "$STATE/up.err")"
 		cat "$STATE/up.err"
-		alone FAIL "hexo board up failed: $(tail -1 "$STATE/up.err")"
+		alone fail "hexo board up failed: $(tail -1 "$STATE/up.err")"
 	fi
 	t1=$(date +%s.%N)
 	echo "board: $(cat "$STATE/up.out") ($(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s for 'up')"

@@ -6,23 +6,13 @@
 # "N passed, N failed, N skipped".
 # Environment: HEXO, HEXOCC, TEST_OUT (build/tests/checkpoint).
 set -uo pipefail
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-HEXO=${HEXO:-$root/build/bin/hexo}
-HEXOCC=${HEXOCC:-$root/build/bin/hexocc}
+RESULT_PREFIX=checkpoint/
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 T=${TEST_OUT:-$root/build/tests/checkpoint}
-pass=0 fail=0 skip=0
-PASS() { echo "PASS: checkpoint/$1"; pass=$((pass + 1)); }
-FAIL() { echo "FAIL: checkpoint/$1"; fail=$((fail + 1)); }
-SKIP() { echo "SKIP: checkpoint/$1"; skip=$((skip + 1)); }
-finish() {
-	echo "$pass passed, $fail failed, $skip skipped"
-	[[ $fail -eq 0 ]]
-	exit
-}
 
-if [[ ${HEXO_TEST_NO_KVM:-0} == 1 || ! -w /dev/kvm ]]; then
-	SKIP "all (no usable /dev/kvm)"
+if ! kvm_usable; then
+	skip "all (no usable /dev/kvm)"
 	finish
 fi
 rm -rf "$T"
@@ -30,7 +20,7 @@ mkdir -p "$T"
 cd "$T" || exit 1
 if ! "$HEXOCC" -O2 -o prog.hexo "$root/tests/checkpoint/prog.c" >build.log 2>&1 ||
 	! "$HEXOCC" -O2 -o other.hexo -DOTHER "$root/tests/checkpoint/prog.c" >>build.log 2>&1; then
-	FAIL "build (see $T/build.log)"
+	fail "build (see $T/build.log)"
 	finish
 fi
 
@@ -44,7 +34,7 @@ expect_same() {
 	[[ $4 == "$ref_status" ]] || why+=" status $4, expected $ref_status;"
 	cmp -s "$3" ref.out || why+=" stdout differs;"
 	cmp -s "$2/log.txt" ref/log.txt || why+=" log.txt differs;"
-	if [[ -z $why ]]; then PASS "$1"; else FAIL "$1:$why (see $T)"; fi
+	if [[ -z $why ]]; then pass "$1"; else fail "$1:$why (see $T)"; fi
 }
 
 # stop_and_resume NAME: one stop at the first point, then a resume
@@ -52,10 +42,10 @@ mkdir j1
 (cd j1 && "$HEXO" run --checkpoint ../j1.ckpt --migrate-after 0 ../prog.hexo 20 >../j1.out 2>../j1.err)
 st=$?
 if [[ $st -ne 0 || ! -s j1.ckpt || -s j1.err ]]; then
-	FAIL "migrate-after 0 (status $st, stderr: $(head -c 200 j1.err))"
+	fail "migrate-after 0 (status $st, stderr: $(head -c 200 j1.err))"
 	finish
 fi
-PASS "migrate-after 0 stops with status 0, quietly"
+pass "migrate-after 0 stops with status 0, quietly"
 cp j1.ckpt good.ckpt
 (cd j1 && "$HEXO" resume ../j1.ckpt >>../j1.out 2>>../j1.err)
 expect_same "resume continues to the same end" j1 j1.out $?
@@ -66,7 +56,7 @@ mkdir j2
 for _ in 1 2 3; do (cd j2 && "$HEXO" resume --migrate-after 0 ../j2.ckpt >>../j2.out); done
 (cd j2 && "$HEXO" resume ../j2.ckpt >>../j2.out)
 expect_same "four hops" j2 j2.out $?
-if "$HEXO" inspect j2.ckpt | grep -q "after 3 restore"; then PASS "restore count"; else FAIL "restore count"; fi
+if "$HEXO" inspect j2.ckpt | grep -q "after 3 restore"; then pass "restore count"; else fail "restore count"; fi
 
 # SIGUSR1 while running (20 steps of 50 ms).
 mkdir j3
@@ -80,7 +70,7 @@ if [[ $st -eq 0 && -s j3.ckpt ]]; then
 	(cd j3 && "$HEXO" resume ../j3.ckpt >>../j3.out)
 	expect_same "SIGUSR1 stops, resume continues" j3 j3.out $?
 else
-	FAIL "SIGUSR1 (status $st, $(head -c 200 j3.err))"
+	fail "SIGUSR1 (status $st, $(head -c 200 j3.err))"
 fi
 
 # Periodic checkpoints leave the run unchanged; the last one resumes.
@@ -90,9 +80,9 @@ mkdir j4
 st=$?
 n=$(awk '/checkpoints written/ { print $NF }' j4.err)
 if [[ $st -eq $ref_status ]] && cmp -s j4.out ref.out && [[ ${n:-0} -ge 2 ]] && "$HEXO" check j4.ckpt >/dev/null; then
-	PASS "checkpoint-every ($n checkpoints, output unchanged)"
+	pass "checkpoint-every ($n checkpoints, output unchanged)"
 else
-	FAIL "checkpoint-every (status $st, ${n:-0} checkpoints)"
+	fail "checkpoint-every (status $st, ${n:-0} checkpoints)"
 fi
 
 # --stats: the unwind, the write and the rewind of the last checkpoint.
@@ -102,9 +92,9 @@ stat_pos() {
 }
 if stat_pos j4.err "unwind (last): point to root" us && stat_pos j4.err "rewind (last): root to point" us &&
 	stat_pos j4.err "  last: request to checkpoint on disk" ms; then
-	PASS "checkpoint-every --stats: unwind, rewind, request to disk"
+	pass "checkpoint-every --stats: unwind, rewind, request to disk"
 else
-	FAIL "checkpoint-every --stats: no unwind/rewind/request rows above 0 (see $T/j4.err)"
+	fail "checkpoint-every --stats: no unwind/rewind/request rows above 0 (see $T/j4.err)"
 fi
 mkdir j6
 (cd j6 && "$HEXO" run --stats --checkpoint ../j6.ckpt --migrate-after 0 ../prog.hexo 20 >../j6.out 2>../j6.err)
@@ -116,7 +106,7 @@ if [[ $st -eq 0 ]] && stat_pos j6.err "unwind (last): point to root" us &&
 	! grep -q "unwind (last)" j6r.err; then
 	expect_same "stop --stats: unwind; resume --stats: rewind" j6 j6.out $st2
 else
-	FAIL "stop/resume --stats: unwind or rewind row missing or 0 (see $T/j6.err, j6r.err)"
+	fail "stop/resume --stats: unwind or rewind row missing or 0 (see $T/j6.err, j6r.err)"
 fi
 
 # A checkpoint that cannot be written: a warning, the job goes on.
@@ -126,18 +116,18 @@ mkdir j5
 st=$?
 if [[ $(wc -l <j5.err) -eq 1 ]] && grep -q "warning: no checkpoint written" j5.err &&
 	[[ $st -eq $ref_status ]] && cmp -s j5.out ref.out; then
-	PASS "failed write: one warning, the job goes on"
+	pass "failed write: one warning, the job goes on"
 else
-	FAIL "failed write (status $st: $(cat j5.err))"
+	fail "failed write (status $st: $(cat j5.err))"
 fi
 
 # inspect, check
 if "$HEXO" inspect good.ckpt | grep -q "^checkpoint: good.ckpt" &&
 	"$HEXO" inspect --json good.ckpt | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["ok"] and d["kind"] == "checkpoint"' &&
 	"$HEXO" check good.ckpt | grep -q "checkpoint OK"; then
-	PASS "inspect and check"
+	pass "inspect and check"
 else
-	FAIL "inspect and check"
+	fail "inspect and check"
 fi
 
 # refuse NAME CKPT WANT [hexo resume options]: 125, one line naming WANT, no output,
@@ -150,9 +140,9 @@ refuse() {
 	st=$?
 	if [[ $st -eq 125 && ! -s r.out && $(wc -l <r.err) -eq 1 ]] && grep -q -- "$want" r.err &&
 		cmp -s jr/log.txt jr.before; then
-		PASS "refused: $name"
+		pass "refused: $name"
 	else
-		FAIL "refused: $name (status $st, stderr: $(head -c 300 r.err))"
+		fail "refused: $name (status $st, stderr: $(head -c 300 r.err))"
 	fi
 }
 size=$(stat -c %s good.ckpt)

@@ -8,24 +8,10 @@
 # that run the images need build/bin/hexo (HEXO=...) and a usable /dev/kvm
 # and print "SKIP: <reason>" otherwise. Last line: "N passed, N failed, N skipped".
 set -u
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-HEXOCC=${HEXOCC:-$root/build/bin/hexocc}
-HEXO=${HEXO:-$root/build/bin/hexo}
-
-passed=0 failed=0 skipped=0
-pass() { echo "ok: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
-skip() { echo "SKIP: $1"; skipped=$((skipped + 1)); }
-check() { # check DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d"; fi
-}
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hexocc-test-XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+make_tmp work hexocc-test || exit 1
 # hexocc's own temporary folders go here, so leaks can be seen.
 export TMPDIR=$work/tmp
 mkdir -p "$TMPDIR" "$work/src"
@@ -46,30 +32,30 @@ no_temps() { [ -z "$(ls -A "$TMPDIR")" ]; }
 le_u64() { od -An -t u8 -j "$2" -N 8 "$1" | tr -d ' '; }
 le_u16() { od -An -t u2 -j "$2" -N 2 "$1" | tr -d ' '; }
 
-# is_image FILE: a .hexo whose first entry is an x86-64 static ELF executable.
-is_image() {
-	local off size
-	[ "$(head -c 8 "$1" | od -An -c | tr -d ' ')" = 'HEXOIMG032' ] || return 1
-	[ "$(od -An -t u4 -j 64 -N 8 "$1" | tr -s ' ')" = ' 1 1' ] || return 1 # ELF, x86_64
-	off=$(le_u64 "$1" 72)
-	size=$(le_u64 "$1" 80)
+# elf_entry FILE N ISA MACHINE: entry N of the image's table (32 bytes an
+# entry, from offset 64: kind, ISA, offset, size) is an ELF (kind 1) for ISA
+# (1 x86_64, 2 aarch64), a static executable (ET_EXEC) with e_machine MACHINE.
+elf_entry() {
+	local at=$((64 + 32 * $2)) off size
+	[ "$(od -An -t u4 -j "$at" -N 8 "$1" | tr -s ' ')" = " 1 $3" ] || return 1
+	off=$(le_u64 "$1" $((at + 8)))
+	size=$(le_u64 "$1" $((at + 16)))
 	tail -c +$((off + 1)) "$1" | head -c "$size" >"$work/entry.elf"
 	[ "$(head -c 4 "$work/entry.elf" | od -An -c | tr -d ' ')" = '177ELF' ] &&
 		[ "$(le_u16 "$work/entry.elf" 16)" = 2 ] && # ET_EXEC
-		[ "$(le_u16 "$work/entry.elf" 18)" = 62 ]   # EM_X86_64
+		[ "$(le_u16 "$work/entry.elf" 18)" = "$4" ]
+}
+
+# is_image FILE: a .hexo whose first entry is an x86-64 static ELF executable.
+is_image() {
+	[ "$(head -c 8 "$1" | od -An -c | tr -d ' ')" = 'HEXOIMG032' ] &&
+		elf_entry "$1" 0 1 62 # EM_X86_64
 }
 
 # has_aarch64 FILE: the image's second entry is an aarch64 static ELF executable.
 has_aarch64() {
-	local off size
-	[ "$(od -An -t u4 -j 12 -N 4 "$1" | tr -d ' ')" -ge 2 ] || return 1
-	[ "$(od -An -t u4 -j 96 -N 8 "$1" | tr -s ' ')" = ' 1 2' ] || return 1 # ELF, aarch64
-	off=$(le_u64 "$1" 104)
-	size=$(le_u64 "$1" 112)
-	tail -c +$((off + 1)) "$1" | head -c "$size" >"$work/entry.elf"
-	[ "$(head -c 4 "$work/entry.elf" | od -An -c | tr -d ' ')" = '177ELF' ] &&
-		[ "$(le_u16 "$work/entry.elf" 16)" = 2 ] && # ET_EXEC
-		[ "$(le_u16 "$work/entry.elf" 18)" = 183 ]  # EM_AARCH64
+	[ "$(od -An -t u4 -j 12 -N 4 "$1" | tr -d ' ')" -ge 2 ] &&
+		elf_entry "$1" 1 2 183 # EM_AARCH64
 }
 
 # carries_aarch64 FILE: a hexocc -c object with the aarch64 object inside.
@@ -87,9 +73,8 @@ is_x86_object() {
 }
 
 if [ ! -x "$HEXOCC" ]; then
-	echo "FAIL: $HEXOCC not built: run make"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
+	fail "$HEXOCC not built: run make"
+	finish
 fi
 
 # ---- test programs --------------------------------------------------------
@@ -526,7 +511,7 @@ run_image() {
 
 if [ ! -x "$HEXO" ]; then
 	skip "running images: $HEXO not built"
-elif [ ! -c /dev/kvm ] || [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+elif ! kvm_usable; then
 	skip "running images: /dev/kvm is not usable"
 else
 	run_image hello.hexo
@@ -557,5 +542,4 @@ else
 	done
 fi
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Test-only misbehaving client for tests/hexod/test_agent.sh:
+ * Test-only misbehaving client for tests/hexod/test_agent_*.sh:
  *   probe PORT SECRET-FILE SCENARIO [ARG]
  * connects to 127.0.0.1:PORT and plays SCENARIO. For the scenarios that the
  * agent must refuse it prints "refused: MESSAGE" and exits 0 when an ERROR

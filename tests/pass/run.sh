@@ -27,12 +27,13 @@
 #       Compiled for both guest ISAs too (newlib's headers from
 #       build/lib/hexo), the layouts must be equal.
 #
-# Prints PASS: / FAIL: (why) / SKIP: (reason) per case and ends with
-# "N passed, N failed, N skipped"; exits 1 when something failed.
+# Prints "PASS: <case>" / "FAIL: <case>: <why>" / "SKIP: <case>: <reason>"
+# per case and ends with "N passed, N failed, N skipped"; exits 1 when
+# something failed.
 set -u
-
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+here=$root/tests/pass
 TOOL=${HEXO_INSTRUMENT:-$root/build/bin/hexo-instrument}
 CLANG=${CLANG:-clang}
 
@@ -49,13 +50,7 @@ find_tool() { # find_tool NAME: NAME from LLVM 14, else on PATH
 FILECHECK=${FILECHECK:-$(find_tool FileCheck)}
 LLVM_DIS=${LLVM_DIS:-$(find_tool llvm-dis)}
 
-passed=0 failed=0 skipped=0
-pass() { echo "PASS: $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $1 ($2)"; failed=$((failed + 1)); }
-skip() { echo "SKIP: $1 ($2)"; skipped=$((skipped + 1)); }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/hexo-pass-XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+make_tmp work hexo-pass || exit 1
 
 # The flags hexocc gives every guest compile (Makefile's GUEST_*), to IR.
 # GUEST_INCLUDE: more -isystem folders (newlib's headers for host/*.c).
@@ -254,9 +249,8 @@ host_isas() { # host_isas PROG.c MODE
 
 # ----------------------------------------------------------------- main --
 if [ ! -x "$TOOL" ]; then
-	echo "FAIL: hexo-instrument ($TOOL not built: make test-build)"
-	echo "0 passed, 1 failed, 0 skipped"
-	exit 1
+	fail "hexo-instrument" "$TOOL not built: make test-build"
+	finish
 fi
 
 selected=("$@")
@@ -286,5 +280,4 @@ for f in "$here"/host/*.c; do
 	done
 done
 
-echo "$passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish

@@ -1,9 +1,12 @@
 # Unit tests (cmocka) of the host library lib/: image files (test_image),
-# checkpoint files (test_checkpoint), file-system helpers (test_fsutil).
+# checkpoint files (test_checkpoint), file-system helpers (test_fsutil),
+# the node protocol and handshake (test_proto), the node registry
+# (test_nodes).
 # Included by tests/tests.mk; `make test` runs everything in $(UNIT_TESTS).
 
 LIB_UNIT_TESTS := $(BUILD)/tests/unit/test_image $(BUILD)/tests/unit/test_checkpoint \
-                  $(BUILD)/tests/unit/test_fsutil
+                  $(BUILD)/tests/unit/test_fsutil $(BUILD)/tests/unit/test_proto \
+                  $(BUILD)/tests/unit/test_nodes
 
 UNIT_TESTS += $(LIB_UNIT_TESTS)
 
