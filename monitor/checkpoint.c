@@ -3,7 +3,7 @@
  * HEXO_HC_CHECKPOINT (abi.h, docs/migration.md): the job has unwound to its
  * root. Every range it names is checked against guest memory and this
  * image (writable app segments, shadow stack, heap) before anything is
- * read, then lib/checkpoint.c writes the file straight from guest memory
+ * read, then lib/checkpoint_write.c writes the file straight from guest memory
  * (docs/checkpoint-format.md). STOP: the job ends with status 0. CHECKPOINT,
  * or a write that failed (one warning line): the call returns and the job
  * rewinds and carries on.
