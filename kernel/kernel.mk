@@ -69,7 +69,7 @@ $(HEXO_LIB)/$(1)/libhexokernel.a: $$(KERNEL_CORE_OBJS_$(1)) $$(KERNEL_ARCH_OBJS_
 	rm -f $$@
 	$(GUEST_AR) rcs $$@ $$^
 
-$(HEXO_LIB)/$(1)/hexo.ld: kernel/arch/$(1)/hexo.ld.S kernel/arch/common.ld.h include/hexo/layout.h \
+$(HEXO_LIB)/$(1)/hexo.ld: kernel/arch/$(1)/hexo.ld.S kernel/arch/common.ld.h kernel/arch/segments.ld.h include/hexo/layout.h \
                           $(wildcard kernel/arch/$(1)/*.h)
 	@mkdir -p $$(@D)
 	$(GUEST_CC) -E -P -x c -undef -nostdinc -D__ASSEMBLER__ -Iinclude -Ikernel/arch/$(1) -Ikernel/arch \

@@ -27,21 +27,7 @@
 
 OUTPUT_FORMAT("elf64-littleaarch64")
 OUTPUT_ARCH(aarch64)
-ENTRY(_start)
-
-PHDRS
-{
-	ktext PT_LOAD FLAGS(5);		/* R X */
-	krodata PT_LOAD FLAGS(4);	/* R */
-	kdata PT_LOAD FLAGS(6);		/* R W */
-	text PT_LOAD FLAGS(5);
-	rodata PT_LOAD FLAGS(4);
-	data PT_LOAD FLAGS(6);
-	shadow PT_LOAD FLAGS(6);	/* R W, no file bytes */
-}
-
-/* Input sections `sects` of the kernel's own objects. */
-#define KERNEL_INPUT(sects) *crt0.o(sects) *libhexokernel.a:*(sects)
+#include "segments.ld.h"
 
 SECTIONS
 {

@@ -31,18 +31,7 @@
 
 OUTPUT_FORMAT("elf64-x86-64")
 OUTPUT_ARCH(i386:x86-64)
-ENTRY(_start)
-
-PHDRS
-{
-	ktext PT_LOAD FLAGS(5);		/* R X */
-	krodata PT_LOAD FLAGS(4);	/* R */
-	kdata PT_LOAD FLAGS(6);		/* R W */
-	text PT_LOAD FLAGS(5);
-	rodata PT_LOAD FLAGS(4);
-	data PT_LOAD FLAGS(6);
-	shadow PT_LOAD FLAGS(6);	/* R W, no file bytes */
-}
+#include "segments.ld.h"
 
 /*
  * One IDT gate (x86.h): handler bits 0-15, code selector, IST, type, bits
@@ -54,8 +43,6 @@ PHDRS
 	SHORT(((h) >> 16) & 0xffff) LONG(((h) >> 32) & 0xffffffff) LONG(0)
 #define IDT_STUB(v) IDT_GATE(x86_exc_stub_base + X86_EXC_STUB_SIZE * (v))
 
-/* Input sections `sects` of the kernel's own objects. */
-#define KERNEL_INPUT(sects) *crt0.o(sects) *libhexokernel.a:*(sects)
 
 SECTIONS
 {
