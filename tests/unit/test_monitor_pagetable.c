@@ -152,21 +152,27 @@ static void test_memmap_small(void **state)
 	}
 }
 
-static void test_memmap_shared_page(void **state)
+/* Text ends and data starts inside one page: the page gets both. */
+static void build_shared_page(struct guest_layout *lay, struct memmap *map)
 {
-	/* Text ends and data starts inside one page: the page gets both. */
-	const struct guest_segment segs[] = {
+	static const struct guest_segment segs[] = {
 	    {.gpa = 0x1000000, .memsz = 0x1800, .perm = MEM_RX},
 	    {.gpa = 0x1001800, .memsz = 0x1000, .perm = MEM_RW},
 	};
-	struct guest_layout lay;
-	struct memmap map;
 	char err[128];
 
-	(void)state;
 	assert_int_equal(
-	    layout__compute(64 * MiB, HEXO_STACK_DEFAULT, segs, 2, &lay, err, sizeof(err)), 0);
-	assert_int_equal(memmap__build(&map, &lay, segs, 2), 0);
+	    layout__compute(64 * MiB, HEXO_STACK_DEFAULT, segs, 2, lay, err, sizeof(err)), 0);
+	assert_int_equal(memmap__build(map, lay, segs, 2), 0);
+}
+
+static void test_memmap_shared_page(void **state)
+{
+	struct guest_layout lay;
+	struct memmap map;
+
+	(void)state;
+	build_shared_page(&lay, &map);
 	assert_int_equal(memmap__perm(&map, 0x1000000), MEM_RX);
 	assert_int_equal(memmap__perm(&map, 0x1001000), MEM_RX | MEM_W);
 	assert_int_equal(memmap__perm(&map, 0x1002000), MEM_RW);
@@ -235,20 +241,13 @@ static void test_pagetable_small(void **state)
 
 static void test_pagetable_exec_data_page(void **state)
 {
-	const struct guest_segment segs[] = {
-	    {.gpa = 0x1000000, .memsz = 0x1800, .perm = MEM_RX},
-	    {.gpa = 0x1001800, .memsz = 0x1000, .perm = MEM_RW},
-	};
 	struct guest_layout lay;
 	struct memmap map;
-	char err[128];
 	size_t used;
 	uint64_t *pt;
 
 	(void)state;
-	assert_int_equal(
-	    layout__compute(64 * MiB, HEXO_STACK_DEFAULT, segs, 2, &lay, err, sizeof(err)), 0);
-	assert_int_equal(memmap__build(&map, &lay, segs, 2), 0);
+	build_shared_page(&lay, &map);
 	assert_int_equal(x86_pagetable__build(area, AREA_GPA, sizeof(area), &map, true, &used), 0);
 	pt = table_of(table_of(table_of(area[0])[0])[8]);
 	assert_int_equal(pt[0], 0x1000000 | RX);
