@@ -15,48 +15,28 @@
 #include "err.h"
 #include "node_cmd.h" /* hexo node, hexo run --on, hexo resume --on */
 
-static int node__main(int argc, char **argv, uint64_t t_start)
-{
-	(void)t_start;
-	return node_main(argc, argv);
-}
-
-static void node__help(void)
-{
-	char *av[] = {"node", "--help", NULL};
-
-	node_main(2, av);
-}
-
-static int board__main(int argc, char **argv, uint64_t t_start)
-{
-	(void)t_start;
-	return board_main(argc, argv);
-}
-
-static void board__help(void)
-{
-	char *av[] = {"board", "--help", NULL};
-
-	board_main(2, av);
-}
-
+/*
+ * A subcommand: the monitor's take the time hexo started (for --stats) and
+ * have their own help function; the others print their help when given
+ * --help, and get argv from their own name on.
+ */
 struct command {
 	const char *name;
-	int (*main)(int argc, char **argv, uint64_t t_start);
-	void (*help)(void);
+	int (*monitor_main)(int argc, char **argv, uint64_t t_start);
+	void (*monitor_help)(void);
+	int (*main)(int argc, char **argv);
 	const char *summary;
 };
 
 static const struct command commands[] = {
-    {"run", run__main, run__help, "run a .hexo image as a virtual machine (--on NODE: remotely)"},
-    {"resume", resume__main, resume__help,
+    {"run", run__main, run__help, NULL, "run a .hexo image as a virtual machine (--on NODE: remotely)"},
+    {"resume", resume__main, resume__help, NULL,
      "continue a job from its checkpoint, on any ISA (--on NODE: remotely)"},
-    {"inspect", inspect__main, inspect__help,
+    {"inspect", inspect__main, inspect__help, NULL,
      "describe a .hexo image (ISAs, sizes, layout) or a checkpoint"},
-    {"check", check__main, check__help, "verify an image's common address space, or a checkpoint"},
-    {"board", board__main, board__help, "start, stop and list emulated ARM64 boards"},
-    {"node", node__main, node__help, "add, list, ping or remove nodes that run jobs (hexod)"},
+    {"check", check__main, check__help, NULL, "verify an image's common address space, or a checkpoint"},
+    {"board", NULL, NULL, board_main, "start, stop and list emulated ARM64 boards"},
+    {"node", NULL, NULL, node_main, "add, list, ping or remove nodes that run jobs (hexod)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -79,6 +59,16 @@ static void usage(FILE *f)
 	      "Exit status: the program's own; 125 when hexo fails; 139 when the program\n"
 	      "crashes.\n",
 	      f);
+}
+
+static void command_help(const struct command *cmd)
+{
+	char *av[] = {(char *)cmd->name, "--help", NULL};
+
+	if (cmd->monitor_help)
+		cmd->monitor_help();
+	else
+		cmd->main(2, av);
 }
 
 static const struct command *find_command(const char *name)
@@ -119,14 +109,16 @@ int main(int argc, char **argv)
 		cmd = find_command(argv[2]);
 		if (!cmd)
 			hexo_die("unknown command '%s': see 'hexo --help'", argv[2]);
-		cmd->help();
+		command_help(cmd);
 		return 0;
 	}
 	if (remote_run_wanted(argc - 1, argv + 1)) /* run --on, resume --on */
 		return remote_run_main(argc - 1, argv + 1);
 	cmd = find_command(arg);
+	if (cmd && cmd->monitor_main)
+		return cmd->monitor_main(argc - 1, argv + 1, t_start);
 	if (cmd)
-		return cmd->main(argc - 1, argv + 1, t_start);
+		return cmd->main(argc - 1, argv + 1);
 	if (arg[0] == '-')
 		hexo_die("unknown option '%s': see 'hexo --help'", arg);
 	hexo_die("unknown command '%s': see 'hexo --help'", arg);
