@@ -1,0 +1,13 @@
+# Scheduler tests. Included by tests/tests.mk (tests/unit/*.mk).
+#   Unit tests (cmocka): the placement policy (test_sched_policy).
+
+SCHED_UNIT_TESTS := $(BUILD)/tests/unit/test_sched_policy
+UNIT_TESTS += $(SCHED_UNIT_TESTS)
+
+$(SCHED_UNIT_TESTS:$(BUILD)/tests/unit/%=$(OBJ)/tests/unit/%.o): $(OBJ)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -Isched -c -o $@ $<
+
+$(SCHED_UNIT_TESTS): $(BUILD)/tests/unit/%: $(OBJ)/tests/unit/%.o $(LIBHEXOSCHED) $(LIBHEXO)
+	@mkdir -p $(@D)
+	$(HOST_CC) -o $@ $< $(LIBHEXOSCHED) $(LIBHEXO) $(LIBHEXO_LDLIBS) -ljson-c -lcmocka -lm
