@@ -164,8 +164,8 @@ static bool first_victim(const struct pass *p, int s, struct victim *v)
 		if (node < 0)
 			continue;
 		if (found && (j->est_slowdown[node] > v->key ||
-		              (j->est_slowdown[node] == v->key && j->id > p->st->jobs[v->job].id)))
-			continue;
+		              (j->est_slowdown[node] == v->key && j->id < p->st->jobs[v->job].id)))
+			continue; /* R8: on a tie, the newest job moves */
 		*v = (struct victim){i, node, j->est_slowdown[node]};
 		found = true;
 	}
@@ -263,12 +263,12 @@ static void serve_queue(struct pass *p)
 	}
 }
 
-/* R5's order: higher slowdown where it runs first, then lower id. */
+/* R5's order: higher slowdown where it runs first, then higher id (R8). */
 static bool comes_back_before(const struct sched_job *a, const struct sched_job *b)
 {
 	double sa = a->est_slowdown[a->machine], sb = b->est_slowdown[b->machine];
 
-	return sa > sb || (sa == sb && a->id < b->id);
+	return sa > sb || (sa == sb && a->id > b->id);
 }
 
 static bool may_come_back(const struct sched_state *st, const struct sched_job *j)

@@ -49,12 +49,12 @@
  *    offloaded), and fits on some node that is up, counting what the
  *    decisions before it reserve. It would go to the fitting node where its
  *    slowdown is lowest (ties: lowest index); that slowdown is its *key*.
- *    Victim order: lowest key first, ties lowest id.
+ *    Victim order: lowest key first, ties to the *highest* id (see R8).
  *
  * R5 Bring-back. When no job is QUEUED, idle_s >= 0 and the queue has been
  *    empty since queue_empty_since for at least idle_s seconds, jobs
  *    RUNNING on nodes that are up come back to servers with free room, the
- *    highest slowdown (on the node it runs on) first, ties lowest id: each
+ *    highest slowdown (on the node it runs on) first, ties highest id: each
  *    to the fitting server where its slowdown is lowest (ties: lowest
  *    index), when it is faster there (lower slowdown than on its node) and
  *    migratable. One that does not fit is skipped; a later one may fit.
@@ -68,6 +68,16 @@
  *    MIGRATE before it reserved). At most `max` are returned: the ones after
  *    are dropped, and the next call, made after carrying these out, gives
  *    them again.
+ *
+ * R8 Ties are broken deterministically: between queued jobs and between
+ *    machines, the lowest id and the lowest index; between jobs to move (R4,
+ *    R5), the most recently submitted, the highest id. Jobs start in id
+ *    order, so the newest has likely done the least of its work: a move
+ *    costs the same whatever is left (the checkpoint's transfer, during
+ *    which the job and the room it leaves stand idle), and moving the job
+ *    with the most work left buys the most. Moving the oldest instead moves
+ *    jobs that are nearly done, and the simulator shows it losing throughput
+ *    when checkpoints are large (docs/sched.md).
  */
 #ifndef HEXO_SCHED_POLICY_H
 #define HEXO_SCHED_POLICY_H

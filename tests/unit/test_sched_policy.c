@@ -200,15 +200,16 @@ static void test_victim_lowest_slowdown(void **state)
 	expect(0, SCHED_MIGRATE, v, s, n);
 }
 
-/* R4: ties go to the lowest id, whatever the array order. */
-static void test_victim_tie_lowest_id(void **state)
+/* R4, R8: ties go to the newest job (highest id), whatever the array order. */
+static void test_victim_tie_newest(void **state)
 {
-	int s = server(2), n = node(3);
+	int s = server(3), n = node(3);
 	size_t v;
 
 	(void)state;
-	running(8, s, 3);
-	v = running(4, s, 3);
+	running(4, s, 3);
+	v = running(8, s, 3);
+	running(6, s, 3);
 	queued(9);
 	assert_int_equal(decide(), 1);
 	expect(0, SCHED_MIGRATE, v, s, n);
@@ -433,12 +434,12 @@ static void test_victims_fill_nodes_in_turn(void **state)
 	(void)state;
 	a = running(1, s, 3);
 	b = running(2, s, 3);
-	w.slow[b][n2] = 4;
+	w.slow[a][n2] = 4;
 	big = queued(3);
 	w.j[big].cores = 2;
 	assert_int_equal(decide(), 2);
-	expect(0, SCHED_MIGRATE, a, s, n1);
-	expect(1, SCHED_MIGRATE, b, s, n2); /* n1 is now reserved */
+	expect(0, SCHED_MIGRATE, b, s, n1); /* key 3 for both: the newest first */
+	expect(1, SCHED_MIGRATE, a, s, n2); /* n1 is now reserved: a's key is 4 */
 }
 
 /* R7: max truncates; the next call gives the rest. */
@@ -541,22 +542,21 @@ static void test_no_bring_back_with_queue(void **state)
 	assert_int_equal(decide(), 0);
 }
 
-/* R5: ties to the lowest id; one that does not fit is skipped, not a stop. */
+/* R5, R8: ties to the newest; one that does not fit is skipped, not a stop. */
 static void test_bring_back_ties_and_skips(void **state)
 {
 	int s = server(2), n = node(4);
-	size_t big, a, b;
+	size_t big, a;
 
 	(void)state;
 	running(9, s, 3);
 	big = running(1, n, 20);
 	w.j[big].cores = 2;
-	b = running(7, n, 5);
-	a = running(3, n, 5);
+	a = running(7, n, 5);
+	running(3, n, 5);
 	idle_queue(10, 0, 10);
 	assert_int_equal(decide(), 1);
 	expect(0, SCHED_MIGRATE, a, n, s);
-	(void)b;
 }
 
 /* R5: only jobs that are faster on a server, and migratable, come back. */
@@ -701,7 +701,7 @@ int main(void)
 	    T(test_too_big_job_passed_over),
 	    T(test_start_server_choice),
 	    T(test_victim_lowest_slowdown),
-	    T(test_victim_tie_lowest_id),
+	    T(test_victim_tie_newest),
 	    T(test_victim_best_node),
 	    T(test_victim_key_on_fitting_node),
 	    T(test_victim_must_fit_node),
