@@ -182,7 +182,7 @@ static bool first_victim(const struct pass *p, int s, struct victim *v)
 static size_t plan(struct pass *p, const struct sched_job *J, int s, double *cost)
 {
 	size_t n0 = p->n, k;
-	struct victim v;
+	struct victim v = {0, -1, 0};
 
 	*cost = 0;
 	while (!fits_after_leaving(p, J, s)) {

@@ -39,14 +39,33 @@ static int bad(const struct ctx *c, const char *key, const char *what, json_obje
 	                 key, what, json_object_to_json_string_ext(got, JSON_C_TO_STRING_PLAIN));
 }
 
-static void join(char *buf, const char *prefix, const char *name)
+/* Appends s to the key path in buf (n bytes so far), cut at KEY_MAX - 1. */
+static size_t append(char *buf, size_t n, const char *s)
 {
-	snprintf(buf, KEY_MAX, "%s%s%s", prefix, *prefix ? "." : "", name);
+	size_t k = strlen(s);
+
+	if (k > KEY_MAX - 1 - n)
+		k = KEY_MAX - 1 - n; /* it only names a key in a message */
+	memcpy(buf + n, s, k);
+	buf[n + k] = 0;
+	return n + k;
 }
 
+/* The key path prefix.name (or name, at the top) into buf[KEY_MAX]. */
+static void join(char *buf, const char *prefix, const char *name)
+{
+	size_t n = append(buf, 0, prefix);
+
+	append(buf, *prefix ? append(buf, n, ".") : n, name);
+}
+
+/* name[i] into buf[KEY_MAX]. */
 static void index_key(char *buf, const char *name, size_t i)
 {
-	snprintf(buf, KEY_MAX, "%s[%zu]", name, i);
+	char num[24];
+
+	snprintf(num, sizeof(num), "[%zu]", i);
+	append(buf, append(buf, 0, name), num);
 }
 
 /* Refuses keys of obj that are not in `allowed` (NULL-terminated). */
@@ -382,7 +401,7 @@ static int load_setup_machines(const struct ctx *c, json_object *s, const char *
 		json_object *v = json_object_array_get_idx(a, i);
 		char k[KEY_MAX];
 
-		snprintf(k, sizeof(k), "%s[%zu]", key, i);
+		index_key(k, key, i);
 		if (!json_object_is_type(v, json_type_string) ||
 		    (m = type_index(cfg, json_object_get_string(v))) < 0)
 			return bad(c, k, "a machine kind named in \"machines\"", v);
@@ -573,9 +592,9 @@ static int parse(const struct ctx *c, const char *text, size_t len, json_object 
 int sim_config_load(const char *path, struct sim_config *cfg, char *err, size_t errlen)
 {
 	struct ctx c = {path, err, errlen};
-	json_object *root;
-	char *text;
-	size_t len;
+	json_object *root = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	int ret;
 
 	memset(cfg, 0, sizeof(*cfg));
