@@ -289,7 +289,7 @@ static int load_slowdown(const struct ctx *c, json_object *j, const char *prefix
 	const char *what = "a slowdown, a number > 0 (run time there / on a server)";
 	json_object *o;
 	char key[KEY_MAX];
-	int ret, m;
+	int ret;
 
 	join(key, prefix, "slowdown");
 	if ((ret = child(c, j, prefix, "slowdown", json_type_object,
@@ -301,8 +301,11 @@ static int load_slowdown(const struct ctx *c, json_object *j, const char *prefix
 
 		(void)v;
 		join(k, key, kind);
-		if ((m = type_index(cfg, kind)) < 0)
-			return bad(c, k, "a machine kind named in \"machines\"", NULL);
+		if (type_index(cfg, kind) < 0)
+			return hexo_fail(c->err, c->errlen, -EINVAL,
+			                 "%s: %s: unknown machine kind (expected one named in "
+			                 "\"machines\")",
+			                 c->file, k);
 	}
 	for (size_t i = 0; i < cfg->n_types; i++) {
 		double dflt = cfg->types[i].server ? 1.0 : NAN;
@@ -493,7 +496,10 @@ static int load_expected(const struct ctx *c, json_object *root, struct sim_conf
 			continue;
 		join(key, "expected", name);
 		if ((i = setup_index(cfg, name)) < 0)
-			return bad(c, key, "the name of a setup (or \"source\")", NULL);
+			return hexo_fail(c->err, c->errlen, -EINVAL,
+			                 "%s: %s: unknown setup (expected the name of a setup, or "
+			                 "\"source\")",
+			                 c->file, key);
 		if (!json_object_is_type(v, json_type_object))
 			return bad(c, key, "an object {throughput_pct, efficiency_pct}", v);
 		e = &cfg->setups[i].expected;

@@ -354,8 +354,8 @@ static void test_bad_configs(void **state)
 	        "server), but it is missing");
 	refused("{\"name\": \"J\", \"runtime_s\": 10, \"checkpoint_mb\": 10, \"slowdown\": "
 	        "{\"board\": 3, \"gpu\": 2}}",
-	        X, "jobs[0].slowdown.gpu: expected a machine kind named in \"machines\", but it is "
-	           "missing");
+	        X, "jobs[0].slowdown.gpu: unknown machine kind (expected one named in "
+	           "\"machines\")");
 	refused("{\"name\": \"J\", \"runtime_s\": 10, \"checkpoint_mb\": 10, \"cores\": 4, "
 	        "\"slowdown\": {\"board\": 3}}",
 	        X, "setups[0]: job J needs more cores or memory than server kind server has");
@@ -389,7 +389,7 @@ static void test_bad_expected_and_baseline(void **state)
 	refused(j, X "], \"baseline\": \"Y\", \"note\": [",
 	        "baseline: expected the name of a setup, got \"Y\"");
 	refused(j, X "], \"expected\": {\"XP\": {\"throughput_pct\": 25}}, \"note\": [",
-	        "expected.XP: expected the name of a setup (or \"source\"), but it is missing");
+	        "expected.XP: unknown setup (expected the name of a setup, or \"source\")");
 	refused(j, X "], \"expected\": {\"X\": {\"throughput_pct\": \"+25%\"}}, \"note\": [",
 	        "expected.X.throughput_pct: expected percent relative to the baseline, a number, "
 	        "got \"+25%\"");
