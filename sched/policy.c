@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The placement policy (sched/policy.h: the rules R1-R7 are there). Every
+ * The placement policy (sched/policy.h: the rules R1-R8 are there). Every
  * question ("what does machine m have in use?") is answered from the state
  * plus the decisions made so far in this call, by a plain walk over both:
  * no allocation, no copies, and nothing to keep in step. The states are

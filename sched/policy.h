@@ -135,7 +135,7 @@ struct sched_decision {
 };
 
 /*
- * The decisions for this state (R1-R7), at most max of them, into out;
+ * The decisions for this state (R1-R8), at most max of them, into out;
  * returns how many. The state must pass sched_check().
  */
 size_t sched_decide(const struct sched_state *st, struct sched_decision *out, size_t max);

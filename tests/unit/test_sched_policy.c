@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests for the placement policy (sched/policy.h): each rule R1-R7 on
+ * Unit tests for the placement policy (sched/policy.h): each rule R1-R8 on
  * small hand-built states, with the decisions asserted one by one.
  */
 #include <setjmp.h>
