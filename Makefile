@@ -51,6 +51,7 @@ deps:
 include mk/newlib.mk
 include kernel/kernel.mk
 include lib/lib.mk
+include sched/sched.mk
 include hexod/hexod.mk
 include board/board.mk
 include monitor/monitor.mk
