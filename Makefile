@@ -2,6 +2,7 @@
 #   mk/newlib.mk              newlib for every guest ISA (cached)
 #   kernel/kernel.mk          library OS (per ISA)
 #   lib/lib.mk                host library shared by hexo and hexocc
+#   sched/sched.mk            the scheduler: placement policy, simulator
 #   hexod/hexod.mk            hexod, the node agent
 #   board/board.mk            the emulated ARM64 boards (host side, board init)
 #   monitor/monitor.mk        the KVM monitor (hexo run|resume|inspect|check)

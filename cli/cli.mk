@@ -13,20 +13,20 @@ CLI_SRCS        := cli/main.c cli/node_cmd.c cli/remote_cmd.c cli/client.c cli/c
 CLI_OBJS        := $(CLI_SRCS:%.c=$(OBJ)/%.o)
 # cli/ may include the headers of the parts it calls, they never include
 # cli/'s: options.h and commands.h from monitor/, board.h from board/.
-CLI_CFLAGS      := -Icli -Imonitor -Iboard
+CLI_CFLAGS      := -Icli -Imonitor -Iboard -Isched
 
 # Static by default: no dynamic loader at start-up (about 0.35 ms of a 1.5 ms
 # run) and one self-contained binary to copy to a board.
 # `make MONITOR_LDFLAGS=` links dynamically.
 MONITOR_LDFLAGS ?= -static
-CLI_LDLIBS := $(LIBHEXOBOARD) $(LIBHEXO) $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS) \
-               $(MONITOR_LDLIBS)
+CLI_LDLIBS := $(LIBHEXOSCHED) $(LIBHEXOBOARD) $(LIBHEXO) $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS) \
+               $(MONITOR_LDLIBS) -lm
 
 $(OBJ)/cli/%.o: cli/%.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(CLI_CFLAGS) -c -o $@ $<
 
-$(BIN)/hexo: $(CLI_OBJS) $(MONITOR_OBJS) $(LIBHEXOBOARD) $(LIBHEXO)
+$(BIN)/hexo: $(CLI_OBJS) $(MONITOR_OBJS) $(LIBHEXOSCHED) $(LIBHEXOBOARD) $(LIBHEXO)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(MONITOR_LDFLAGS) -o $@ $(CLI_OBJS) $(MONITOR_OBJS) $(CLI_LDLIBS) \
 		$(HOST_LDLIBS)
@@ -43,4 +43,4 @@ $(MONITOR_AARCH64): $(CLI_AARCH64_OBJS) $(MONITOR_AARCH64_OBJS) $(MONITOR_AARCH6
 	@mkdir -p $(@D)
 	$(MONITOR_AARCH64_CC) -static -fuse-ld=lld -s -o $@ $(CLI_AARCH64_OBJS) \
 		$(MONITOR_AARCH64_OBJS) $(MONITOR_AARCH64_LIBS) $(LIBHEXOBOARD_LDLIBS) \
-		$(LIBHEXO_LDLIBS) $(MONITOR_LDLIBS)
+		$(LIBHEXO_LDLIBS) $(MONITOR_LDLIBS) -lm

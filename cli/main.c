@@ -14,6 +14,7 @@
 #include "commands.h" /* monitor/: hexo run, resume, inspect, check */
 #include "err.h"
 #include "node_cmd.h" /* hexo node, hexo run --on, hexo resume --on */
+#include "sim.h"      /* sched/: hexo sched --simulate */
 
 /*
  * A subcommand: the monitor's take the time hexo started (for --stats) and
@@ -37,6 +38,8 @@ static const struct command commands[] = {
     {"check", check__main, check__help, NULL, "verify an image's common address space, or a checkpoint"},
     {"board", NULL, NULL, board_main, "start, stop and list emulated ARM64 boards"},
     {"node", NULL, NULL, node_main, "add, list, ping or remove nodes that run jobs (hexod)"},
+    {"sched", NULL, NULL, sched_simulate_main,
+     "simulate the scheduler on a server and its boards (--simulate CONFIG)"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -51,13 +51,15 @@ MONITOR_AARCH64_OBJDIR := $(OBJ)/aarch64/monitor
 MONITOR_AARCH64_CFLAGS := -Imonitor -Imonitor/arch/aarch64
 MONITOR_AARCH64_SRCS   := $(MONITOR_CORE_SRCS) $(wildcard monitor/arch/aarch64/*.c)
 MONITOR_AARCH64_OBJS   := $(MONITOR_AARCH64_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
-MONITOR_AARCH64_LIBS   := $(MONITOR_AARCH64_OBJDIR)/libhexoboard.a \
+MONITOR_AARCH64_LIBS   := $(MONITOR_AARCH64_OBJDIR)/libhexosched.a \
+                          $(MONITOR_AARCH64_OBJDIR)/libhexoboard.a \
                           $(MONITOR_AARCH64_OBJDIR)/libhexohost.a
 
 $(MONITOR_AARCH64_OBJDIR)/%.o: %.c
 	@mkdir -p $(@D)
 	$(MONITOR_AARCH64_CC) $(HOST_CFLAGS) $(MONITOR_AARCH64_CFLAGS) -c -o $@ $<
 
+$(MONITOR_AARCH64_OBJDIR)/libhexosched.a: $(SCHED_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
 $(MONITOR_AARCH64_OBJDIR)/libhexoboard.a: $(BOARD_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
 $(MONITOR_AARCH64_OBJDIR)/libhexohost.a: $(LIB_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
 $(MONITOR_AARCH64_LIBS):

@@ -27,6 +27,7 @@ packages=(
 	libelf-dev:arm64 libxxhash-dev:arm64 libjson-c-dev:arm64 zlib1g-dev:arm64  # static aarch64 hexo (the boards' monitor)
 	libarchive-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64  # its board commands (part of the CLI)
 	criu                           # make bench (bench/migrate.sh): checkpoint/restore of a native process, to compare
+	python3                        # tests: reading --json output
 )
 
 missing=()

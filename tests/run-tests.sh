@@ -9,8 +9,9 @@
 #   - tests/hexocc/test_driver.sh when present: its last
 #     "N passed, N failed, N skipped" line (else 1 test, by exit status);
 #   - each tests/hexod/test_agent_*.sh (suite hexod-agent-*),
-#     tests/run-migrate-tests.sh, tests/board/test_board.sh, tests/pass/run.sh
-#     and tests/checkpoint/test_checkpoint_cli.sh, the same way;
+#     tests/run-migrate-tests.sh, tests/board/test_board.sh, tests/pass/run.sh,
+#     tests/checkpoint/test_checkpoint_cli.sh and tests/sched/test_sched_cli.sh,
+#     the same way;
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
@@ -18,7 +19,7 @@
 # The scripts share tests/lib.sh (their PASS/FAIL/SKIP lines and summary).
 # Exit status 0 only when nothing failed.
 #
-# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|guest] [UNIT_TEST_BINARY...]
+# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|sched|guest] [UNIT_TEST_BINARY...]
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # root, summary_of
@@ -141,6 +142,9 @@ if want pass && [[ -x tests/pass/run.sh ]]; then
 fi
 if want checkpoint && [[ -x tests/checkpoint/test_checkpoint_cli.sh ]]; then
 	run_suite checkpoint tests/checkpoint/test_checkpoint_cli.sh 900
+fi
+if want sched && [[ -x tests/sched/test_sched_cli.sh ]]; then
+	run_suite sched tests/sched/test_sched_cli.sh 300
 fi
 
 # ------------------------------------------------------------------ guest --
