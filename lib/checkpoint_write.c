@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Writing checkpoint files: sparse sections straight from guest memory,
- * one pwritev stream into a temporary file, fsync, rename.
+ * one pwritev stream into an unnamed file (O_TMPFILE; a named temporary
+ * file where there is none), fsync, link, rename.
  * docs/checkpoint-format.md is the format; checkpoint.h the API;
  * checkpoint_read.c reads them back.
  */
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -401,11 +403,56 @@ static int sync_dir(const char *dir)
 	return ret;
 }
 
-/* Writes the iovecs into a new file at path, atomically. */
+/* "XXXXXX" at the end of tmp replaced by six letters or digits. */
+static void temp_fill(char *tmp, unsigned attempt)
+{
+	static const char chars[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	uint64_t x = clock_ns() ^ ((uint64_t)getpid() << 32) ^ (attempt * 0x9e3779b97f4a7c15u);
+	char *p = tmp + strlen(tmp) - 6;
+
+	for (int i = 0; i < 6; i++, x /= 62)
+		p[i] = chars[x % 62];
+}
+
+/*
+ * The file being written has no name until it is whole (O_TMPFILE in dir),
+ * so a writer killed on the way (kill -9, a crash, the machine going down)
+ * leaves nothing behind. -1 where the file system has no O_TMPFILE or /proc
+ * is missing (linkat needs /proc/self/fd): a named temporary file then.
+ */
+static int open_unnamed(const char *dir)
+{
+	if (access("/proc/self/fd", X_OK) < 0)
+		return -1;
+	return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+}
+
+/* Gives the unnamed file fd a temporary name (a fresh tmp), to rename. */
+static int link_unnamed(int fd, char *tmp)
+{
+	char proc[32];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (unsigned attempt = 0; attempt < 100; attempt++) {
+		temp_fill(tmp, attempt);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+/*
+ * Writes the iovecs into a new file at path, atomically: written unnamed,
+ * linked in as "dir/.name.XXXXXX" once synced, renamed over path at once.
+ */
 static int write_file(const char *path, struct iov_list *l, struct hexo_ckpt_wstats *ws, char *err,
                       size_t errlen)
 {
 	char *tmp, *dir;
+	bool named;
 	mode_t mask;
 	uint64_t t0;
 	int fd, ret = 0;
@@ -414,7 +461,10 @@ static int write_file(const char *path, struct iov_list *l, struct hexo_ckpt_wst
 		return hexo_fail(err, errlen, -EINVAL, "checkpoint: empty file name");
 	if (temp_names(path, &tmp, &dir))
 		return hexo_fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = open_unnamed(dir);
+	named = fd < 0;
+	if (named)
+		fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		hexo_seterr(err, errlen, "%s: cannot create a file in %s: %s", path, dir,
@@ -436,6 +486,15 @@ static int write_file(const char *path, struct iov_list *l, struct hexo_ckpt_wst
 		hexo_seterr(err, errlen, "%s: fsync: %s", path, strerror(errno));
 		goto out_unlink;
 	}
+	if (!named) {
+		ret = link_unnamed(fd, tmp);
+		if (ret) {
+			hexo_seterr(err, errlen, "%s: cannot link the new file into %s: %s", path,
+			            dir, strerror(-ret));
+			goto out_unlink;
+		}
+		named = true;
+	}
 	ret = close(fd);
 	fd = -1;
 	if (ret < 0 || rename(tmp, path) < 0) {
@@ -452,7 +511,8 @@ static int write_file(const char *path, struct iov_list *l, struct hexo_ckpt_wst
 out_unlink:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	if (named)
+		unlink(tmp);
 out_free:
 	free(tmp);
 	free(dir);

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -573,6 +576,73 @@ static void test_atomic_replace(void **state)
 	assert_int_equal(count_entries(f->dir), 1);
 }
 
+/* Whether process pid has a file open in dir (a checkpoint being written). */
+static bool writing_in(pid_t pid, const char *dir)
+{
+	char fds[64], link[96], target[256];
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+
+	snprintf(fds, sizeof(fds), "/proc/%d/fd", (int)pid);
+	d = opendir(fds);
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d))) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "%s/%s", fds, e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		found = !strncmp(target, dir, strlen(dir)) && target[strlen(dir)] == '/';
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * A writer killed with SIGKILL in the middle of a checkpoint leaves no file
+ * behind, not even a temporary one, and the next write leaves only the
+ * checkpoint.
+ */
+static void test_killed_writer(void **state)
+{
+	struct fixture *f = *state;
+	size_t big = 256u << 20;
+	uint8_t *heap = pages(big);
+	int tries, status;
+
+	fill(heap, big, 5);
+	f->regions[0].size = big;
+	f->regions[0].host = heap;
+	f->desc.kernel.brk = HEAP_GPA + big;
+	for (tries = 0; tries < 10; tries++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			int ret = hexo_ckpt_write(f->path, &f->desc, NULL, f->err, sizeof(f->err));
+
+			_exit(ret ? 1 : 0);
+		}
+		while (!writing_in(pid, f->dir) && waitpid(pid, &status, WNOHANG) == 0)
+			;
+		kill(pid, SIGKILL);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		if (WIFSIGNALED(status))
+			break; /* killed while writing */
+		unlink(f->path); /* it was done already: again */
+	}
+	if (tries == 10)
+		skip();
+	assert_int_equal(count_entries(f->dir), 0);
+	write_ok(f, NULL);
+	assert_int_equal(count_entries(f->dir), 1);
+	free(heap);
+}
+
 /* No heap, no files, nothing but zeros: still a valid checkpoint. */
 static void test_empty_regions(void **state)
 {
@@ -611,6 +681,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_atomic_replace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_regions, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
