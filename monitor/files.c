@@ -49,6 +49,10 @@ int files__init(struct files *files, const char *dir, char *err, size_t errlen)
 			return -EBADF;
 		}
 	}
+	/* umask() cannot be read without setting it; nothing runs in between. */
+	files->create_mask = umask(0);
+	umask((mode_t)files->create_mask);
+	files->create_mask |= 022;
 	files->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (files->dir_fd < 0) {
 		int e = errno;
@@ -59,12 +63,16 @@ int files__init(struct files *files, const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* openat2 beneath the job directory; -errno on failure. */
+/*
+ * openat2 beneath the job directory; -errno on failure. A file the guest
+ * creates gets only permission bits (no set-user-ID, set-group-ID or sticky
+ * bit), less the caller's umask and group/other write.
+ */
 static int job_open(struct files *files, const char *path, int flags, unsigned mode)
 {
 	struct open_how how = {
 	    .flags = (uint64_t)flags,
-	    .mode = (flags & O_CREAT) ? (mode & 07777) : 0,
+	    .mode = (flags & O_CREAT) ? (mode & 0777 & ~files->create_mask) : 0,
 	    .resolve = RESOLVE_JOB_DIR,
 	};
 	long fd;

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdnoreturn.h>
+#include <sys/types.h>
 
 #include <hexo/abi.h>
 
@@ -62,6 +63,9 @@ struct files {
 	 * by the guest): its path relative to the job directory, its HEXO_O_*. */
 	char *path[HEXO_MAX_FDS];
 	uint32_t flags[HEXO_MAX_FDS];
+	/* Permission bits a guest-created file never gets: the caller's umask
+	 * and group/other write (022), so not 0 under a daemon's umask 0. */
+	unsigned create_mask;
 };
 
 #define STATS_EXIT_REASONS 64

@@ -15,5 +15,9 @@ $(OBJ)/tests/unit/test_monitor_%.o: tests/unit/test_monitor_%.c
 
 $(BUILD)/tests/unit/test_monitor_%: $(OBJ)/tests/unit/test_monitor_%.o $(MONITOR_PURE_OBJS)
 	@mkdir -p $(@D)
-	$(HOST_CC) -o $@ $^ -lcmocka
+	$(HOST_CC) -o $@ $^ -lcmocka $(LDLIBS_EXTRA)
 $(BUILD)/tests/unit/test_monitor_pagetable_aarch64: $(addprefix $(OBJ)/monitor/arch/aarch64/,pagetable_aarch64.o fault_aarch64.o)
+# test_monitor_files: the guest's files (monitor/files.c), the guest-memory
+# accessors stubbed in the test.
+$(BUILD)/tests/unit/test_monitor_files: $(OBJ)/monitor/files.o $(LIBHEXO)
+$(BUILD)/tests/unit/test_monitor_files: private LDLIBS_EXTRA := $(LIBHEXO_LDLIBS)

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest's files (monitor/files.c) through its hypercall handlers, with
+ * guest memory stubbed (a guest address is a host pointer here): what a
+ * guest can create.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "hypercall.h"
+#include "monitor.h"
+
+/* Guest memory: a guest address is the host pointer itself. */
+void *hc__guest_ptr(struct hexo_vm *vm, hexo_gpa_t gpa, uint64_t len, const char *what)
+{
+	(void)vm;
+	(void)len;
+	(void)what;
+	return (void *)(uintptr_t)gpa;
+}
+
+int hc__guest_path(struct hexo_vm *vm, hexo_gpa_t gpa, char *buf)
+{
+	(void)vm;
+	snprintf(buf, HEXO_PATH_MAX, "%s", (const char *)(uintptr_t)gpa);
+	return 0;
+}
+
+struct fixture {
+	char dir[64];
+	mode_t umask_before;
+	struct hexo_vm vm;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/hexo-files-test-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	/* umask 0, as hexod runs jobs */
+	f->umask_before = umask(0);
+	assert_int_equal(files__init(&f->vm.files, f->dir, err, sizeof(err)), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	umask(f->umask_before);
+	for (int i = 3; i < HEXO_MAX_FDS; i++)
+		if (f->vm.files.host[i] >= 0)
+			close(f->vm.files.host[i]);
+	close(f->vm.files.dir_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int64_t guest_open(struct fixture *f, const char *path, uint32_t flags, uint32_t mode)
+{
+	struct hexo_hc_open a = {.path = (uintptr_t)path, .flags = flags, .mode = mode};
+
+	assert_int_equal(files__hc_open(&f->vm, &a), HC_CONTINUE);
+	return a.ret;
+}
+
+static void guest_close(struct fixture *f, int64_t fd)
+{
+	struct hexo_hc_fd a = {.fd = fd};
+
+	assert_int_equal(files__hc_close(&f->vm, &a), HC_CONTINUE);
+}
+
+static mode_t mode_of(struct fixture *f, const char *name)
+{
+	char p[160];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", f->dir, name);
+	assert_int_equal(stat(p, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/*
+ * Set-user-ID, set-group-ID and sticky bits never reach a file the guest
+ * creates, nor group/other write, even under umask 0 (hexod).
+ */
+static void test_create_modes(void **state)
+{
+	static const struct {
+		const char *name;
+		uint32_t mode;
+		mode_t want;
+	} cases[] = {
+	    {"suid", 06755, 0755}, {"sticky", 01777, 0755}, {"all", 07777, 0755},
+	    {"plain", 0666, 0644}, {"private", 0600, 0600}, {"gwrite", 02770, 0750},
+	};
+
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int64_t fd = guest_open(f, cases[i].name, HEXO_O_CREAT | HEXO_O_WRONLY | HEXO_O_TRUNC,
+		                        cases[i].mode);
+
+		assert_true(fd >= 3);
+		guest_close(f, fd);
+		assert_int_equal(mode_of(f, cases[i].name), cases[i].want);
+	}
+}
+
+/* The caller's umask applies too. */
+static void test_create_umask(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	int64_t fd;
+
+	close(f->vm.files.dir_fd);
+	umask(077);
+	assert_int_equal(files__init(&f->vm.files, f->dir, err, sizeof(err)), 0);
+	fd = guest_open(f, "mine", HEXO_O_CREAT | HEXO_O_WRONLY, 06777);
+	assert_true(fd >= 3);
+	guest_close(f, fd);
+	assert_int_equal(mode_of(f, "mine"), 0700);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_create_modes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create_umask, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
