@@ -49,6 +49,7 @@ int files__init(struct files *files, const char *dir, char *err, size_t errlen)
 			return -EBADF;
 		}
 	}
+	files->ckpt_mapped = false;
 	/* umask() cannot be read without setting it; nothing runs in between. */
 	files->create_mask = umask(0);
 	umask((mode_t)files->create_mask);
@@ -61,6 +62,28 @@ int files__init(struct files *files, const char *dir, char *err, size_t errlen)
 		return -e;
 	}
 	return 0;
+}
+
+static int job_open(struct files *files, const char *path, int flags, unsigned mode);
+
+/*
+ * -ETXTBSY when path is the checkpoint file the guest's memory is mapped
+ * from (HEXO_RESTORE=mmap): truncated, it would take the pages of the
+ * running job away (SIGBUS); written, it would change them. As Linux
+ * refuses to write a running program. 0 otherwise (also when path does not
+ * exist yet). The guest runs alone, so nothing renames in between.
+ */
+static int mapped_checkpoint(struct files *files, const char *path)
+{
+	struct stat st;
+	int fd = job_open(files, path, O_PATH | O_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && st.st_dev == files->ckpt_dev && st.st_ino == files->ckpt_ino)
+		ret = -ETXTBSY;
+	close(fd);
+	return ret;
 }
 
 /*
@@ -77,6 +100,12 @@ static int job_open(struct files *files, const char *path, int flags, unsigned m
 	};
 	long fd;
 
+	if (files->ckpt_mapped && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))) {
+		int ret = mapped_checkpoint(files, path);
+
+		if (ret)
+			return ret;
+	}
 	/* EAGAIN: a concurrent rename or mount raced the lookup; try again. */
 	for (int tries = 0; tries < 8; tries++) {
 		fd = syscall(SYS_openat2, files->dir_fd, path, &how, sizeof(how));
@@ -465,4 +494,29 @@ void files__close_std(struct files *files, uint32_t std_closed)
 	for (int fd = 0; fd < 3; fd++)
 		if ((std_closed & (1u << fd)) && !files->path[fd])
 			files->host[fd] = -1;
+}
+
+bool files__writes_to(const struct files *files, int fd)
+{
+	struct stat ck, st;
+
+	if (fstat(fd, &ck) < 0)
+		return true; /* cannot tell: do not map */
+	for (int i = 0; i < HEXO_MAX_FDS; i++)
+		if (files->path[i] && (files->flags[i] & HEXO_O_ACCMODE) != HEXO_O_RDONLY &&
+		    fstat(files->host[i], &st) == 0 && st.st_dev == ck.st_dev &&
+		    st.st_ino == ck.st_ino)
+			return true;
+	return false;
+}
+
+void files__protect_mapped(struct files *files, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		hexo_die("fstat of the checkpoint: %s", strerror(errno));
+	files->ckpt_dev = st.st_dev;
+	files->ckpt_ino = st.st_ino;
+	files->ckpt_mapped = true;
 }

@@ -66,6 +66,12 @@ struct files {
 	/* Permission bits a guest-created file never gets: the caller's umask
 	 * and group/other write (022), so not 0 under a daemon's umask 0. */
 	unsigned create_mask;
+	/* The checkpoint file the guest's memory is mapped from (HEXO_RESTORE=
+	 * mmap), which the guest may not open for writing; ckpt_mapped false:
+	 * none. */
+	bool ckpt_mapped;
+	dev_t ckpt_dev;
+	ino_t ckpt_ino;
 };
 
 #define STATS_EXIT_REASONS 64
@@ -228,6 +234,12 @@ void files__saved_free(struct hexo_ckpt_open_file *f, size_t n);
 int files__restore(struct files *files, const struct hexo_ckpt_file *f, const char *path,
                    char *err, size_t errlen);
 void files__close_std(struct files *files, uint32_t std_closed);
+/* Whether a guest fd open for writing is the file fd (a restored job's
+ * checkpoint, which then is not mapped: HEXO_RESTORE=mmap). */
+bool files__writes_to(const struct files *files, int fd);
+/* The guest's memory is mapped from checkpoint file fd: the guest may not
+ * open it for writing (ETXTBSY) from now on. */
+void files__protect_mapped(struct files *files, int fd);
 
 /* crash.c: print a report, return HEXO_EXIT_CRASH */
 int crash__fault(struct hexo_vm *vm, const struct hexo_hc_fault *f);

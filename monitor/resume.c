@@ -88,11 +88,14 @@ static void clear_zero(struct hexo_vm *vm, const struct hexo_ckpt_section *s)
  * guest then faults in every 4 KiB page through KVM: a job reading 1 GiB
  * after its restore took 2.0 s instead of 0.33 s (monitor/README.md). It
  * saves memory (the page cache is shared until the job writes a page).
+ * The job then depends on the file: the guest may not open it for writing
+ * (files__protect_mapped: truncated, it would end the job with SIGBUS), and
+ * it is copied when the guest already has it open for writing.
  */
 static void load_memory(struct hexo_vm *vm, const struct hexo_ckpt *ck)
 {
 	const char *mode = getenv("HEXO_RESTORE");
-	bool map = mode && !strcmp(mode, "mmap");
+	bool map = mode && !strcmp(mode, "mmap") && !files__writes_to(&vm->files, ck->fd);
 	char err[HEXO_ERR_LEN];
 
 	for (uint32_t i = 0; i < ck->hdr->n_sections; i++) {
@@ -111,6 +114,8 @@ static void load_memory(struct hexo_vm *vm, const struct hexo_ckpt *ck)
 			hexo_die("%s", err);
 		vm->mig.restore_mapped += (uint64_t)n;
 	}
+	if (vm->mig.restore_mapped)
+		files__protect_mapped(&vm->files, ck->fd);
 }
 
 static void reopen_files(struct hexo_vm *vm, const struct hexo_ckpt *ck, const char *dir)

@@ -2,7 +2,7 @@
 /*
  * The guest's files (monitor/files.c) through its hypercall handlers, with
  * guest memory stubbed (a guest address is a host pointer here): what a
- * guest can create.
+ * guest can create, and the checkpoint a restored job is mapped from.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -142,11 +142,71 @@ static void test_create_umask(void **state)
 	assert_int_equal(mode_of(f, "mine"), 0700);
 }
 
+static off_t size_of(struct fixture *f, const char *name)
+{
+	char p[160];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", f->dir, name);
+	assert_int_equal(stat(p, &st), 0);
+	return st.st_size;
+}
+
+/*
+ * A job restored with HEXO_RESTORE=mmap from a checkpoint in its own
+ * directory cannot truncate or write that file (its memory): EBUSY, the
+ * file unchanged; reading it, and writing other files, still work.
+ */
+static void test_mapped_checkpoint(void **state)
+{
+	static const uint32_t writes[] = {
+	    HEXO_O_WRONLY | HEXO_O_TRUNC, HEXO_O_RDWR, HEXO_O_WRONLY | HEXO_O_APPEND,
+	    HEXO_O_WRONLY | HEXO_O_CREAT | HEXO_O_TRUNC, HEXO_O_RDONLY | HEXO_O_TRUNC};
+	static const char *const names[] = {"self.ckpt", "/self.ckpt", "./sub/../self.ckpt"};
+	struct fixture *f = *state;
+	char p[160];
+	int64_t fd;
+	int ck, other;
+
+	snprintf(p, sizeof(p), "%s/sub", f->dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/self.ckpt", f->dir);
+	ck = open(p, O_CREAT | O_RDWR, 0600);
+	assert_true(ck >= 0);
+	assert_int_equal(write(ck, "checkpoint pages", 16), 16);
+
+	/* before it is mapped: an ordinary file */
+	assert_false(files__writes_to(&f->vm.files, ck));
+	fd = guest_open(f, "self.ckpt", HEXO_O_RDWR, 0);
+	assert_true(fd >= 3);
+	assert_true(files__writes_to(&f->vm.files, ck));
+	guest_close(f, fd);
+	assert_false(files__writes_to(&f->vm.files, ck));
+
+	files__protect_mapped(&f->vm.files, ck);
+	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++)
+		for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+			assert_int_equal(guest_open(f, names[n], writes[i], 0644), -HEXO_EBUSY);
+	assert_int_equal(size_of(f, "self.ckpt"), 16);
+
+	fd = guest_open(f, "self.ckpt", HEXO_O_RDONLY, 0);
+	assert_true(fd >= 3);
+	guest_close(f, fd);
+	fd = guest_open(f, "other", HEXO_O_CREAT | HEXO_O_WRONLY | HEXO_O_TRUNC, 0644);
+	assert_true(fd >= 3);
+	other = f->vm.files.host[fd];
+	assert_true(files__writes_to(&f->vm.files, other));
+	assert_false(files__writes_to(&f->vm.files, ck));
+	guest_close(f, fd);
+	close(ck);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_create_modes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_umask, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mapped_checkpoint, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
