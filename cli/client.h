@@ -30,6 +30,8 @@ struct hexo_remote_opts {
 	/* Migration (docs/migration.md): */
 	const char *checkpoint;       /* where a checkpoint the job writes on the node comes
 	                                 back to (atomically); NULL: it is not asked for */
+	int checkpoint_default;       /* checkpoint is the default name, not --checkpoint: it
+	                                 never replaces a file that is not a checkpoint */
 	const char *migrate_after;    /* --migrate-after SECONDS as text, NULL: not given */
 	const char *checkpoint_every; /* --checkpoint-every SECONDS as text, NULL: not given */
 };

@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
 #include "client_int.h"
 #include "proto_fs.h"
 
@@ -143,6 +145,52 @@ int client_ckpt_begin(struct client *c, const struct hexo_frame_hdr *h)
 	return 0;
 }
 
+/*
+ * Whether path is something a default-named checkpoint must not replace: a
+ * file that exists and is not a hexo checkpoint (a user's file that happens
+ * to have the name), or no regular file at all.
+ */
+static bool not_a_checkpoint(const char *path)
+{
+	char magic[sizeof(HEXO_CKPT_MAGIC) - 1];
+	struct stat st;
+	bool other;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+
+	if (fd < 0)
+		return errno != ENOENT;
+	other = fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	        read(fd, magic, sizeof(magic)) != (ssize_t)sizeof(magic) ||
+	        memcmp(magic, HEXO_CKPT_MAGIC, sizeof(magic));
+	close(fd);
+	return other;
+}
+
+/*
+ * Without --checkpoint, *path is IMAGE's name with .ckpt here: when a file
+ * that is not a checkpoint has that name, the checkpoint goes to a new
+ * file "*path.XXXXXX" (buf) instead, and that is said. 0 or -errno.
+ */
+static int checkpoint_target(struct client *c, const char **path, char *buf, size_t len)
+{
+	int fd;
+
+	if (!c->o->checkpoint_default || !not_a_checkpoint(*path))
+		return 0;
+	if (snprintf(buf, len, "%s.XXXXXX", *path) >= (int)len)
+		return -ENAMETOOLONG;
+	fd = mkostemp(buf, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	fprintf(stderr,
+	        "hexo: warning: '%s' is not a checkpoint and is kept: the job's checkpoint is "
+	        "'%s' (give --checkpoint FILE)\n",
+	        *path, buf);
+	*path = buf;
+	return 0;
+}
+
 /* fsync()s the folder that holds path (a rename in it must last). */
 static void sync_parent(const char *path)
 {
@@ -166,6 +214,7 @@ static void sync_parent(const char *path)
 int client_ckpt_data(struct client *c, const struct hexo_frame_hdr *h)
 {
 	const char *path = c->o->checkpoint;
+	char other[PATH_MAX];
 	int ret;
 
 	if (!h->len || h->len > c->ck_left)
@@ -183,6 +232,12 @@ int client_ckpt_data(struct client *c, const struct hexo_frame_hdr *h)
 		return client_fail(c, ret, "writing the checkpoint '%s': %s", path, strerror(-ret));
 	}
 	c->ckfd = -1;
+	ret = checkpoint_target(c, &path, other, sizeof(other));
+	if (ret) {
+		unlink(c->cktmp);
+		return client_fail(c, ret, "cannot write the checkpoint beside '%s': %s", path,
+		                   strerror(-ret));
+	}
 	if (rename(c->cktmp, path) < 0) {
 		ret = -errno;
 		unlink(c->cktmp);

@@ -164,6 +164,7 @@ static int remote_job(int argc, char **argv, struct run_opts *opts)
 				return hexo_error(HEXO_EXIT_ERROR, "%s: file name too long for its checkpoint",
 				                opts->image);
 			o.checkpoint = ckpt;
+			o.checkpoint_default = 1;
 		}
 		ret = hexo_remote_run(&n, opts->image, opts->dir, opts->guest_argv, &o, &res, err,
 		                      sizeof(err));

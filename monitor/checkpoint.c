@@ -207,6 +207,20 @@ int checkpoint__hc(struct hexo_vm *vm, void *arg)
 	kernel_state(vm, a, &k);
 	if (checkpoint__check(vm, &k, err, sizeof(err)))
 		return vm__error(vm, -EINVAL, "%s: %s", vm->hc_name, err);
+	/*
+	 * Confinement: without --checkpoint the file would be NAME.ckpt in the
+	 * caller's current directory, outside the job directory; the program
+	 * alone may not have it written there (docs/migration.md).
+	 */
+	if (!vm->mig.named && !migrate__user_asked()) {
+		if (!vm->mig.refused_told)
+			fprintf(stderr,
+			        "hexo: warning: the program asked for a checkpoint, but no "
+			        "--checkpoint FILE was given: none written; the job goes on\n");
+		vm->mig.refused_told = true;
+		a->ret = -HEXO_EPERM;
+		return HC_CONTINUE;
+	}
 	/* A STOP asked for while the job unwound for a CHECKPOINT wins. */
 	if (mode == HEXO_MIGRATE_CHECKPOINT && migrate__take_stop(vm))
 		mode = HEXO_MIGRATE_STOP;

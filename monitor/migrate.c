@@ -39,6 +39,8 @@ static bool armed[2];
  * request is stored while none is pending, taken by migrate__request_ns().
  */
 static uint64_t request_ns;
+/* Set once the user asked for a checkpoint (see migrate__user_asked). */
+static volatile sig_atomic_t user_asked;
 
 static void note_request(void)
 {
@@ -76,6 +78,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 		want = (uint32_t)si->si_value.sival_int;
 	else
 		return;
+	user_asked = 1;
 	if (flag) {
 		store_request(flag, want);
 	} else if (want == HEXO_MIGRATE_STOP) {
@@ -129,6 +132,8 @@ void migrate__start(struct hexo_vm *vm, const struct run_opts *opts)
 		        vm->image_path,
 		        opts->migrate_after >= 0 ? "--migrate-after" : "--checkpoint-every");
 	*flag = HEXO_MIGRATE_NONE;
+	if (opts->migrate_after >= 0 || opts->checkpoint_every > 0)
+		user_asked = 1;
 	if (opts->migrate_after == 0)
 		store_request(flag, HEXO_MIGRATE_STOP);
 	request = flag;
@@ -166,6 +171,11 @@ void migrate__checkpoint_done(struct hexo_vm *vm)
 	if (__atomic_compare_exchange_n(&vm->boot->migrate_request, &ck, HEXO_MIGRATE_NONE, false,
 	                                __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		__atomic_store_n(&request_ns, 0, __ATOMIC_SEQ_CST);
+}
+
+bool migrate__user_asked(void)
+{
+	return user_asked;
 }
 
 uint64_t migrate__request_ns(void)

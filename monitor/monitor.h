@@ -90,6 +90,9 @@ struct vm_stats {
 /* Migration: checkpoints written, the restore this run came from. */
 struct vm_migrate {
 	const char *checkpoint; /* the file HEXO_HC_CHECKPOINT writes */
+	bool named;             /* ... named by the user (--checkpoint, hexo resume's file),
+	                           not the default beside the current directory */
+	bool refused_told;      /* the warning of a refused checkpoint was printed */
 	bool report;            /* --stats: one line on stderr after a stop */
 	bool stopped;           /* the job ended in a STOP checkpoint */
 	bool no_points;         /* the image's manifest says it has no migration points */
@@ -192,6 +195,9 @@ void migrate__checkpoint_done(struct hexo_vm *vm); /* drop a CHECKPOINT request 
 /* When the oldest request not yet served was made (CLOCK_MONOTONIC ns, 0:
  * none came from the monitor); taken: the next call says 0 until another. */
 uint64_t migrate__request_ns(void);
+/* The user asked for a checkpoint (--migrate-after, --checkpoint-every,
+ * SIGUSR1), not only the program (hexo_force_migration). */
+bool migrate__user_asked(void);
 /* 1: the image's manifest says it has migration points, 0: it has none, -1: unknown */
 int migrate__image_points(const struct hexo_image *img);
 

@@ -161,6 +161,7 @@ int resume__main(int argc, char **argv, uint64_t t_start)
 	if (!run__begin(&vm, argc, argv, OPTIONS_RESUME, resume__help, &opts, t_start))
 		return 0;
 	vm.mig.checkpoint = opts.checkpoint ? opts.checkpoint : opts.image;
+	vm.mig.named = true; /* --checkpoint, else the file resumed */
 
 	t0 = now_ns();
 	if (hexo_ckpt_open(opts.image, 0, &ck, err, sizeof(err)))

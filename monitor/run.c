@@ -42,7 +42,9 @@ void run__help(void)
 	      "  --stats           after the program ends, print VM exit counts and\n"
 	      "                    timings to stderr\n"
 	      "  --checkpoint FILE where checkpoints go (default: IMAGE's name with .ckpt\n"
-	      "                    for .hexo, in the current folder); written atomically\n"
+	      "                    for .hexo, in the current folder, only when you ask:\n"
+	      "                    the program's own requests need --checkpoint); written\n"
+	      "                    atomically\n"
 	      "  --migrate-after SECONDS  at the first migration point after SECONDS (0:\n"
 	      "                    the first point), write the checkpoint and stop with\n"
 	      "                    status 0; 'hexo resume FILE' continues the program, here\n"
@@ -291,6 +293,7 @@ int run__main(int argc, char **argv, uint64_t t_start)
 	if (!run__begin(&vm, argc, argv, 0, run__help, &opts, t_start))
 		return 0;
 	vm.mig.checkpoint = opts.checkpoint;
+	vm.mig.named = opts.checkpoint != NULL;
 	if (!vm.mig.checkpoint) {
 		if (options__default_checkpoint(opts.image, default_ckpt, sizeof(default_ckpt)))
 			hexo_die("%s: name too long for a checkpoint file: give --checkpoint FILE",

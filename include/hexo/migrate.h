@@ -35,8 +35,11 @@ void popcorn_check_migrate(void);
  * HEXO_MIGRATE_STOP the job is checkpointed and stops (hexo exits 0 and
  * `hexo resume` continues it, on any ISA of the image); with
  * HEXO_MIGRATE_CHECKPOINT it is checkpointed and continues here.
- * The checkpoint goes to `hexo run --checkpoint FILE` (default: IMAGE's
- * name with .ckpt for .hexo, in the current folder).
+ * The checkpoint goes to `hexo run --checkpoint FILE`. Without that
+ * option the monitor refuses (one warning; the job goes on here) unless
+ * the user asked for checkpoints too (--migrate-after, --checkpoint-every,
+ * SIGUSR1): a program may not have a file written outside its job
+ * directory on its own. `hexo resume` writes to the checkpoint it resumed.
  */
 void hexo_force_migration(int mode);
 
