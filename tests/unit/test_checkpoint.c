@@ -632,7 +632,7 @@ static void test_killed_writer(void **state)
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		if (WIFSIGNALED(status))
-			break; /* killed while writing */
+			break;   /* killed while writing */
 		unlink(f->path); /* it was done already: again */
 	}
 	if (tries == 10)

@@ -117,8 +117,8 @@ static void test_create_modes(void **state)
 	struct fixture *f = *state;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int64_t fd = guest_open(f, cases[i].name, HEXO_O_CREAT | HEXO_O_WRONLY | HEXO_O_TRUNC,
-		                        cases[i].mode);
+		int64_t fd = guest_open(f, cases[i].name,
+		                        HEXO_O_CREAT | HEXO_O_WRONLY | HEXO_O_TRUNC, cases[i].mode);
 
 		assert_true(fd >= 3);
 		guest_close(f, fd);
