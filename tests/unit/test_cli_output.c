@@ -24,6 +24,7 @@
 #include <hexo/abi.h>
 #include <hexo/image.h>
 
+#include "checkpoint.h"
 #include "image_file.h"
 
 static char hexo[PATH_MAX], dir[64];
@@ -77,10 +78,69 @@ static void test_check_damaged_elf_says_why(void **state)
 	free(out);
 }
 
+#define ARGS_GPA  0x10000u
+#define ARGS_SIZE 0x1000u
+#define DATA_GPA  0x1000000u
+#define DATA_SIZE 0x1000u
+
+/* A checkpoint whose argv[0], image name and open file hold escape sequences. */
+static void test_inspect_escapes_control_bytes(void **state)
+{
+	static uint8_t args[ARGS_SIZE], data[DATA_SIZE];
+	const struct hexo_ckpt_region regions[] = {
+	    {HEXO_CKPT_ARGS, ARGS_GPA, ARGS_SIZE, args},
+	    {HEXO_CKPT_DATA, DATA_GPA, DATA_SIZE, data},
+	};
+	const struct hexo_ckpt_open_file files[] = {
+	    {.fd = 3, .flags = HEXO_O_RDONLY, .path = "in\033]0;title\007.txt"},
+	};
+	struct hexo_ckpt_desc d = {
+	    .build_id = {1, 2, 3},
+	    .source_isa = HEXO_ISA_X86_64,
+	    .image_path = "/tmp/evil\033[2J.hexo",
+	    .image_name = "evil\r\n.hexo",
+	    .argv0 = "\033[2Jprog\t\x7f",
+	    .mem_size = 64u << 20,
+	    .kernel = {.args_start = ARGS_GPA,
+	               .args_end = ARGS_GPA + ARGS_SIZE,
+	               .data_start = DATA_GPA,
+	               .data_end = DATA_GPA + DATA_SIZE,
+	               .argc = 1,
+	               .argv = ARGS_GPA},
+	    .regions = regions,
+	    .n_regions = 2,
+	    .files = files,
+	    .n_files = 1,
+	};
+	char path[128], args_s[256], err[HEXO_ERR_LEN], *out;
+	int st;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/esc.ckpt", dir);
+	if (hexo_ckpt_write(path, &d, NULL, err, sizeof(err)))
+		fail_msg("hexo_ckpt_write: %s", err);
+	snprintf(args_s, sizeof(args_s), "inspect '%s'", path);
+	out = run_hexo(args_s, &st);
+	if (st != 0 || !strstr(out, "argv[0] \\x1b[2Jprog\\t\\x7f,") ||
+	    !strstr(out, "evil\\r\\n.hexo") || !strstr(out, "in\\x1b]0;title\\x07.txt"))
+		fail_msg("hexo inspect (status %d) did not show the escaped strings:\n%s", st, out);
+	for (const char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			fail_msg("control byte 0x%02x in hexo inspect's output:\n%s", *p, out);
+	free(out);
+	/* --json stays JSON: json-c escapes them. */
+	snprintf(args_s, sizeof(args_s), "inspect --json '%s'", path);
+	out = run_hexo(args_s, &st);
+	assert_int_equal(st, 0);
+	assert_non_null(strstr(out, "\\u001b[2Jprog"));
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_check_damaged_elf_says_why),
+	    cmocka_unit_test(test_inspect_escapes_control_bytes),
 	};
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
