@@ -24,7 +24,8 @@
 struct hexod_cfg {
 	const char *listen;  /* ADDR:PORT */
 	char hexo[PATH_MAX]; /* the hexo binary jobs run under */
-	char work[PATH_MAX]; /* job temp dirs go here */
+	char work[PATH_MAX]; /* job temp dirs go here (its name, for messages) */
+	int workfd;          /* ... held open from the start: job folders are made in it */
 	uint8_t key[HEXO_PROTO_KEY];
 	int timeout_ms; /* handshake and upload, per frame */
 	int max_conns;

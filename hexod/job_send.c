@@ -171,7 +171,7 @@ int job_send_results(struct job *j)
 	struct hexo_buf b = {0};
 	int ret;
 
-	ret = hexo_tree_walk(j->dir, 0, collect, j, err, sizeof(err));
+	ret = hexo_tree_walk_at(j->dirfd, 0, collect, j, err, sizeof(err));
 	if (ret)
 		return conn_refuse(j->c, ret, "collecting the job's files: %s", err);
 	for (size_t i = 0; !ret && i < j->n_files; i++) {

@@ -414,6 +414,45 @@ static void serve(struct agent *a)
 	hexod_log("stopped");
 }
 
+/*
+ * The work folder, held open from now on (job folders are made in its
+ * descriptor): created 0700 when missing; refused when it is a symbolic
+ * link, someone else's, or writable by group or others, as another local
+ * user could then swap a job folder under a job.
+ */
+static int open_work(struct agent *a)
+{
+	const char *w = a->cfg.work;
+	struct stat st;
+	int ret, fd;
+
+	ret = hexo_mkdir_p(w, 0700);
+	if (ret)
+		return hexo_error(EXIT_START, "--work '%s': %s: choose a writable folder", w,
+		                  strerror(-ret));
+	if (!lstat(w, &st) && S_ISLNK(st.st_mode))
+		return hexo_error(EXIT_START, "--work '%s' is a symbolic link: give the folder itself",
+		                  w);
+	fd = open(w, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return hexo_error(EXIT_START, "--work '%s': %s: choose a writable folder", w,
+		                  strerror(errno));
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		if (st.st_uid != geteuid())
+			return hexo_error(EXIT_START,
+			                  "--work '%s' belongs to uid %u, not to hexod's user (uid %u): "
+			                  "choose a folder of hexod's own",
+			                  w, (unsigned)st.st_uid, (unsigned)geteuid());
+		return hexo_error(EXIT_START,
+		                  "--work '%s' is writable by group or others (mode %04o): "
+		                  "chmod go-w it or choose another folder",
+		                  w, (unsigned)(st.st_mode & 07777));
+	}
+	a->cfg.workfd = fd;
+	return 0;
+}
+
 static int setup(struct agent *a)
 {
 	char err[512];
@@ -423,10 +462,9 @@ static int setup(struct agent *a)
 		return hexo_error(EXIT_START, "--log '%s': %s", a->log_file, strerror(-ret));
 	if (hexo_secret_read(a->secret_file, a->cfg.key, NULL, err, sizeof(err)))
 		return hexo_error(EXIT_START, "%s", err);
-	ret = hexo_mkdir_p(a->cfg.work, 0700);
+	ret = open_work(a);
 	if (ret)
-		return hexo_error(EXIT_START, "--work '%s': %s: choose a writable folder", a->cfg.work,
-		           strerror(-ret));
+		return ret;
 	a->conns = calloc((size_t)a->cfg.max_conns, sizeof(*a->conns));
 	if (!a->conns)
 		return hexo_error(EXIT_START, "out of memory");
@@ -435,11 +473,12 @@ static int setup(struct agent *a)
 
 int main(int argc, char **argv)
 {
-	struct agent a = {.lfd = -1};
+	struct agent a = {.lfd = -1, .cfg.workfd = -1};
 	const char *machine;
 	int ret, port;
 
 	hexo_progname = "hexod";
+	umask(077); /* nothing hexod creates is for other users (jobs set their own) */
 	ret = parse_args(&a, argc, argv);
 	if (!ret)
 		ret = setup(&a);

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# hexod's tests, 6: the agent's own limits. Deep job folders:
+# hexod's tests, 6: the agent's own limits. The work folder: refused when
+# group/other-writable, someone else's or a symbolic link, created 0700
+# when missing; a job folder swapped for a symlink while its job runs
+# changes nothing (the agent holds it by descriptor). Deep job folders:
 # deeper than the protocol allows is refused by the client (one line naming
 # the path) and by the agent (a FILE frame), a job that nests deeper itself
 # still has its folder removed, and no job folder is ever left behind.
@@ -13,9 +16,70 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # The agent removes a job's folder right after the client has its results.
 work_empty() { wait_until 5 empty_dir "$tmp/a/work"; }
 
-start_agent_a
+# ------------------------------------------------------ the work folder --
+# hexod WORK: exits 2 with one line holding TEXT, and serves nothing.
+work_refused() {
+	local what=$1 work=$2 text=$3 out st
+	out=$(timeout 10 "$HEXOD" --listen 127.0.0.1:0 --secret-file "$tmp/secret" --work "$work" \
+		--hexo "$FAKE" 2>&1)
+	st=$?
+	if [[ $st == 2 && $(wc -l <<<"$out") == 1 && $out == "hexod: "*"$text"* ]]; then
+		pass "work folder $what refused ($out)"
+	else
+		fail "work folder $what" "status $st: $out"
+	fi
+}
+mkdir -m 0777 "$tmp/w-open"
+chmod 0777 "$tmp/w-open"
+work_refused "with mode 0777" "$tmp/w-open" "writable by group or others"
+mkdir -m 0770 "$tmp/w-group"
+work_refused "with mode 0770" "$tmp/w-group" "writable by group or others"
+mkdir -p "$tmp/real-work"
+ln -s "$tmp/real-work" "$tmp/w-link"
+work_refused "that is a symlink" "$tmp/w-link" "symbolic link"
+if [[ $(id -u) == 0 ]] && id nobody >/dev/null 2>&1; then
+	mkdir -m 0700 "$tmp/w-other"
+	chown nobody "$tmp/w-other"
+	work_refused "owned by another user" "$tmp/w-other" "belongs to uid"
+else
+	skip "work folder owned by another user refused" "not root (chown nobody)"
+fi
+
+start_agent_a # its work folder does not exist yet: created 0700
 register_a
+[[ $(stat -c %a "$tmp/a/work") == 700 ]] && pass "a missing work folder is created 0700" ||
+	fail "work folder mode" "$(stat -c %a "$tmp/a/work")"
 mkdir -p "$tmp/job"
+echo keep >"$tmp/job/keep.txt"
+out=$("$HEXO" run --on a --dir "$tmp/job" "$tmp/app.hexo" out:hi write:new.txt=x 2>&1)
+[[ $? == 0 && $out == hi && -f $tmp/job/new.txt ]] && work_empty &&
+	pass "a job works in a good work folder, and its folder goes" || fail "job in a good folder" "$out"
+
+# The job folder swapped for a symlink to another folder while the job
+# runs: the results still come from the job's own folder (the client's
+# files are not deleted), the other folder is untouched.
+mkdir -p "$tmp/victim"
+echo mine >"$tmp/victim/other.txt"
+"$HEXO" run --on a --dir "$tmp/job" "$tmp/app.hexo" sleep:2 write:after.txt=y \
+	>"$tmp/swap.out" 2>&1 &
+run=$!
+job_there() { compgen -G "$tmp/a/work/job-*" >/dev/null; }
+wait_until 10 job_there
+jobdir=$(compgen -G "$tmp/a/work/job-*" | head -1)
+if [[ -n $jobdir ]]; then
+	mv "$jobdir" "$tmp/moved"
+	ln -s "$tmp/victim" "$jobdir"
+fi
+wait "$run"
+st=$?
+[[ -n $jobdir && $st == 0 && -f $tmp/job/keep.txt && -f $tmp/job/new.txt && -f $tmp/job/after.txt ]] &&
+	pass "a job folder swapped for a symlink: results from the job's own folder" ||
+	fail "swapped job folder" "status $st, job folder '$jobdir': $(cat "$tmp/swap.out"; ls "$tmp/job")"
+[[ $(ls -A "$tmp/victim") == other.txt && $(cat "$tmp/victim/other.txt") == mine ]] &&
+	empty_dir "$tmp/moved" && pass "... the symlink's target untouched, the job's folder emptied" ||
+	fail "swap victim" "$(ls -A "$tmp/victim" "$tmp/moved")"
+rm -f "$jobdir"
+rmdir "$tmp/moved" 2>/dev/null
 
 # --------------------------------------------------- deep job folders --
 # NAME DEPTH: a job folder whose deepest file is DEPTH components deep.
