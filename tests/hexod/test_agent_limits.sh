@@ -6,6 +6,7 @@
 # deeper than the protocol allows is refused by the client (one line naming
 # the path) and by the agent (a FILE frame), a job that nests deeper itself
 # still has its folder removed, and no job folder is ever left behind.
+# Idle connections that never authenticate do not keep clients out.
 # A real agent on 127.0.0.1 with fake-hexo for jobs, the real hexo as its
 # client (tests/hexod/lib.sh).
 # Ends with "N passed, N failed, N skipped"; exits non-zero when anything
@@ -117,6 +118,29 @@ st=$?
 work_empty && pass "... and its job folder is removed all the same" ||
 	fail "200-deep job folder left" "$(find "$tmp/a/work" -maxdepth 2)"
 rm -rf "$tmp/job/d"
+
+# ------------------------------------------------- idle connections --
+# 40 connections that say nothing, to an agent with the default --timeout
+# (30 s) and --max-conns (32): a client still gets in at once.
+start_agent b --hexo "$FAKE"
+"$HEXO" node add b "127.0.0.1:$PORT_b" --secret-file "$tmp/secret" >/dev/null 2>&1 ||
+	fail "hexo node add b"
+idle=()
+for _ in $(seq 40); do
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT_b" && idle+=("$fd")
+done
+sleep 0.5
+t0=$SECONDS
+out=$(timeout 10 "$HEXO" node ping b 2>&1)
+st=$?
+((st == 0 && SECONDS - t0 <= 3)) && pass "${#idle[@]} idle connections: a ping still gets in ($((SECONDS - t0)) s)" ||
+	fail "ping past idle connections" "status $st after $((SECONDS - t0)) s: $out"
+out=$(cd "$tmp" && timeout 10 "$HEXO" run --on b --dir job app.hexo out:in 2>&1)
+st=$?
+[[ $st == 0 && $out == in ]] && pass "... and so does a job" || fail "job past idle connections" "status $st: $out"
+grep -q "still in its handshake, the oldest" "$tmp/b/log" && pass "... the oldest idle ones dropped (logged)" ||
+	fail "no drop logged" "$(tail -5 "$tmp/b/log")"
+for fd in "${idle[@]}"; do exec {fd}>&-; done
 
 still_serving
 summary
