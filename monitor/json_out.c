@@ -19,16 +19,13 @@ struct json_object *json_out__hex(uint64_t v)
  * 0x7f are shown as \n, \t, \r or \xNN so they cannot drive the terminal.
  * Eight buffers in turn: a printf may show several strings at once.
  */
-const char *json_out__str(struct json_object *o, const char *key)
+const char *json_out__text(const char *str)
 {
 	static char ring[8][4 * 4096 + 8];
 	static unsigned next;
-	struct json_object *v;
-	const unsigned char *s;
+	const unsigned char *s = (const unsigned char *)str;
 	char *out, *p, *end;
 
-	if (!json_object_object_get_ex(o, key, &v) || !(s = (const unsigned char *)json_object_get_string(v)))
-		return "-";
 	out = p = ring[next++ % 8];
 	end = out + sizeof(ring[0]) - 8;
 	for (; *s && p < end; s++) {
@@ -41,6 +38,16 @@ const char *json_out__str(struct json_object *o, const char *key)
 	}
 	strcpy(p, *s ? "..." : "");
 	return out;
+}
+
+const char *json_out__str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v) || !(s = json_object_get_string(v)))
+		return "-";
+	return json_out__text(s);
 }
 
 int64_t json_out__int(struct json_object *o, const char *key)

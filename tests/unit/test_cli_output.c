@@ -83,7 +83,10 @@ static void test_check_damaged_elf_says_why(void **state)
 #define DATA_GPA  0x1000000u
 #define DATA_SIZE 0x1000u
 
-/* A checkpoint whose argv[0], image name and open file hold escape sequences. */
+/*
+ * A checkpoint whose argv[0], image name and path and open file hold escape
+ * sequences: inspect and check show them escaped.
+ */
 static void test_inspect_escapes_control_bytes(void **state)
 {
 	static uint8_t args[ARGS_SIZE], data[DATA_SIZE];
@@ -127,6 +130,15 @@ static void test_inspect_escapes_control_bytes(void **state)
 	for (const char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 && *p != '\n')
 			fail_msg("control byte 0x%02x in hexo inspect's output:\n%s", *p, out);
+	free(out);
+	/* hexo check names the image recorded in the checkpoint (not found). */
+	snprintf(args_s, sizeof(args_s), "check '%s'", path);
+	out = run_hexo(args_s, &st);
+	if (!strstr(out, "evil\\x1b[2J.hexo"))
+		fail_msg("hexo check (status %d) did not show the escaped image path:\n%s", st, out);
+	for (const char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 && *p != '\n')
+			fail_msg("control byte 0x%02x in hexo check's output:\n%s", *p, out);
 	free(out);
 	/* --json stays JSON: json-c escapes them. */
 	snprintf(args_s, sizeof(args_s), "inspect --json '%s'", path);
