@@ -152,7 +152,7 @@ static int scan_dir(int cur, char **sub, int *first)
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd;
+	int fd, err;
 
 	*sub = NULL;
 	fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -168,6 +168,7 @@ static int scan_dir(int cur, char **sub, int *first)
 			continue;
 		if (!unlinkat(cur, de->d_name, 0) || errno == ENOENT)
 			continue;
+		err = errno;
 		if (!fstatat(cur, de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode)) {
 			*sub = strdup(de->d_name);
 			if (!*sub) {
@@ -175,7 +176,7 @@ static int scan_dir(int cur, char **sub, int *first)
 				return -ENOMEM;
 			}
 		} else if (!*first) {
-			*first = -errno;
+			*first = -err;
 		}
 	}
 	closedir(d);
