@@ -60,6 +60,11 @@ static int list_file(const char *rel, const struct stat *st, void *arg)
 			not_sending(c, rel, "not a regular file, folder or symlink");
 		return 0;
 	}
+	if (hexo_proto_path_depth(rel) > HEXO_PROTO_PATH_DEPTH)
+		return client_fail(c, -ELOOP,
+		                   "job folder '%s': '%.200s...' is nested deeper than %u levels, "
+		                   "which the agent does not accept",
+		                   c->dir, rel, HEXO_PROTO_PATH_DEPTH);
 	if (!hexo_proto_path_valid(rel)) {
 		not_sending(c, rel, "file name not allowed");
 		return 0;

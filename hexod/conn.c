@@ -126,8 +126,9 @@ static int serve_requests(struct conn *c)
 	}
 }
 
-void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned id)
+void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned id, int authfd)
 {
+	int hs_ms = cfg->timeout_ms < HEXOD_HANDSHAKE_MS ? cfg->timeout_ms : HEXOD_HANDSHAKE_MS;
 	struct conn c = {.fd = fd, .id = id, .cfg = cfg};
 	int ret;
 
@@ -143,12 +144,14 @@ void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned 
 	}
 	ret = hexo_sock_setup(fd);
 	if (!ret)
-		ret = hexo_handshake_server(fd, cfg->key, hexo_deadline(cfg->timeout_ms), c.err,
-		                            sizeof(c.err));
+		ret = hexo_handshake_server(fd, cfg->key, hexo_deadline(hs_ms), c.err, sizeof(c.err));
 	if (ret) {
 		hexod_log("refused: handshake: %s", c.err);
 	} else {
 		hexod_log("authenticated");
+		/* The agent counts us among the authenticated from now on. */
+		if (write(authfd, "A", 1) < 0)
+			hexod_log("warning: cannot tell the agent: %s", strerror(errno));
 		ret = serve_requests(&c);
 	}
 	free(c.buf);

@@ -24,10 +24,11 @@
 struct hexod_cfg {
 	const char *listen;  /* ADDR:PORT */
 	char hexo[PATH_MAX]; /* the hexo binary jobs run under */
-	char work[PATH_MAX]; /* job temp dirs go here */
+	char work[PATH_MAX]; /* job temp dirs go here (its name, for messages) */
+	int workfd;          /* ... held open from the start: job folders are made in it */
 	uint8_t key[HEXO_PROTO_KEY];
 	int timeout_ms; /* handshake and upload, per frame */
-	int max_conns;
+	int max_conns;  /* authenticated connections */
 };
 
 /* One connection, served by its own process. */
@@ -53,8 +54,17 @@ int hexod_log_open(const char *path);
 void hexod_log_set_conn(const char *peer, unsigned id);
 void hexod_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* conn.c: serves a connection to its end; fd is closed. */
-void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned id);
+/*
+ * Connections still in the handshake: at most HEXOD_HANDSHAKES at once (the
+ * oldest is dropped for a new one), each for HEXOD_HANDSHAKE_MS at most
+ * (or --timeout when shorter); --max-conns counts authenticated ones only.
+ */
+#define HEXOD_HANDSHAKES   8
+#define HEXOD_HANDSHAKE_MS 10000
+
+/* conn.c: serves a connection to its end; fd is closed. Once the client is
+ * authenticated, one byte goes to authfd (to the agent's main process). */
+void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned id, int authfd);
 
 /* conn_io.c: refuses the current request: logs, sends ERROR and returns ret. */
 int conn_refuse(struct conn *c, int ret, const char *fmt, ...)

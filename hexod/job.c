@@ -9,7 +9,9 @@
  * and the exit status. Whatever happens, the process group is killed and
  * the temp dir removed before returning.
  *
- * The temp dir WORK/job-XXXXXX (its name is the job's id):
+ * The temp dir WORK/job-XXXXXX (its name is the job's id), made in the
+ * work folder's descriptor and held by descriptor (openat, mkdirat,
+ * unlinkat) until it is removed, never found again by its name:
  *   image/     the image, and the job's working directory
  *   dir/       the job directory
  *   ckpt/      in.ckpt (resume), out.ckpt (what the job writes)
@@ -29,32 +31,59 @@
 
 #include "fsutil.h"
 #include "job.h"
+#include "secret.h"
+
+/* WORK/job-XXXXXX, made in the work folder's descriptor, held open. */
+static int make_tmp(struct job *j)
+{
+	static const char az[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	int workfd = j->c->cfg->workfd, ret = -EEXIST;
+	uint8_t rnd[6];
+
+	for (int i = 0; i < 100 && ret == -EEXIST; i++) {
+		if (hexo_random(rnd, sizeof(rnd)))
+			return -EIO;
+		memcpy(j->id, "job-", 4);
+		for (size_t k = 0; k < sizeof(rnd); k++)
+			j->id[4 + k] = az[rnd[k] % (sizeof(az) - 1)];
+		j->id[4 + sizeof(rnd)] = '\0';
+		ret = mkdirat(workfd, j->id, 0700) < 0 ? -errno : 0;
+	}
+	if (ret) {
+		j->id[0] = '\0';
+		return ret;
+	}
+	j->tmpfd = openat(workfd, j->id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return j->tmpfd < 0 ? -errno : 0;
+}
+
+/* A sub-folder of the temp dir, made and opened by descriptor. */
+static int make_sub(struct job *j, const char *name)
+{
+	int fd;
+
+	if (mkdirat(j->tmpfd, name, 0700) < 0)
+		return -errno;
+	fd = openat(j->tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
 
 static int job_prepare(struct job *j)
 {
 	const char *work = j->c->cfg->work;
+	int ret;
 
-	snprintf(j->tmp, sizeof(j->tmp), "%s/job-XXXXXX", work);
-	if (!mkdtemp(j->tmp)) {
-		j->tmp[0] = '\0';
-		return conn_refuse(j->c, -errno, "cannot create a job folder in '%s': %s", work,
-		                   strerror(errno));
-	}
-	j->id = strrchr(j->tmp, '/') + 1;
-	snprintf(j->dir, sizeof(j->dir), "%s/dir", j->tmp);
-	snprintf(j->img, sizeof(j->img), "%s/image", j->tmp);
-	snprintf(j->ckpt, sizeof(j->ckpt), "%s/ckpt", j->tmp);
-	snprintf(j->ckpt_in, sizeof(j->ckpt_in), "%s/ckpt/in.ckpt", j->tmp);
-	snprintf(j->ckpt_out, sizeof(j->ckpt_out), "%s/ckpt/out.ckpt", j->tmp);
-	snprintf(j->pidfile, sizeof(j->pidfile), "%s/conn.pid", j->tmp);
-	if (mkdir(j->dir, 0700) < 0 || mkdir(j->img, 0700) < 0 || mkdir(j->ckpt, 0700) < 0)
-		return conn_refuse(j->c, -errno, "cannot create a job folder in '%s': %s", work,
-		                   strerror(errno));
-	j->dirfd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	j->imgfd = open(j->img, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	j->ckptfd = open(j->ckpt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (j->dirfd < 0 || j->imgfd < 0 || j->ckptfd < 0)
-		return conn_refuse(j->c, -errno, "job folder '%s': %s", j->tmp, strerror(errno));
+	ret = make_tmp(j);
+	snprintf(j->tmp, sizeof(j->tmp), "%s/%s", work, j->id);
+	if (!ret)
+		ret = j->dirfd = make_sub(j, "dir");
+	if (ret >= 0)
+		ret = j->imgfd = make_sub(j, "image");
+	if (ret >= 0)
+		ret = j->ckptfd = make_sub(j, "ckpt");
+	if (ret < 0)
+		return conn_refuse(j->c, ret, "cannot create a job folder in '%s': %s", work,
+		                   strerror(-ret));
 	return 0;
 }
 
@@ -69,10 +98,16 @@ static void job_cleanup(struct job *j)
 			close(fds[i]);
 	job_stdin_close(j);
 	free(j->in_buf);
-	if (j->tmp[0]) {
-		ret = hexo_tree_rm(j->tmp);
+	if (j->tmpfd >= 0) {
+		/* By descriptor: whatever the work folder's entry now names. */
+		ret = hexo_tree_empty(j->tmpfd);
+		close(j->tmpfd);
+		if (!ret && unlinkat(j->c->cfg->workfd, j->id, AT_REMOVEDIR) < 0)
+			ret = -errno;
 		if (ret)
 			hexod_log("cannot remove job folder '%s': %s", j->tmp, strerror(-ret));
+	} else if (j->id[0]) {
+		unlinkat(j->c->cfg->workfd, j->id, AT_REMOVEDIR);
 	}
 	for (size_t i = 0; i < j->n_files; i++)
 		free(j->files[i].path);
@@ -86,6 +121,7 @@ int job_run(struct conn *c, const struct hexo_msg_run *m)
 {
 	struct job j = {.c = c,
 	                .m = m,
+	                .tmpfd = -1,
 	                .dirfd = -1,
 	                .imgfd = -1,
 	                .ckptfd = -1,

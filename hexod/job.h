@@ -35,11 +35,10 @@ struct entry {
 struct job {
 	struct conn *c;
 	const struct hexo_msg_run *m;
-	char tmp[PATH_MAX], dir[PATH_MAX + 8], img[PATH_MAX + 8];
-	char ckpt[PATH_MAX + 8], ckpt_in[PATH_MAX + 16], ckpt_out[PATH_MAX + 16];
-	char pidfile[PATH_MAX + 16];
-	const char *id; /* the temp dir's name */
-	int dirfd, imgfd, ckptfd;
+	char tmp[PATH_MAX + 16]; /* WORK/job-XXXXXX, for messages only */
+	char id[16];             /* job-XXXXXX: the temp dir's name in the work folder */
+	int tmpfd;               /* the temp dir, held from creation to removal */
+	int dirfd, imgfd, ckptfd; /* its dir/, image/ and ckpt/ */
 	unsigned migrate;   /* migration requests not yet passed on to the job */
 	uint64_t ckpt_size; /* the checkpoint sent back */
 	const char *image_name;

@@ -30,6 +30,13 @@
  * The checkpoint always goes to OUT, in the temp dir, whether the client
  * named one or not: it comes back to the client's file.
  */
+/*
+ * The job's hexo reaches the temp dir through the descriptor the agent
+ * holds (never by its name in the work folder): it inherits it as JOB_FD.
+ */
+#define JOB_FD   3
+#define JOB_PATH "/proc/self/fd/3"
+
 static char **job_argv(struct job *j)
 {
 	const struct hexo_msg_run *m = j->m;
@@ -43,11 +50,10 @@ static char **job_argv(struct job *j)
 	v[n++] = strdup(j->c->cfg->hexo);
 	v[n++] = strdup(resume ? "resume" : "run");
 	v[n++] = strdup("--dir");
-	v[n++] = strdup(j->dir);
+	v[n++] = strdup(JOB_PATH "/dir");
 	if (resume && asprintf(&v[n++], "--image=%s", j->image_name) < 0)
 		v[n - 1] = NULL;
-	if (asprintf(&v[n++], "--checkpoint=%s", j->ckpt_out) < 0)
-		v[n - 1] = NULL;
+	v[n++] = strdup("--checkpoint=" JOB_PATH "/ckpt/out.ckpt");
 	if (m->migrate_after[0] && asprintf(&v[n++], "--migrate-after=%s", m->migrate_after) < 0)
 		v[n - 1] = NULL;
 	if (m->checkpoint_every[0] &&
@@ -61,7 +67,7 @@ static char **job_argv(struct job *j)
 	if (m->flags & HEXO_RUN_F_STATS)
 		v[n++] = strdup("--stats");
 	if (resume) {
-		v[n++] = strdup(j->ckpt_in);
+		v[n++] = strdup(JOB_PATH "/ckpt/in.ckpt");
 	} else {
 		if (strcmp(j->image_name, m->argv[0]) &&
 		    asprintf(&v[n++], "--argv0=%s", m->argv[0]) < 0)
@@ -118,8 +124,10 @@ static __attribute__((noreturn)) void child_exec(struct job *j, char **argv, con
 	 * own umask to the new ones, as the monitor's umask does in a local run.
 	 */
 	umask(0);
-	if (chdir(j->img) < 0) {
-		dprintf(2, "hexod: job folder '%s': %s\n", j->img, strerror(errno));
+	/* The temp dir as JOB_FD, image/ as the working directory: by descriptor. */
+	if (fchdir(j->imgfd) < 0 ||
+	    (j->tmpfd == JOB_FD ? fcntl(JOB_FD, F_SETFD, 0) : dup2(j->tmpfd, JOB_FD)) < 0) {
+		dprintf(2, "hexod: job folder '%s': %s\n", j->tmp, strerror(errno));
 		_exit(125);
 	}
 	execv(argv[0], argv);
@@ -147,9 +155,10 @@ static int job_announce(struct job *j)
 	int fd, n, ret;
 
 	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	fd = open(j->pidfile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(j->tmpfd, "conn.pid", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	            0600);
 	if (fd < 0 || hexo_write_all(fd, pid, (size_t)n))
-		hexod_log("warning: '%s': %s: MIGRATE %s will not find the job", j->pidfile,
+		hexod_log("warning: '%s/conn.pid': %s: MIGRATE %s will not find the job", j->tmp,
 		          strerror(errno), j->id);
 	if (fd >= 0)
 		close(fd);
@@ -230,7 +239,7 @@ void job_kill(struct job *j)
 
 	if (j->pid <= 0)
 		return;
-	unlink(j->pidfile);
+	unlinkat(j->tmpfd, "conn.pid", 0);
 	kill(-j->pid, SIGKILL);
 	kill(j->pid, SIGKILL);
 	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
@@ -247,7 +256,7 @@ int job_reap(struct job *j)
 		return 1;
 	if (waitpid(j->pid, &st, WNOHANG) != j->pid)
 		return 0;
-	unlink(j->pidfile); /* MIGRATE JOB: no such job from now on */
+	unlinkat(j->tmpfd, "conn.pid", 0); /* MIGRATE JOB: no such job from now on */
 	j->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	/* Anything the job left behind in its group goes too. */
 	kill(-j->pid, SIGKILL);

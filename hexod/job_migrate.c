@@ -44,13 +44,17 @@ static pid_t parent_of(pid_t pid)
  */
 int job_migrate_request(struct conn *c, const char *job)
 {
-	char path[PATH_MAX + HEXO_PROTO_JOB_MAX + 16], buf[32];
+	char buf[32];
 	long pid = 0;
 	ssize_t n = -1;
-	int fd, ret;
+	int dfd, fd = -1, ret;
 
-	snprintf(path, sizeof(path), "%s/%s/conn.pid", c->cfg->work, job);
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* job is a plain name (hexo_proto_job_valid()): no '/' */
+	dfd = openat(c->cfg->workfd, job, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0) {
+		fd = openat(dfd, "conn.pid", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		close(dfd);
+	}
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);

@@ -167,12 +167,13 @@ static int send_checkpoint(struct job *j)
 
 int job_send_results(struct job *j)
 {
+	char err[sizeof(j->c->err) - 32]; /* not c->err: conn_refuse() writes there */
 	struct hexo_buf b = {0};
 	int ret;
 
-	ret = hexo_tree_walk(j->dir, 0, collect, j, j->c->err, sizeof(j->c->err));
+	ret = hexo_tree_walk_at(j->dirfd, 0, collect, j, err, sizeof(err));
 	if (ret)
-		return conn_refuse(j->c, ret, "collecting the job's files: %s", j->c->err);
+		return conn_refuse(j->c, ret, "collecting the job's files: %s", err);
 	for (size_t i = 0; !ret && i < j->n_files; i++) {
 		if (j->files[i].seen)
 			continue;

@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,11 +38,20 @@
 
 static volatile sig_atomic_t got_term, got_chld;
 
+/* One connection process. */
+struct slot {
+	pid_t pid;
+	int authfd;   /* read end: one byte once authenticated, -1 after */
+	bool authed;
+	int64_t since; /* accepted at (ms): the oldest in the handshake goes first */
+};
+
 struct agent {
 	struct hexod_cfg cfg;
 	const char *secret_file, *log_file, *port_file;
 	int lfd;
-	pid_t *conns;
+	struct slot *conns; /* max_conns + HEXOD_HANDSHAKES */
+	struct pollfd *pfds; /* the listener's, then the conns' authfd */
 	unsigned n_conns, next_id;
 };
 
@@ -53,12 +63,14 @@ static void usage(FILE *f)
 	           "  --listen ADDR:PORT   address to listen on (0.0.0.0:7470, [::]:7470,\n"
 	           "                       127.0.0.1:0 for a free port)\n"
 	           "  --secret-file FILE   shared secret: 64 hex characters\n"
-	           "  --work DIR           folder for job temp dirs (default /tmp/hexod)\n"
+	           "  --work DIR           folder for job temp dirs (default /tmp/hexod): hexod's\n"
+	           "                       own, not a symlink, not group/other-writable\n"
 	           "  --hexo PATH          the hexo binary (default: next to hexod)\n"
 	           "  --log FILE           append the event log to FILE (default stderr)\n"
 	           "  --port-file FILE     write the port listened on to FILE when ready\n"
 	           "  --timeout SECS       handshake and upload timeout (default 30)\n"
-	           "  --max-conns N        connections served at once (default 32)\n"
+	           "  --max-conns N        authenticated connections served at once (default 32);\n"
+	           "                       besides, 8 in the handshake, the oldest dropped first\n"
 	           "  --new-secret FILE    write a new random secret to FILE (mode 0600)\n"
 	           "  --version            print the version\n");
 }
@@ -304,6 +316,13 @@ static void setup_signals(void)
 	hexo_io_use_waitmask = true;
 }
 
+static void drop_slot(struct agent *a, unsigned i)
+{
+	if (a->conns[i].authfd >= 0)
+		close(a->conns[i].authfd);
+	a->conns[i] = a->conns[--a->n_conns];
+}
+
 static void reap(struct agent *a)
 {
 	pid_t pid;
@@ -311,12 +330,55 @@ static void reap(struct agent *a)
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		for (unsigned i = 0; i < a->n_conns; i++) {
-			if (a->conns[i] == pid) {
-				a->conns[i] = a->conns[--a->n_conns];
+			if (a->conns[i].pid == pid) {
+				drop_slot(a, i);
 				break;
 			}
 		}
 	}
+}
+
+/* A connection process says it has authenticated its client (or ends). */
+static void read_auth(struct slot *s)
+{
+	char b;
+
+	if (read(s->authfd, &b, 1) == 1)
+		s->authed = true;
+	close(s->authfd);
+	s->authfd = -1;
+}
+
+/*
+ * Room for one more connection in the handshake: when HEXOD_HANDSHAKES are
+ * there already, the oldest is killed (it holds no job, only a socket), so
+ * idle unauthenticated connections cannot keep clients out.
+ */
+static void handshake_room(struct agent *a)
+{
+	unsigned n = 0, oldest = 0;
+
+	for (unsigned i = 0; i < a->n_conns; i++) {
+		if (a->conns[i].authed)
+			continue;
+		if (!n++ || a->conns[i].since < a->conns[oldest].since)
+			oldest = i;
+	}
+	if (n < HEXOD_HANDSHAKES)
+		return;
+	hexod_log("dropped connection process %d: still in its handshake, the oldest of %u",
+	          (int)a->conns[oldest].pid, n);
+	kill(a->conns[oldest].pid, SIGKILL);
+	drop_slot(a, oldest); /* reaped later, like any other */
+}
+
+static unsigned n_authed(const struct agent *a)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < a->n_conns; i++)
+		n += a->conns[i].authed;
+	return n;
 }
 
 static void peer_name(const struct sockaddr_storage *ss, char *buf, size_t len)
@@ -350,35 +412,47 @@ static void accept_one(struct agent *a)
 	socklen_t len = sizeof(ss);
 	char peer[80];
 	unsigned id;
+	int fd, p[2];
 	pid_t pid;
-	int fd;
 
 	fd = accept4(a->lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
 	peer_name(&ss, peer, sizeof(peer));
 	id = ++a->next_id;
-	if (a->n_conns >= (unsigned)a->cfg.max_conns) {
+	if (n_authed(a) >= (unsigned)a->cfg.max_conns) {
 		hexod_log_set_conn(peer, id);
-		hexod_log("refused: busy (%u connections)", a->n_conns);
+		hexod_log("refused: busy (%u connections)", n_authed(a));
 		hexo_send_error(fd, EBUSY, "agent busy: too many connections, try again later");
 		close(fd);
 		hexod_log_set_conn("-", 0);
 		return;
 	}
+	handshake_room(a);
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		hexod_log("cannot serve %s: pipe: %s", peer, strerror(errno));
+		close(fd);
+		return;
+	}
 	pid = fork();
 	if (pid == 0) {
 		close(a->lfd);
+		close(p[0]);
+		for (unsigned i = 0; i < a->n_conns; i++)
+			if (a->conns[i].authfd >= 0)
+				close(a->conns[i].authfd);
 		child_signals();
-		conn_serve(&a->cfg, fd, peer, id);
+		conn_serve(&a->cfg, fd, peer, id, p[1]);
 		_exit(0);
 	}
 	close(fd);
+	close(p[1]);
 	if (pid < 0) {
 		hexod_log("cannot serve %s: fork: %s", peer, strerror(errno));
+		close(p[0]);
 		return;
 	}
-	a->conns[a->n_conns++] = pid;
+	a->conns[a->n_conns++] = (struct slot){pid, p[0], false, hexo_now_ms()};
 }
 
 static void stop_conns(struct agent *a)
@@ -387,24 +461,38 @@ static void stop_conns(struct agent *a)
 
 	hexod_log("stopping: %u connections to end", a->n_conns);
 	for (unsigned i = 0; i < a->n_conns; i++)
-		kill(a->conns[i], SIGTERM);
+		kill(a->conns[i].pid, SIGTERM);
 	while (a->n_conns && hexo_now_ms() < end) {
 		usleep(20000);
 		reap(a);
 	}
 	for (unsigned i = 0; i < a->n_conns; i++)
-		kill(a->conns[i], SIGKILL);
+		kill(a->conns[i].pid, SIGKILL);
 	while (a->n_conns && waitpid(-1, NULL, 0) > 0)
 		reap(a);
 }
 
 static void serve(struct agent *a)
 {
-	struct pollfd p = {.fd = a->lfd, .events = POLLIN};
+	struct pollfd *p = a->pfds;
+	unsigned n, at[MAX_CONNS_LIMIT + HEXOD_HANDSHAKES];
 
 	while (!got_term) {
-		if (ppoll(&p, 1, NULL, &hexo_io_waitmask) > 0 && (p.revents & POLLIN))
-			accept_one(a);
+		p[0] = (struct pollfd){.fd = a->lfd, .events = POLLIN};
+		n = 1;
+		for (unsigned i = 0; i < a->n_conns; i++) {
+			if (a->conns[i].authfd < 0)
+				continue;
+			at[n] = i;
+			p[n++] = (struct pollfd){.fd = a->conns[i].authfd, .events = POLLIN};
+		}
+		if (ppoll(p, n, NULL, &hexo_io_waitmask) > 0) {
+			for (unsigned k = 1; k < n; k++)
+				if (p[k].revents)
+					read_auth(&a->conns[at[k]]);
+			if (p[0].revents & POLLIN)
+				accept_one(a);
+		}
 		if (got_chld) {
 			got_chld = 0;
 			reap(a);
@@ -412,6 +500,45 @@ static void serve(struct agent *a)
 	}
 	stop_conns(a);
 	hexod_log("stopped");
+}
+
+/*
+ * The work folder, held open from now on (job folders are made in its
+ * descriptor): created 0700 when missing; refused when it is a symbolic
+ * link, someone else's, or writable by group or others, as another local
+ * user could then swap a job folder under a job.
+ */
+static int open_work(struct agent *a)
+{
+	const char *w = a->cfg.work;
+	struct stat st;
+	int ret, fd;
+
+	ret = hexo_mkdir_p(w, 0700);
+	if (ret)
+		return hexo_error(EXIT_START, "--work '%s': %s: choose a writable folder", w,
+		                  strerror(-ret));
+	if (!lstat(w, &st) && S_ISLNK(st.st_mode))
+		return hexo_error(EXIT_START, "--work '%s' is a symbolic link: give the folder itself",
+		                  w);
+	fd = open(w, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return hexo_error(EXIT_START, "--work '%s': %s: choose a writable folder", w,
+		                  strerror(errno));
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		close(fd);
+		if (st.st_uid != geteuid())
+			return hexo_error(EXIT_START,
+			                  "--work '%s' belongs to uid %u, not to hexod's user (uid %u): "
+			                  "choose a folder of hexod's own",
+			                  w, (unsigned)st.st_uid, (unsigned)geteuid());
+		return hexo_error(EXIT_START,
+		                  "--work '%s' is writable by group or others (mode %04o): "
+		                  "chmod go-w it or choose another folder",
+		                  w, (unsigned)(st.st_mode & 07777));
+	}
+	a->cfg.workfd = fd;
+	return 0;
 }
 
 static int setup(struct agent *a)
@@ -423,23 +550,24 @@ static int setup(struct agent *a)
 		return hexo_error(EXIT_START, "--log '%s': %s", a->log_file, strerror(-ret));
 	if (hexo_secret_read(a->secret_file, a->cfg.key, NULL, err, sizeof(err)))
 		return hexo_error(EXIT_START, "%s", err);
-	ret = hexo_mkdir_p(a->cfg.work, 0700);
+	ret = open_work(a);
 	if (ret)
-		return hexo_error(EXIT_START, "--work '%s': %s: choose a writable folder", a->cfg.work,
-		           strerror(-ret));
-	a->conns = calloc((size_t)a->cfg.max_conns, sizeof(*a->conns));
-	if (!a->conns)
+		return ret;
+	a->conns = calloc((size_t)a->cfg.max_conns + HEXOD_HANDSHAKES, sizeof(*a->conns));
+	a->pfds = calloc((size_t)a->cfg.max_conns + HEXOD_HANDSHAKES + 1, sizeof(*a->pfds));
+	if (!a->conns || !a->pfds)
 		return hexo_error(EXIT_START, "out of memory");
 	return open_listener(a);
 }
 
 int main(int argc, char **argv)
 {
-	struct agent a = {.lfd = -1};
+	struct agent a = {.lfd = -1, .cfg.workfd = -1};
 	const char *machine;
 	int ret, port;
 
 	hexo_progname = "hexod";
+	umask(077); /* nothing hexod creates is for other users (jobs set their own) */
 	ret = parse_args(&a, argc, argv);
 	if (!ret)
 		ret = setup(&a);

@@ -142,51 +142,143 @@ fail_nomem:
 	return -ENOMEM;
 }
 
-/* Empties the directory dfd (consumed), recursively. */
-static int rm_contents(int keep, int depth)
+/*
+ * Removes what it can of the directory cur's entries that are not
+ * directories; *sub is the name of the first directory left (malloc'd), or
+ * NULL when there is none. *first keeps the first error.
+ */
+static int scan_dir(int cur, char **sub, int *first)
 {
-	char **names;
-	size_t n;
-	int ret, sub, first = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, err;
 
-	ret = hexo_dir_names(keep, &names, &n);
-	if (ret) {
-		close(keep);
-		return ret;
+	*sub = NULL;
+	fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (!unlinkat(keep, names[i], 0) || errno == ENOENT)
+	while (!*sub && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		ret = -errno;
-		if ((errno == EISDIR || errno == EPERM) && depth < HEXO_TREE_MAX_DEPTH) {
-			sub =
-			    openat(keep, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			ret = sub < 0 ? -errno : rm_contents(sub, depth + 1);
-			if (!ret && unlinkat(keep, names[i], AT_REMOVEDIR) < 0)
-				ret = -errno;
+		if (!unlinkat(cur, de->d_name, 0) || errno == ENOENT)
+			continue;
+		err = errno;
+		if (!fstatat(cur, de->d_name, &st, AT_SYMLINK_NOFOLLOW) && S_ISDIR(st.st_mode)) {
+			*sub = strdup(de->d_name);
+			if (!*sub) {
+				closedir(d);
+				return -ENOMEM;
+			}
+		} else if (!*first) {
+			*first = -err;
 		}
-		if (ret && !first)
-			first = ret;
 	}
-	hexo_dir_names_free(names, n);
-	close(keep);
-	return first;
+	closedir(d);
+	return 0;
 }
 
-int hexo_tree_rm(const char *path)
-{
-	int dfd, ret;
+struct rm_level {
+	char *name;   /* the directory gone into */
+	dev_t dev;    /* its parent's identity, checked on the way back up */
+	ino_t ino;
+};
 
-	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0) {
+/*
+ * Empties the directory top (left open) at any depth with two descriptors
+ * at most: down by name (O_NOFOLLOW), back up by "..", checked to be the
+ * directory it came from.
+ */
+int hexo_tree_empty(int top)
+{
+	struct rm_level *lv = NULL, *nl;
+	size_t n = 0, cap = 0;
+	int cur, sub, ret = 0, first = 0;
+	struct stat st;
+	char *name;
+
+	cur = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return -errno;
+	while (!ret) {
+		ret = scan_dir(cur, &name, &first);
+		if (ret)
+			break;
+		if (name) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 16;
+				nl = realloc(lv, cap * sizeof(*lv));
+				if (!nl) {
+					free(name);
+					ret = -ENOMEM;
+					break;
+				}
+				lv = nl;
+			}
+			if (fstat(cur, &st) < 0) {
+				free(name);
+				ret = -errno;
+				break;
+			}
+			lv[n++] = (struct rm_level){name, st.st_dev, st.st_ino};
+			sub = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				ret = -errno;
+				break;
+			}
+			close(cur);
+			cur = sub;
+			continue;
+		}
+		if (!n)
+			break; /* top is empty */
+		sub = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sub < 0) {
+			ret = -errno;
+			break;
+		}
+		close(cur);
+		cur = sub;
+		if (fstat(cur, &st) < 0 || st.st_dev != lv[n - 1].dev || st.st_ino != lv[n - 1].ino) {
+			ret = -EXDEV; /* moved under us */
+			break;
+		}
+		if (unlinkat(cur, lv[n - 1].name, AT_REMOVEDIR) < 0)
+			ret = -errno; /* stop: it would be found again and again */
+		free(lv[--n].name);
+	}
+	close(cur);
+	while (n)
+		free(lv[--n].name);
+	free(lv);
+	return ret ? ret : first;
+}
+
+int hexo_tree_rm_at(int dfd, const char *name)
+{
+	int sub, ret;
+
+	sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0) {
 		if (errno == ENOENT)
 			return 0;
 		if (errno != ENOTDIR && errno != ELOOP)
 			return -errno;
-		return unlink(path) < 0 ? -errno : 0;
+		return unlinkat(dfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
 	}
-	ret = rm_contents(dfd, 0);
-	if (rmdir(path) < 0 && !ret)
+	ret = hexo_tree_empty(sub);
+	close(sub);
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && !ret)
 		ret = -errno;
 	return ret;
+}
+
+int hexo_tree_rm(const char *path)
+{
+	return hexo_tree_rm_at(AT_FDCWD, path);
 }

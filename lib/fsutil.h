@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Deepest tree hexo_tree_rm() descends into (and proto_fs.h walks). */
+/* Deepest tree proto_fs.h walks (hexo_tree_rm() has no limit). */
 #define HEXO_TREE_MAX_DEPTH 128
 
 /* write(2) until all of p is written, retrying on EINTR. */
@@ -35,8 +35,12 @@ void hexo_dir_names_free(char **names, size_t count);
 
 /*
  * rm -rf path: never follows a symbolic link (a link is removed, not its
- * target). A missing path is success.
+ * target), at any depth. A missing path is success. hexo_tree_rm_at():
+ * name in the directory dfd (or AT_FDCWD).
  */
 int hexo_tree_rm(const char *path);
+int hexo_tree_rm_at(int dfd, const char *name);
+/* Removes everything inside the directory dfd (left open), at any depth. */
+int hexo_tree_empty(int dfd);
 
 #endif

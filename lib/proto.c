@@ -496,6 +496,9 @@ static int path_check(const char *path, char *err, size_t errlen)
 {
 	if (hexo_proto_path_valid(path))
 		return 0;
+	if (hexo_proto_path_depth(path) > HEXO_PROTO_PATH_DEPTH)
+		return hexo_fail(err, errlen, -EPROTO, "file name '%.200s...' with more than %u components",
+		                 path, HEXO_PROTO_PATH_DEPTH);
 	return hexo_fail(err, errlen, -EPROTO,
 	                 "bad file name '%.200s' (relative paths only, no '..')", path);
 }
@@ -629,6 +632,15 @@ static bool component_valid(const char *s, size_t n)
 	return true;
 }
 
+unsigned hexo_proto_path_depth(const char *path)
+{
+	unsigned n = 1;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
 bool hexo_proto_path_valid(const char *path)
 {
 	const char *s = path, *slash;
@@ -637,7 +649,8 @@ bool hexo_proto_path_valid(const char *path)
 	if (!path)
 		return false;
 	len = strnlen(path, HEXO_PROTO_PATH_MAX);
-	if (len == 0 || len >= HEXO_PROTO_PATH_MAX || path[0] == '/')
+	if (len == 0 || len >= HEXO_PROTO_PATH_MAX || path[0] == '/' ||
+	    hexo_proto_path_depth(path) > HEXO_PROTO_PATH_DEPTH)
 		return false;
 	for (;;) {
 		slash = strchr(s, '/');

@@ -54,6 +54,8 @@
 #define HEXO_PROTO_KEY       32u /* secret: 64 hex characters */
 #define HEXO_PROTO_PATH_MAX  4096u
 #define HEXO_PROTO_NAME_MAX  255u /* one path component */
+/* Components in a job-directory path: the walks (fsutil.h) go as deep. */
+#define HEXO_PROTO_PATH_DEPTH 128u
 #define HEXO_PROTO_MAX_FILES 100000u
 #define HEXO_PROTO_MAX_ARGS  65536u              /* the monitor's argv block is the real limit */
 #define HEXO_PROTO_ERR_MAX   1024u               /* error message bytes */
@@ -253,10 +255,13 @@ void hexo_msg_error_decode(const uint8_t *p, size_t len, struct hexo_msg_error *
 /*
  * A job-directory path as it may cross the wire: relative, '/'-separated,
  * no empty, "." or ".." component, no control character, components of at
- * most HEXO_PROTO_NAME_MAX bytes, at most HEXO_PROTO_PATH_MAX - 1 bytes.
- * Returns true when `path` is acceptable.
+ * most HEXO_PROTO_NAME_MAX bytes, at most HEXO_PROTO_PATH_MAX - 1 bytes
+ * and HEXO_PROTO_PATH_DEPTH components. Returns true when `path` is
+ * acceptable.
  */
 bool hexo_proto_path_valid(const char *path);
+/* The number of '/'-separated components of path. */
+unsigned hexo_proto_path_depth(const char *path);
 
 /* --- I/O on a socket (lib/proto_io.c) ----------------------------------- */
 

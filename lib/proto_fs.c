@@ -89,12 +89,28 @@ int hexo_tree_walk(const char *root, unsigned flags,
                    int (*fn)(const char *relpath, const struct stat *st, void *arg), void *arg,
                    char *err, size_t errlen)
 {
-	struct walk *w;
 	int dfd, ret;
 
 	dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		snprintf(err, errlen, "directory '%s': %s", root, strerror(errno));
+		return -errno;
+	}
+	ret = hexo_tree_walk_at(dfd, flags, fn, arg, err, errlen);
+	close(dfd);
+	return ret;
+}
+
+int hexo_tree_walk_at(int rootfd, unsigned flags,
+                      int (*fn)(const char *relpath, const struct stat *st, void *arg),
+                      void *arg, char *err, size_t errlen)
+{
+	struct walk *w;
+	int dfd, ret;
+
+	dfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		snprintf(err, errlen, "directory: %s", strerror(errno));
 		return -errno;
 	}
 	w = calloc(1, sizeof(*w));

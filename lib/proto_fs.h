@@ -24,6 +24,10 @@
 int hexo_tree_walk(const char *root, unsigned flags,
                    int (*fn)(const char *relpath, const struct stat *st, void *arg), void *arg,
                    char *err, size_t errlen);
+/* The same under the directory rootfd (left open). */
+int hexo_tree_walk_at(int rootfd, unsigned flags,
+                      int (*fn)(const char *relpath, const struct stat *st, void *arg),
+                      void *arg, char *err, size_t errlen);
 
 /*
  * Opens the directory that holds relpath under rootfd (creating missing

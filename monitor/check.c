@@ -18,6 +18,7 @@
 #include "checkpoint.h"
 #include "image_elf.h"
 #include "inspect.h"
+#include "json_out.h"
 #include "monitor.h"
 
 void check__help(void)
@@ -43,7 +44,7 @@ void check__help(void)
 
 static void print_line(const char *line, void *ctx)
 {
-	printf("  %s: %s\n", (const char *)ctx, line);
+	printf("  %s: %s\n", (const char *)ctx, json_out__text(line)); /* ELF symbol names */
 }
 
 /* The manifest's memory.shadow_stack.start/size and memory.heap_start. */
@@ -121,9 +122,9 @@ static int check_checkpoint(const char *path)
 	printf("%s: checkpoint OK: format %u, %u sections verified, from %s", path, ck.hdr->version,
 	       ck.hdr->n_sections, hexo_isa_name(ck.hdr->source_isa));
 	if (hexo_ckpt_find_image(&ck, path, NULL, &img, image, sizeof(image), err, sizeof(err))) {
-		printf("; its image: %s\n", err);
+		printf("; its image: %s\n", json_out__text(err)); /* paths from the checkpoint */
 	} else {
-		printf("; its image %s has the same build id\n", image);
+		printf("; its image %s has the same build id\n", json_out__text(image));
 		hexo_image_close(&img);
 	}
 	hexo_ckpt_close(&ck);
@@ -168,7 +169,8 @@ int check__main(int argc, char **argv, uint64_t t_start)
 		         hexo_isa_name(e[i].isa));
 		layout_compare(&e[0], &e[i], &r, all ? print_line : NULL, pair);
 		if (r.mismatched) {
-			fprintf(stderr, "hexo check: %s: %s (%zu of %zu shared symbols differ)\n", path, r.first,
+			fprintf(stderr, "hexo check: %s: %s (%zu of %zu shared symbols differ)\n", path,
+			        json_out__text(r.first),
 			       r.mismatched, r.shared);
 			status = 1;
 		} else {

@@ -127,8 +127,11 @@ static int read_sections(struct image_elf *e)
 		if (!e->sects[e->n_sects - 1].name)
 			e->sects[e->n_sects - 1].name = "?";
 	}
-	qsort(e->syms, e->n_syms, sizeof(*e->syms), cmp_sym);
-	qsort(e->sects, e->n_sects, sizeof(*e->sects), cmp_sect);
+	/* qsort(NULL, 0, ...) is undefined: an ELF may have no app symbol. */
+	if (e->n_syms)
+		qsort(e->syms, e->n_syms, sizeof(*e->syms), cmp_sym);
+	if (e->n_sects)
+		qsort(e->sects, e->n_sects, sizeof(*e->sects), cmp_sect);
 	return 0;
 }
 
@@ -154,6 +157,7 @@ int image_elf_load(const struct hexo_image *img, uint32_t isa, struct image_elf 
                    size_t errlen)
 {
 	const unsigned char *data;
+	const char *why = NULL;
 	GElf_Ehdr eh;
 	size_t size;
 
@@ -176,11 +180,23 @@ int image_elf_load(const struct hexo_image *img, uint32_t isa, struct image_elf 
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return -EINVAL;
 	e->elf = elf_memory((char *)(uintptr_t)data, size);
-	if (!e->elf || !gelf_getehdr(e->elf, &eh) || eh.e_type != ET_EXEC ||
-	    eh.e_machine != machine_of(isa) || read_sections(e) || read_loads(e)) {
-		snprintf(err, errlen, "the %s entry is not a usable %s static executable%s%s",
-		         hexo_isa_name(isa), hexo_isa_name(isa), elf_errno() ? ": " : "",
-		         elf_errno() ? elf_errmsg(-1) : "");
+	if (!e->elf || !gelf_getehdr(e->elf, &eh))
+		why = "no ELF header";
+	else if (eh.e_type != ET_EXEC)
+		why = "not an executable";
+	else if (eh.e_machine != machine_of(isa))
+		why = "built for another machine";
+	else if (read_sections(e))
+		why = "damaged section headers or symbol table";
+	else if (read_loads(e))
+		why = "damaged program headers";
+	if (why) {
+		/* elf_errno() clears the error it returns: ask once. */
+		int eno = elf_errno();
+
+		snprintf(err, errlen, "the %s entry is not a usable %s static executable: %s%s%s",
+		         hexo_isa_name(isa), hexo_isa_name(isa), why, eno ? ": " : "",
+		         eno ? elf_errmsg(eno) : "");
 		image_elf_free(e);
 		return -EINVAL;
 	}
@@ -255,7 +271,8 @@ static const struct app_sym **by_key(const struct image_elf *e)
 	}
 	for (size_t i = 0; i < e->n_syms; i++)
 		v[i] = &e->syms[i];
-	qsort(v, e->n_syms, sizeof(*v), cmp_key_qsort);
+	if (e->n_syms)
+		qsort(v, e->n_syms, sizeof(*v), cmp_key_qsort);
 	return v;
 }
 
@@ -343,7 +360,8 @@ void layout_compare(const struct image_elf *a, const struct image_elf *b,
 		i++;
 		j++;
 	}
-	qsort(mm, nm, sizeof(*mm), cmp_mismatch);
+	if (nm) /* mm is NULL when nothing differs: qsort(NULL, 0) is undefined */
+		qsort(mm, nm, sizeof(*mm), cmp_mismatch);
 	r->mismatched = nm;
 	if (nm)
 		snprintf(r->first, sizeof(r->first), "%s", mm[0].line);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,6 +156,33 @@ static void test_tree_rm_keeps_link_targets(void **state)
 	assert_int_equal(lstat(at("l2"), &st), -1);
 }
 
+/* Deeper than any walk's limit, and than the descriptors one may hold. */
+static void test_tree_rm_any_depth(void **state)
+{
+	struct rlimit low = {64, 64}, old;
+	struct stat st;
+	int fd, next;
+
+	(void)state;
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 3 * HEXO_TREE_MAX_DEPTH; i++) {
+		assert_int_equal(mkdirat(fd, "d", 0700), 0);
+		if (i % 50 == 0)
+			close(openat(fd, "f", O_WRONLY | O_CREAT, 0600));
+		next = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	assert_int_equal(hexo_tree_rm(at("d")), 0);
+	setrlimit(RLIMIT_NOFILE, &old);
+	assert_int_equal(lstat(at("d"), &st), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +191,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_all, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_dir_names_sorted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tree_rm_keeps_link_targets, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tree_rm_any_depth, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("fsutil", tests, NULL, NULL);

@@ -516,6 +516,16 @@ static void test_path_valid(void **state)
 		longpath[i] = (i % 100 == 99) ? '/' : 'p';
 	longpath[sizeof(longpath) - 1] = '\0';
 	assert_false(hexo_proto_path_valid(longpath));
+	/* HEXO_PROTO_PATH_DEPTH components, not one more */
+	for (size_t i = 0; i < 2 * HEXO_PROTO_PATH_DEPTH; i++)
+		longpath[i] = i % 2 ? '/' : 'd';
+	longpath[2 * HEXO_PROTO_PATH_DEPTH - 1] = '\0';
+	assert_int_equal(hexo_proto_path_depth(longpath), HEXO_PROTO_PATH_DEPTH);
+	assert_true(hexo_proto_path_valid(longpath));
+	longpath[2 * HEXO_PROTO_PATH_DEPTH - 1] = '/';
+	longpath[2 * HEXO_PROTO_PATH_DEPTH] = 'd';
+	longpath[2 * HEXO_PROTO_PATH_DEPTH + 1] = '\0';
+	assert_false(hexo_proto_path_valid(longpath));
 }
 
 static void test_small_messages(void **state)
