@@ -26,7 +26,7 @@ $(BIN)/hexod: $(HEXOD_OBJS) $(LIBHEXO)
 HEXOD_AARCH64     := $(BUILD)/aarch64/bin/hexod
 HEXOD_AARCH64_CC  ?= $(HOST_CC) --target=aarch64-linux-gnu
 HEXOD_AARCH64_SRCS := $(HEXOD_SRCS) lib/err.c lib/fsutil.c lib/isa.c lib/proto.c lib/proto_io.c \
-                      lib/proto_fs.c lib/secret.c
+                      lib/proto_fs.c lib/secret.c lib/seal.c
 HEXOD_AARCH64_OBJS := $(HEXOD_AARCH64_SRCS:%.c=$(OBJ)/aarch64/hexod/%.o)
 
 $(OBJ)/aarch64/hexod/%.o: %.c

@@ -121,7 +121,7 @@ static void test_hello(void **state)
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
 	                 -EPROTONOSUPPORT);
-	assert_non_null(strstr(err, "version 2,"));
+	assert_non_null(strstr(err, "version 3,"));
 	in.version = HEXO_PROTO_VERSION + 1;
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
@@ -788,7 +788,7 @@ static void test_handshake_bad_proof(void **state)
 	struct hexo_msg_error e;
 	struct hexo_frame_hdr h;
 	struct hexo_buf b = {0};
-	uint8_t key[HEXO_PROTO_KEY], mac[HEXO_PROTO_MAC];
+	uint8_t key[HEXO_PROTO_KEY], mac[HEXO_PROTO_MAC + HEXO_PROTO_STREAM_HDR] = {0};
 	char err[256];
 	pid_t pid;
 	int sv[2];
@@ -808,7 +808,7 @@ static void test_handshake_bad_proof(void **state)
 	/* the agent's proof is right ... */
 	assert_int_equal(hexo_auth_check(key, true, hello.nonce, ch.nonce, ch.mac), 0);
 	/* ... but replaying it as our own proof is refused */
-	memcpy(mac, ch.mac, sizeof(mac));
+	memcpy(mac, ch.mac, HEXO_PROTO_MAC);
 	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_AUTH, 0, mac, sizeof(mac), -1), 0);
 	assert_int_equal(
 	    hexo_frame_recv(sv[0], &h, buf, sizeof(buf), hexo_deadline(5000), err, sizeof(err)), 0);
