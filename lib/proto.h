@@ -62,9 +62,6 @@
 #define HEXO_PROTO_NONCE     32u
 #define HEXO_PROTO_MAC       32u
 #define HEXO_PROTO_KEY       32u /* secret: 64 hex characters */
-#define HEXO_PROTO_STREAM_HDR 24u /* a sealed stream's header (AUTH, AUTH_OK) */
-/* Bytes a frame of len payload bytes takes on the wire at most (sealed). */
-#define HEXO_FRAME_WIRE_MAX(len) (HEXO_PROTO_HDR_SIZE + (len) + 2 * 17u)
 #define HEXO_PROTO_PATH_MAX  4096u
 #define HEXO_PROTO_NAME_MAX  255u /* one path component */
 #define HEXO_PROTO_MAX_FILES 100000u
@@ -73,6 +70,11 @@
 #define HEXO_PROTO_MAX_SIZE  (UINT64_C(1) << 40) /* image, checkpoint, file bytes */
 #define HEXO_PROTO_SECS_MAX  32u                 /* a --migrate-after value, NUL included */
 #define HEXO_PROTO_JOB_MAX   64u                 /* a job id, NUL included */
+
+#define HEXO_PROTO_STREAM_HDR 24u /* a sealed stream's header (AUTH, AUTH_OK) */
+/* Bytes a frame of len payload bytes takes on the wire at most (sealed: two
+ * messages, 17 bytes of overhead each). */
+#define HEXO_FRAME_WIRE_MAX(len) (HEXO_PROTO_HDR_SIZE + (len) + 2 * 17u)
 
 enum hexo_frame_type {
 	HEXO_F_HELLO = 1,       /* C: u32 magic, u32 version, nonce[32] */

@@ -99,7 +99,6 @@ void hexo_io_close(int fd)
 	close(fd);
 }
 
-
 int64_t hexo_now_ms(void)
 {
 	struct timespec ts;
@@ -223,10 +222,12 @@ static ssize_t seal_frame(struct session *ss, uint8_t *out, const uint8_t hb[HEX
 
 	ret = hexo_seal_push(ss->seal, out, hb, HEXO_PROTO_HDR_SIZE);
 	if (!ret && len)
-		ret = hexo_seal_push(ss->seal, out + HEXO_PROTO_HDR_SIZE + HEXO_SEAL_ABYTES, p, len);
+		ret =
+		    hexo_seal_push(ss->seal, out + HEXO_PROTO_HDR_SIZE + HEXO_SEAL_ABYTES, p, len);
 	if (ret)
 		return ret;
-	return (ssize_t)(HEXO_PROTO_HDR_SIZE + HEXO_SEAL_ABYTES + (len ? len + HEXO_SEAL_ABYTES : 0));
+	return (ssize_t)(HEXO_PROTO_HDR_SIZE + HEXO_SEAL_ABYTES +
+	                 (len ? len + HEXO_SEAL_ABYTES : 0));
 }
 
 ssize_t hexo_frame_encode(int fd, uint8_t *out, unsigned type, unsigned stream, const void *p,
@@ -325,7 +326,7 @@ int hexo_frame_recv(int fd, struct hexo_frame_hdr *h, uint8_t *buf, size_t cap, 
 		return ret;
 	if (h->len > cap)
 		return hexo_fail(err, errlen, -EMSGSIZE, "%s frame of %u bytes is too large here",
-		            hexo_frame_type_name(h->type), h->len);
+		                 hexo_frame_type_name(h->type), h->len);
 	if (!h->len)
 		return 0;
 	if (ss)
@@ -389,7 +390,7 @@ static int recv_expect(int fd, unsigned type, uint8_t *buf, size_t cap, size_t *
 	}
 	if (h.type != type)
 		return hexo_fail(err, errlen, -EPROTO, "expected a %s frame, got %s",
-		            hexo_frame_type_name(type), hexo_frame_type_name(h.type));
+		                 hexo_frame_type_name(type), hexo_frame_type_name(h.type));
 	*len = h.len;
 	return 0;
 }
@@ -423,10 +424,11 @@ int hexo_handshake_client(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 		return ret;
 	if (hexo_auth_check(key, true, hello.nonce, ch.nonce, ch.mac))
 		return hexo_fail(err, errlen, -EACCES,
-		            "the agent does not know our secret (wrong secret file?)");
+		                 "the agent does not know our secret (wrong secret file?)");
 	ret = hexo_auth_proof(key, false, hello.nonce, ch.nonce, auth);
 	if (!ret)
-		ret = hexo_seal_new(&seal, key, false, hello.nonce, ch.nonce, auth + HEXO_PROTO_MAC);
+		ret =
+		    hexo_seal_new(&seal, key, false, hello.nonce, ch.nonce, auth + HEXO_PROTO_MAC);
 	if (!ret)
 		ret = hexo_frame_send(fd, HEXO_F_AUTH, 0, auth, sizeof(auth), deadline);
 	if (ret) {
@@ -458,8 +460,9 @@ static int server_hello(int fd, struct hexo_msg_hello *hello, int64_t deadline, 
 	if (ret == -ETIMEDOUT)
 		hexo_fail(err, errlen, ret, "handshake timed out: no HELLO from the client");
 	if (!ret && h.type != HEXO_F_HELLO)
-		ret = hexo_fail(err, errlen, -EPROTO, "expected HELLO, got %s before authentication",
-		           hexo_frame_type_name(h.type));
+		ret =
+		    hexo_fail(err, errlen, -EPROTO, "expected HELLO, got %s before authentication",
+		              hexo_frame_type_name(h.type));
 	if (!ret)
 		ret = hexo_msg_hello_decode(buf, h.len, hello, err, errlen);
 	if (ret && ret != -EPIPE && ret != -ECONNRESET)
@@ -474,7 +477,8 @@ int hexo_handshake_server(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 	struct hexo_msg_hello hello;
 	struct hexo_frame_hdr h;
 	struct hexo_buf b = {0};
-	uint8_t buf[128], mac[HEXO_PROTO_MAC], rxh[HEXO_PROTO_STREAM_HDR], txh[HEXO_PROTO_STREAM_HDR];
+	uint8_t buf[128], mac[HEXO_PROTO_MAC], rxh[HEXO_PROTO_STREAM_HDR],
+	    txh[HEXO_PROTO_STREAM_HDR];
 	struct hexo_seal *seal = NULL;
 	int ret;
 
@@ -497,12 +501,13 @@ int hexo_handshake_server(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 		hexo_fail(err, errlen, ret, "handshake timed out: no AUTH from the client");
 	if (!ret && h.type != HEXO_F_AUTH)
 		ret = hexo_fail(err, errlen, -EPROTO, "expected AUTH, got %s",
-		           hexo_frame_type_name(h.type));
+		                hexo_frame_type_name(h.type));
 	if (!ret)
 		ret = hexo_msg_auth_decode(buf, h.len, mac, rxh, err, errlen);
 	if (!ret && hexo_auth_check(key, false, hello.nonce, ch.nonce, mac))
-		ret = hexo_fail(err, errlen, -EACCES,
-		           "authentication failed: the client's secret differs from the agent's");
+		ret = hexo_fail(
+		    err, errlen, -EACCES,
+		    "authentication failed: the client's secret differs from the agent's");
 	if (ret) {
 		if (ret != -EPIPE && ret != -ECONNRESET)
 			hexo_send_error(fd, ret, err);

@@ -65,7 +65,7 @@ int hexo_seal_new(struct hexo_seal **s, const uint8_t key[HEXO_PROTO_KEY], bool 
 		return -ENOMEM;
 	ret = session_keys(key, nc, ns, keys);
 	if (!ret && crypto_secretstream_xchacha20poly1305_init_push(&n->tx, tx_header,
-	                                                             server ? keys + 32 : keys))
+	                                                            server ? keys + 32 : keys))
 		ret = -EIO;
 	memcpy(n->rx_key, server ? keys : keys + 32, sizeof(n->rx_key));
 	sodium_memzero(keys, sizeof(keys));
@@ -89,7 +89,8 @@ int hexo_seal_rx_start(struct hexo_seal *s, const uint8_t rx_header[HEXO_PROTO_S
 int hexo_seal_push(struct hexo_seal *s, uint8_t *c, const uint8_t *m, size_t len)
 {
 	if (crypto_secretstream_xchacha20poly1305_push(
-	        &s->tx, c, NULL, m, len, NULL, 0, crypto_secretstream_xchacha20poly1305_TAG_MESSAGE))
+	        &s->tx, c, NULL, m, len, NULL, 0,
+	        crypto_secretstream_xchacha20poly1305_TAG_MESSAGE))
 		return -EIO;
 	return 0;
 }
