@@ -1,8 +1,8 @@
 # hexod, the node agent (docs/hexod.md). Include after lib/lib.mk:
 #   $(BIN)/hexod               the agent for this host
 #   $(HEXOD_AARCH64)           a static aarch64 agent for the boards' initramfs
-# The protocol itself (lib/proto*.c) and its secret (lib/secret.c, the one
-# libsodium user) are in $(LIBHEXO). The client side of the protocol is the
+# The protocol itself (lib/proto*.c), its secret (lib/secret.c) and its
+# sealed frames (lib/seal.c), the libsodium users, are in $(LIBHEXO). The client side of the protocol is the
 # hexo CLI's (cli/client*.c, cli/cli.mk).
 
 HEXOD_SRCS        := hexod/main.c hexod/conn.c hexod/conn_io.c hexod/job.c hexod/job_recv.c \
