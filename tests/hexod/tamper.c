@@ -9,7 +9,7 @@
  * them. MODE:
  *   pass      relays bytes as they are
  *   flip      flips one bit of the agent's bytes, the 4th after its
- *             handshake
+ *             handshake (flip:N: the (N+1)th)
  *   flip-up   the same, on the client's bytes (the agent must refuse)
  *   replay    sends the agent's first bytes after its handshake (its first
  *             frame, as one read gets it) twice
@@ -49,6 +49,7 @@ struct dir {
 };
 
 static const char *mode;
+static uint64_t flip_at = FLIP_AT;
 static int record_fd = -1;
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -98,7 +99,8 @@ static int relay(struct dir *d)
 	static uint8_t buf[CHUNK];
 	ssize_t n = read(d->from, buf, sizeof(buf));
 	size_t plain, rest;
-	bool flip = (!strcmp(mode, "flip") && !d->up) || (!strcmp(mode, "flip-up") && d->up);
+	bool flip = (!strncmp(mode, "flip", 4) && strcmp(mode, "flip-up") && !d->up) ||
+	            (!strcmp(mode, "flip-up") && d->up);
 
 	if (n < 0 && errno == EINTR)
 		return 0;
@@ -106,8 +108,8 @@ static int relay(struct dir *d)
 		return -1;
 	plain = handshake_part(d, buf, (size_t)n);
 	rest = (size_t)n - plain;
-	if (flip && rest && d->after <= FLIP_AT && d->after + rest > FLIP_AT)
-		buf[plain + (FLIP_AT - d->after)] ^= 0x04;
+	if (flip && rest && d->after <= flip_at && d->after + rest > flip_at)
+		buf[plain + (flip_at - d->after)] ^= 0x04;
 	d->after += rest;
 	if (record_fd >= 0 && write_all(record_fd, buf, (size_t)n))
 		return -1;
@@ -177,6 +179,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mode = argv[3];
+	if (!strncmp(mode, "flip:", 5))
+		flip_at = strtoull(mode + 5, NULL, 10);
 	if (!strcmp(mode, "record")) {
 		if (argc != 5)
 			return 2;

@@ -4,7 +4,8 @@
 # 127.0.0.1 (tests/hexod/lib.sh, fake-hexo for jobs): relaying bytes as
 # they are, the job works; a flipped bit in the agent's bytes, or a frame
 # of the agent's sent twice, make the client stop with one line naming the
-# node, status 125, and leave the job folder as it was; a flipped bit in
+# node, status 125, and leave the job folder as it was (a file whose bytes
+# were altered on their way back is not written); a flipped bit in
 # the client's bytes is refused by the agent (logged, with the client's
 # address); recorded traffic holds neither the job's output nor its input.
 # Ends with "N passed, N failed, N skipped"; exits non-zero when anything
@@ -88,6 +89,22 @@ out=$("$HEXO" node ping f 2>&1)
 st=$?
 [[ $st != 0 && $out == *"altered on the way"* ]] && pass "ping: one bit flipped refused ($out)" ||
 	fail "ping through a flipping relay" "status $st: $out"
+
+# one bit flipped inside a file coming back: nothing of it is written
+start_tamper l flip:200000
+new_job
+head -c 600000 /dev/urandom >"$tmp/job/big.bin"
+before=$(job_state)
+out=$(cd "$tmp" && "$HEXO" run --on l --dir job app.hexo out:done copy:big.bin=big2.bin 2>"$tmp/err")
+st=$?
+if [[ $st == 125 && $(cat "$tmp/err") == *"altered on the way"* && $out == done ]]; then
+	pass "one bit flipped inside a file coming back: the client stops ($(cat "$tmp/err"))"
+else
+	fail "one bit flipped inside a file coming back" "status $st: $out $(cat "$tmp/err")"
+fi
+[[ $before == "$(job_state)" ]] && no_tmp_left "$tmp/job" &&
+	pass "flipped inside a file: neither the file nor a temp file is left" ||
+	fail "flipped inside a file" "$(ls -a "$tmp/job")"
 
 start_tamper r replay
 check_refused "an agent's frame sent twice" r
