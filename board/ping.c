@@ -92,7 +92,7 @@ int board_agent_ping(uint16_t port, const char *secret, char *agent, size_t alen
 		return ret;
 	}
 	ret = ping_exchange(fd, key, agent, alen, err, errlen);
-	close(fd);
+	hexo_io_close(fd);
 	memset(key, 0, sizeof(key));
 	return ret;
 }

@@ -159,7 +159,7 @@ void client_close(struct client *c)
 		unlink(c->cktmp);
 	}
 	if (c->fd >= 0)
-		close(c->fd);
+		hexo_io_close(c->fd);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
 	for (size_t i = 0; i < c->n_files; i++)
@@ -178,6 +178,11 @@ int client_recv(struct client *c, struct hexo_frame_hdr *h, int64_t deadline)
 	int ret;
 
 	ret = hexo_frame_recv(c->fd, h, c->buf, HEXO_PROTO_MAX_FRAME, deadline, err, sizeof(err));
+	if (ret == -EBADMSG) /* nothing of it is used: the caller stops here */
+		return client_fail(c, ret,
+		                   "the data was altered on the way (or did not come from node "
+		                   "'%s'): stopped, nothing more is written here",
+		                   c->n->name);
 	if (ret == -EPIPE || ret == -ECONNRESET)
 		return client_fail(c, ret, "connection lost: %s", err);
 	if (ret)

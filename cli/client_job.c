@@ -54,7 +54,8 @@ static void std_fds(struct client *c)
 
 /* --- while the job runs: frames we send ---------------------------------- */
 
-#define Q_CAP (HEXO_PROTO_HDR_SIZE + STDIN_CHUNK + 8 * HEXO_PROTO_HDR_SIZE)
+/* a STDIN frame and a few empty ones, as they go on the wire (sealed) */
+#define Q_CAP (HEXO_FRAME_WIRE_MAX(STDIN_CHUNK) + 8 * HEXO_FRAME_WIRE_MAX(0))
 
 /*
  * Sends what the socket takes now of the queued frames. When sending fails,
@@ -97,27 +98,38 @@ static uint8_t *q_room(struct client *c, size_t len)
 	return c->q_len + len <= Q_CAP ? c->q + c->q_len : NULL;
 }
 
+/* Queues a frame (sealed, as hexo_frame_send() would send it); q_room() first. */
+static int q_frame(struct client *c, uint8_t *q, unsigned type, unsigned stream, const void *p,
+                   size_t len)
+{
+	ssize_t n = hexo_frame_encode(c->fd, q, type, stream, p, len);
+
+	if (n < 0)
+		return client_fail(c, (int)n, "sealing a frame: %s", strerror((int)-n));
+	c->q_len += (size_t)n;
+	return 0;
+}
+
 /* Reads what our stdin has into a STDIN frame; at its end, an empty one. */
 static int stdin_read(struct client *c)
 {
-	struct hexo_frame_hdr h = {.type = HEXO_F_STDIN};
-	uint8_t *p = q_room(c, HEXO_PROTO_HDR_SIZE + STDIN_CHUNK);
+	static uint8_t in[STDIN_CHUNK];
+	uint8_t *q = q_room(c, HEXO_FRAME_WIRE_MAX(STDIN_CHUNK));
 	ssize_t r;
+	int ret;
 
-	if (!p)
+	if (!q)
 		return client_fail(c, -ENOMEM, "out of memory");
-	r = read(0, p + HEXO_PROTO_HDR_SIZE, STDIN_CHUNK);
+	r = read(0, in, sizeof(in));
 	if (r < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (r <= 0) { /* the end, or an error: the job sees the end */
 		r = 0;
 		c->in_open = false;
 	}
-	h.len = (uint32_t)r;
-	hexo_frame_hdr_encode(p, &h);
-	c->q_len += HEXO_PROTO_HDR_SIZE + (size_t)r;
+	ret = q_frame(c, q, HEXO_F_STDIN, 0, in, (size_t)r);
 	q_send(c);
-	return 0;
+	return ret;
 }
 
 /*
@@ -150,28 +162,26 @@ static bool stdin_wanted(struct client *c, int *timeout_ms)
  */
 static int out_write(struct client *c, unsigned stream, const uint8_t *p, size_t len)
 {
-	struct hexo_frame_hdr h = {.type = HEXO_F_CLOSED, .stream = (uint8_t)stream};
 	int fd = stream == HEXO_STREAM_STDOUT ? 1 : 2;
 	uint8_t *q;
+	int ret;
 
 	if (c->out_closed[fd] || hexo_io_write_all(fd, p, len, -1) != -EPIPE)
 		return 0;
 	c->out_closed[fd] = true;
 	if (c->q_dead)
 		return 0;
-	q = q_room(c, HEXO_PROTO_HDR_SIZE);
+	q = q_room(c, HEXO_FRAME_WIRE_MAX(0));
 	if (!q)
 		return client_fail(c, -ENOMEM, "out of memory");
-	hexo_frame_hdr_encode(q, &h);
-	c->q_len += HEXO_PROTO_HDR_SIZE;
+	ret = q_frame(c, q, HEXO_F_CLOSED, stream, NULL, 0);
 	q_send(c);
-	return 0;
+	return ret;
 }
 
 /* SIGUSR1s received: one MIGRATE each, as the queue takes them. */
 static void migrate_send(struct client *c)
 {
-	struct hexo_frame_hdr h = {.type = HEXO_F_MIGRATE};
 	uint8_t *q;
 
 	if (usr1_got) {
@@ -179,11 +189,9 @@ static void migrate_send(struct client *c)
 		c->migrate_pending++;
 	}
 	while (c->migrate_pending && !c->q_dead) {
-		q = q_room(c, 3 * HEXO_PROTO_HDR_SIZE); /* and room left for two CLOSED */
-		if (!q)
+		q = q_room(c, 3 * HEXO_FRAME_WIRE_MAX(0)); /* and room left for two CLOSED */
+		if (!q || q_frame(c, q, HEXO_F_MIGRATE, 0, NULL, 0))
 			break; /* full: once it drains */
-		hexo_frame_hdr_encode(q, &h);
-		c->q_len += HEXO_PROTO_HDR_SIZE;
 		c->migrate_pending--;
 	}
 	q_send(c);

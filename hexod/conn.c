@@ -158,5 +158,5 @@ void conn_serve(const struct hexod_cfg *cfg, int fd, const char *peer, unsigned 
 	if (ret)
 		hexo_io_linger_close(fd, 2000);
 	else
-		close(fd);
+		hexo_io_close(fd);
 }

@@ -42,6 +42,10 @@ int conn_recv(struct conn *c, struct hexo_frame_hdr *h)
 		                   c->cfg->timeout_ms / 1000);
 	case -EINTR:
 		return conn_refuse(c, -ESHUTDOWN, "agent stopping");
+	case -EBADMSG:
+		return conn_refuse(c, ret,
+		                   "the data was altered on the way (or did not come from the "
+		                   "client): closing");
 	default:
 		return conn_refuse(c, ret, "%s", err);
 	}

@@ -1,8 +1,8 @@
 # hexod, the node agent (docs/hexod.md). Include after lib/lib.mk:
 #   $(BIN)/hexod               the agent for this host
 #   $(HEXOD_AARCH64)           a static aarch64 agent for the boards' initramfs
-# The protocol itself (lib/proto*.c) and its secret (lib/secret.c, the one
-# libsodium user) are in $(LIBHEXO). The client side of the protocol is the
+# The protocol itself (lib/proto*.c), its secret (lib/secret.c) and its
+# sealed frames (lib/seal.c), the libsodium users, are in $(LIBHEXO). The client side of the protocol is the
 # hexo CLI's (cli/client*.c, cli/cli.mk).
 
 HEXOD_SRCS        := hexod/main.c hexod/conn.c hexod/conn_io.c hexod/job.c hexod/job_recv.c \
@@ -26,7 +26,7 @@ $(BIN)/hexod: $(HEXOD_OBJS) $(LIBHEXO)
 HEXOD_AARCH64     := $(BUILD)/aarch64/bin/hexod
 HEXOD_AARCH64_CC  ?= $(HOST_CC) --target=aarch64-linux-gnu
 HEXOD_AARCH64_SRCS := $(HEXOD_SRCS) lib/err.c lib/fsutil.c lib/isa.c lib/proto.c lib/proto_io.c \
-                      lib/proto_fs.c lib/secret.c
+                      lib/proto_fs.c lib/secret.c lib/seal.c
 HEXOD_AARCH64_OBJS := $(HEXOD_AARCH64_SRCS:%.c=$(OBJ)/aarch64/hexod/%.o)
 
 $(OBJ)/aarch64/hexod/%.o: %.c

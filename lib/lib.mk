@@ -11,7 +11,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 
 LIBHEXO        := $(BUILD)/libhexohost.a
-# xxhash: image checksums; elf: ELF reading; json-c: nodes.c; sodium: secret.c.
+# xxhash: image checksums; elf: ELF reading; json-c: nodes.c; sodium: secret.c, seal.c.
 # --as-needed: a program records only the libraries its members use.
 LIBHEXO_LDLIBS := -Wl,--as-needed -lxxhash -lelf -ljson-c -lsodium
 

@@ -365,13 +365,23 @@ int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_chal
 	return ret ? ret : version_check(m->version, "agent", "client", err, errlen);
 }
 
-int hexo_msg_auth_decode(const uint8_t *p, size_t len, uint8_t mac[HEXO_PROTO_MAC], char *err,
-                         size_t errlen)
+int hexo_msg_auth_decode(const uint8_t *p, size_t len, uint8_t mac[HEXO_PROTO_MAC],
+                         uint8_t header[HEXO_PROTO_STREAM_HDR], char *err, size_t errlen)
 {
 	struct cur c = {p, len, false};
 
 	cur_bytes(&c, mac, HEXO_PROTO_MAC);
+	cur_bytes(&c, header, HEXO_PROTO_STREAM_HDR);
 	return cur_done(&c, "AUTH", err, errlen);
+}
+
+int hexo_msg_auth_ok_decode(const uint8_t *p, size_t len, uint8_t header[HEXO_PROTO_STREAM_HDR],
+                            char *err, size_t errlen)
+{
+	struct cur c = {p, len, false};
+
+	cur_bytes(&c, header, HEXO_PROTO_STREAM_HDR);
+	return cur_done(&c, "AUTH_OK", err, errlen);
 }
 
 int hexo_msg_pong_decode(const uint8_t *p, size_t len, struct hexo_msg_pong *m, char *err,

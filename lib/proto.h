@@ -15,9 +15,9 @@
  * Connection:
  *   C: HELLO(magic, version, client nonce)
  *   S: CHALLENGE(version, server nonce, server proof)   C checks the proof
- *   C: AUTH(client proof)                               S checks the proof
- *   S: AUTH_OK
- * then one or more requests:
+ *   C: AUTH(client proof, client stream header)         S checks the proof
+ *   S: AUTH_OK(agent stream header)
+ * then, every frame sealed (below), one or more requests:
  *   C: PING                      S: PONG
  *   C: MIGRATE(job id)           S: OK        (ask a running job to migrate)
  *   C: RUN, DATA* (the image), [DATA* (the checkpoint, RESUME)],
@@ -33,6 +33,15 @@
  * role label, the protocol version and both nonces; the secret itself never
  * crosses the wire (secret.h: the secret and the proofs).
  *
+ * After AUTH_OK every frame is sealed (seal.h): its header and its payload
+ * (when not empty) each go as one crypto_secretstream_xchacha20poly1305
+ * message, 17 bytes longer than the plain text, of the sender's stream
+ * (keys from the secret and both nonces; the stream headers are those of
+ * AUTH and AUTH_OK). A message that is not the peer's next one, intact,
+ * ends the connection with -EBADMSG. The frame functions below take the fd:
+ * lib/proto_io.c keeps each socket's session, set by the handshake and
+ * dropped by hexo_io_close() or hexo_io_linger_close().
+ *
  * Functions return 0 or a negative errno value; those taking `err` write one
  * line there on failure.
  */
@@ -43,8 +52,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
-#define HEXO_PROTO_VERSION   3u          /* 3: checkpoints, RESUME, MIGRATE, STARTED */
+#define HEXO_PROTO_VERSION   4u          /* 4: sealed frames; 3: checkpoints, RESUME, ... */
 #define HEXO_PROTO_MAGIC     0x444f5848u /* "HXOD" read as little-endian u32 */
 #define HEXO_PROTO_HDR_SIZE  8u
 #define HEXO_PROTO_MAX_FRAME (1u << 20)   /* payload bytes */
@@ -63,11 +73,16 @@
 #define HEXO_PROTO_SECS_MAX  32u                 /* a --migrate-after value, NUL included */
 #define HEXO_PROTO_JOB_MAX   64u                 /* a job id, NUL included */
 
+#define HEXO_PROTO_STREAM_HDR 24u /* a sealed stream's header (AUTH, AUTH_OK) */
+/* Bytes a frame of len payload bytes takes on the wire at most (sealed: two
+ * messages, 17 bytes of overhead each). */
+#define HEXO_FRAME_WIRE_MAX(len) (HEXO_PROTO_HDR_SIZE + (len) + 2 * 17u)
+
 enum hexo_frame_type {
 	HEXO_F_HELLO = 1,       /* C: u32 magic, u32 version, nonce[32] */
 	HEXO_F_CHALLENGE = 2,   /* S: u32 version, nonce[32], mac[32] */
-	HEXO_F_AUTH = 3,        /* C: mac[32] */
-	HEXO_F_AUTH_OK = 4,     /* S: empty */
+	HEXO_F_AUTH = 3,        /* C: mac[32], stream header[24] */
+	HEXO_F_AUTH_OK = 4,     /* S: stream header[24] */
 	HEXO_F_PING = 5,        /* C: empty */
 	HEXO_F_PONG = 6,        /* S: u32 version, u32 isa, u32 cpus, machine, agent */
 	HEXO_F_RUN = 7,         /* C: struct hexo_msg_run */
@@ -227,8 +242,10 @@ int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m
                           size_t errlen);
 int hexo_msg_challenge_decode(const uint8_t *p, size_t len, struct hexo_msg_challenge *m, char *err,
                               size_t errlen);
-int hexo_msg_auth_decode(const uint8_t *p, size_t len, uint8_t mac[HEXO_PROTO_MAC], char *err,
-                         size_t errlen);
+int hexo_msg_auth_decode(const uint8_t *p, size_t len, uint8_t mac[HEXO_PROTO_MAC],
+                         uint8_t header[HEXO_PROTO_STREAM_HDR], char *err, size_t errlen);
+int hexo_msg_auth_ok_decode(const uint8_t *p, size_t len, uint8_t header[HEXO_PROTO_STREAM_HDR],
+                            char *err, size_t errlen);
 int hexo_msg_pong_decode(const uint8_t *p, size_t len, struct hexo_msg_pong *m, char *err,
                          size_t errlen);
 int hexo_msg_run_decode(const uint8_t *p, size_t len, struct hexo_msg_run *m, char *err,
@@ -280,28 +297,52 @@ int64_t hexo_deadline(int timeout_ms);
 /* Waits for `events` on fd until the deadline (-1: none): 0, -ETIMEDOUT, -EINTR. */
 int hexo_io_wait(int fd, short events, int64_t deadline);
 
+/*
+ * Whole writes and reads, for files, pipes and sockets that are not sealed:
+ * on a sealed socket they refuse (-EPERM) so that no byte can bypass the
+ * seal.
+ */
 int hexo_io_write_all(int fd, const void *p, size_t len, int64_t deadline);
 /* Reads exactly len bytes: -EPIPE if the peer closed before the first byte,
  * -ECONNRESET if it closed after some. */
 int hexo_io_read_all(int fd, void *p, size_t len, int64_t deadline);
 
+/* True when fd's frames are sealed (after a handshake on it). */
+bool hexo_io_sealed(int fd);
+/* Drops fd's session (if any), then closes fd. */
+void hexo_io_close(int fd);
+
 int hexo_frame_send(int fd, unsigned type, unsigned stream, const void *p, size_t len,
                     int64_t deadline);
+/*
+ * Encodes a frame as hexo_frame_send() would send it on fd (sealed when fd
+ * is) into out, which has HEXO_FRAME_WIRE_MAX(len) bytes; returns the bytes
+ * written or -errno. The frame must then be sent, whole and before any
+ * other, by the caller (a non-blocking queue).
+ */
+ssize_t hexo_frame_encode(int fd, uint8_t *out, unsigned type, unsigned stream, const void *p,
+                          size_t len);
+/* Sends len bytes as one message of fd: as is, or sealed when fd is. For
+ * test tools that make a frame header by hand. */
+int hexo_io_send_msg(int fd, const void *p, size_t len, int64_t deadline);
 /*
  * Receives one frame into buf (capacity cap, at least HEXO_PROTO_MAX_FRAME
  * for a general reader). -EPIPE: peer closed between frames; -ECONNRESET:
  * connection lost inside a frame; -EPROTO: bad header; -EMSGSIZE: too
- * large; -ETIMEDOUT; -EINTR (hexo_io_stop).
+ * large; -ETIMEDOUT; -EINTR (hexo_io_stop); -EBADMSG: on a sealed socket,
+ * what came is not the peer's next frame, intact (altered, injected,
+ * replayed, reordered, or not from the peer).
  */
 int hexo_frame_recv(int fd, struct hexo_frame_hdr *h, uint8_t *buf, size_t cap, int64_t deadline,
                     char *err, size_t errlen);
 /* Sends ERROR(code, msg) (best effort, short deadline). */
 void hexo_send_error(int fd, int code, const char *msg);
 /* Half-closes and discards what the peer still sends, briefly, so it can
- * read our last frame before the connection is reset; then closes fd. */
+ * read our last frame before the connection is reset; then closes fd
+ * (hexo_io_close()). */
 void hexo_io_linger_close(int fd, int timeout_ms);
 
-/* Handshakes; on success the connection is authenticated. */
+/* Handshakes; on success the connection is authenticated and fd sealed. */
 int hexo_handshake_client(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t deadline, char *err,
                           size_t errlen);
 int hexo_handshake_server(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t deadline, char *err,

@@ -4,6 +4,12 @@
  * deadlines, the error frame, and both sides of the handshake. Sockets are
  * non-blocking; every wait goes through hexo_io_wait() so a signal can stop
  * it (hexo_io_stop).
+ *
+ * Each socket's sealed session (seal.h) is kept here, in a table indexed by
+ * the fd: the handshake sets it, hexo_io_close() drops it. So every caller
+ * keeps passing the fd, and every frame on a sealed socket is sealed and
+ * checked here, whoever sends or reads it; the raw whole writes and reads
+ * refuse a sealed socket.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +18,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -20,12 +27,77 @@
 
 #include "err.h"
 #include "proto.h"
+#include "seal.h"
 #include "secret.h"
 
 volatile sig_atomic_t hexo_io_stop;
 sigset_t hexo_io_waitmask;
 bool hexo_io_use_waitmask;
 
+/* --- sessions, by fd ----------------------------------------------------- */
+
+struct session {
+	struct hexo_seal *seal;
+	uint8_t *wire; /* HEXO_FRAME_WIRE_MAX(HEXO_PROTO_MAX_FRAME): sealed bytes */
+};
+
+static struct session *sessions;
+static size_t n_sessions;
+
+static struct session *session_of(int fd)
+{
+	if (fd < 0 || (size_t)fd >= n_sessions || !sessions[fd].seal)
+		return NULL;
+	return &sessions[fd];
+}
+
+static void session_drop(int fd)
+{
+	struct session *ss = session_of(fd);
+
+	if (!ss)
+		return;
+	hexo_seal_free(ss->seal);
+	free(ss->wire);
+	*ss = (struct session){0};
+}
+
+/* fd's frames are sealed with seal from now on (taken over, also on failure). */
+static int session_set(int fd, struct hexo_seal *seal)
+{
+	struct session *n;
+	uint8_t *wire;
+
+	session_drop(fd);
+	if ((size_t)fd >= n_sessions) {
+		n = realloc(sessions, ((size_t)fd + 1) * sizeof(*n));
+		if (!n) {
+			hexo_seal_free(seal);
+			return -ENOMEM;
+		}
+		memset(n + n_sessions, 0, ((size_t)fd + 1 - n_sessions) * sizeof(*n));
+		sessions = n;
+		n_sessions = (size_t)fd + 1;
+	}
+	wire = malloc(HEXO_FRAME_WIRE_MAX(HEXO_PROTO_MAX_FRAME));
+	if (!wire) {
+		hexo_seal_free(seal);
+		return -ENOMEM;
+	}
+	sessions[fd] = (struct session){.seal = seal, .wire = wire};
+	return 0;
+}
+
+bool hexo_io_sealed(int fd)
+{
+	return session_of(fd) != NULL;
+}
+
+void hexo_io_close(int fd)
+{
+	session_drop(fd);
+	close(fd);
+}
 
 int64_t hexo_now_ms(void)
 {
@@ -100,14 +172,19 @@ static int send_iov(int fd, struct iovec *iov, int n, int64_t deadline)
 	return 0;
 }
 
-int hexo_io_write_all(int fd, const void *p, size_t len, int64_t deadline)
+static int write_raw(int fd, const void *p, size_t len, int64_t deadline)
 {
 	struct iovec iov = {.iov_base = (void *)p, .iov_len = len};
 
 	return send_iov(fd, &iov, 1, deadline);
 }
 
-int hexo_io_read_all(int fd, void *p, size_t len, int64_t deadline)
+int hexo_io_write_all(int fd, const void *p, size_t len, int64_t deadline)
+{
+	return hexo_io_sealed(fd) ? -EPERM : write_raw(fd, p, len, deadline);
+}
+
+static int read_raw(int fd, void *p, size_t len, int64_t deadline)
 {
 	size_t got = 0;
 	ssize_t r;
@@ -132,18 +209,77 @@ int hexo_io_read_all(int fd, void *p, size_t len, int64_t deadline)
 	return 0;
 }
 
+int hexo_io_read_all(int fd, void *p, size_t len, int64_t deadline)
+{
+	return hexo_io_sealed(fd) ? -EPERM : read_raw(fd, p, len, deadline);
+}
+
+/* A sealed frame: its header, then its payload when not empty, one message each. */
+static ssize_t seal_frame(struct session *ss, uint8_t *out, const uint8_t hb[HEXO_PROTO_HDR_SIZE],
+                          const void *p, size_t len)
+{
+	int ret;
+
+	ret = hexo_seal_push(ss->seal, out, hb, HEXO_PROTO_HDR_SIZE);
+	if (!ret && len)
+		ret =
+		    hexo_seal_push(ss->seal, out + HEXO_PROTO_HDR_SIZE + HEXO_SEAL_ABYTES, p, len);
+	if (ret)
+		return ret;
+	return (ssize_t)(HEXO_PROTO_HDR_SIZE + HEXO_SEAL_ABYTES +
+	                 (len ? len + HEXO_SEAL_ABYTES : 0));
+}
+
+ssize_t hexo_frame_encode(int fd, uint8_t *out, unsigned type, unsigned stream, const void *p,
+                          size_t len)
+{
+	struct hexo_frame_hdr h = {
+	    .len = (uint32_t)len, .type = (uint16_t)type, .stream = (uint8_t)stream};
+	struct session *ss = session_of(fd);
+	uint8_t hb[HEXO_PROTO_HDR_SIZE];
+
+	if (len > HEXO_PROTO_MAX_FRAME)
+		return -EMSGSIZE;
+	hexo_frame_hdr_encode(hb, &h);
+	if (ss)
+		return seal_frame(ss, out, hb, p, len);
+	memcpy(out, hb, sizeof(hb));
+	if (len)
+		memcpy(out + sizeof(hb), p, len);
+	return (ssize_t)(sizeof(hb) + len);
+}
+
 int hexo_frame_send(int fd, unsigned type, unsigned stream, const void *p, size_t len,
                     int64_t deadline)
 {
 	struct hexo_frame_hdr h = {
 	    .len = (uint32_t)len, .type = (uint16_t)type, .stream = (uint8_t)stream};
+	struct session *ss = session_of(fd);
 	uint8_t hb[HEXO_PROTO_HDR_SIZE];
 	struct iovec iov[2] = {{hb, sizeof(hb)}, {(void *)p, len}};
+	ssize_t n;
 
 	if (len > HEXO_PROTO_MAX_FRAME)
 		return -EMSGSIZE;
+	if (ss) {
+		n = hexo_frame_encode(fd, ss->wire, type, stream, p, len);
+		return n < 0 ? (int)n : write_raw(fd, ss->wire, (size_t)n, deadline);
+	}
 	hexo_frame_hdr_encode(hb, &h);
 	return send_iov(fd, iov, len ? 2 : 1, deadline);
+}
+
+int hexo_io_send_msg(int fd, const void *p, size_t len, int64_t deadline)
+{
+	struct session *ss = session_of(fd);
+	int ret;
+
+	if (!ss)
+		return write_raw(fd, p, len, deadline);
+	if (len > HEXO_PROTO_MAX_FRAME)
+		return -EMSGSIZE;
+	ret = hexo_seal_push(ss->seal, ss->wire, p, len);
+	return ret ? ret : write_raw(fd, ss->wire, len + HEXO_SEAL_ABYTES, deadline);
 }
 
 static const char *io_what(int ret)
@@ -157,18 +293,32 @@ static const char *io_what(int ret)
 		return "timed out";
 	case -EINTR:
 		return "interrupted";
+	case -EBADMSG:
+		return "the data was altered on the way (or did not come from the peer)";
 	default:
 		return strerror(-ret);
 	}
 }
 
+/* Reads one sealed message of len plain bytes into p. */
+static int read_sealed(int fd, struct session *ss, void *p, size_t len, int64_t deadline)
+{
+	int ret = read_raw(fd, ss->wire, len + HEXO_SEAL_ABYTES, deadline);
+
+	return ret ? ret : hexo_seal_pull(ss->seal, p, ss->wire, len + HEXO_SEAL_ABYTES);
+}
+
 int hexo_frame_recv(int fd, struct hexo_frame_hdr *h, uint8_t *buf, size_t cap, int64_t deadline,
                     char *err, size_t errlen)
 {
+	struct session *ss = session_of(fd);
 	uint8_t hb[HEXO_PROTO_HDR_SIZE];
 	int ret;
 
-	ret = hexo_io_read_all(fd, hb, sizeof(hb), deadline);
+	if (ss)
+		ret = read_sealed(fd, ss, hb, sizeof(hb), deadline);
+	else
+		ret = read_raw(fd, hb, sizeof(hb), deadline);
 	if (ret)
 		return hexo_fail(err, errlen, ret, "%s", io_what(ret));
 	ret = hexo_frame_hdr_decode(hb, h, err, errlen);
@@ -176,8 +326,13 @@ int hexo_frame_recv(int fd, struct hexo_frame_hdr *h, uint8_t *buf, size_t cap, 
 		return ret;
 	if (h->len > cap)
 		return hexo_fail(err, errlen, -EMSGSIZE, "%s frame of %u bytes is too large here",
-		            hexo_frame_type_name(h->type), h->len);
-	ret = hexo_io_read_all(fd, buf, h->len, deadline);
+		                 hexo_frame_type_name(h->type), h->len);
+	if (!h->len)
+		return 0;
+	if (ss)
+		ret = read_sealed(fd, ss, buf, h->len, deadline);
+	else
+		ret = read_raw(fd, buf, h->len, deadline);
 	if (ret == -EPIPE)
 		ret = -ECONNRESET;
 	if (ret)
@@ -215,7 +370,7 @@ void hexo_io_linger_close(int fd, int timeout_ms)
 		if (hexo_io_wait(fd, POLLIN, deadline))
 			break;
 	}
-	close(fd);
+	hexo_io_close(fd);
 }
 
 /* Receives one frame of the expected type; an ERROR frame becomes err. */
@@ -235,7 +390,7 @@ static int recv_expect(int fd, unsigned type, uint8_t *buf, size_t cap, size_t *
 	}
 	if (h.type != type)
 		return hexo_fail(err, errlen, -EPROTO, "expected a %s frame, got %s",
-		            hexo_frame_type_name(type), hexo_frame_type_name(h.type));
+		                 hexo_frame_type_name(type), hexo_frame_type_name(h.type));
 	*len = h.len;
 	return 0;
 }
@@ -245,11 +400,13 @@ int hexo_handshake_client(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 {
 	struct hexo_msg_hello hello = {.version = HEXO_PROTO_VERSION};
 	struct hexo_msg_challenge ch;
-	uint8_t buf[256], mac[HEXO_PROTO_MAC];
+	uint8_t buf[256], auth[HEXO_PROTO_MAC + HEXO_PROTO_STREAM_HDR], rxh[HEXO_PROTO_STREAM_HDR];
+	struct hexo_seal *seal = NULL;
 	struct hexo_buf b = {0};
 	size_t len;
 	int ret;
 
+	session_drop(fd);
 	ret = hexo_random(hello.nonce, sizeof(hello.nonce));
 	if (ret)
 		return hexo_fail(err, errlen, ret, "no random numbers (libsodium failed)");
@@ -267,13 +424,28 @@ int hexo_handshake_client(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 		return ret;
 	if (hexo_auth_check(key, true, hello.nonce, ch.nonce, ch.mac))
 		return hexo_fail(err, errlen, -EACCES,
-		            "the agent does not know our secret (wrong secret file?)");
-	ret = hexo_auth_proof(key, false, hello.nonce, ch.nonce, mac);
+		                 "the agent does not know our secret (wrong secret file?)");
+	ret = hexo_auth_proof(key, false, hello.nonce, ch.nonce, auth);
 	if (!ret)
-		ret = hexo_frame_send(fd, HEXO_F_AUTH, 0, mac, sizeof(mac), deadline);
-	if (ret)
+		ret =
+		    hexo_seal_new(&seal, key, false, hello.nonce, ch.nonce, auth + HEXO_PROTO_MAC);
+	if (!ret)
+		ret = hexo_frame_send(fd, HEXO_F_AUTH, 0, auth, sizeof(auth), deadline);
+	if (ret) {
+		hexo_seal_free(seal);
 		return hexo_fail(err, errlen, ret, "sending AUTH: %s", io_what(ret));
-	return recv_expect(fd, HEXO_F_AUTH_OK, buf, sizeof(buf), &len, deadline, err, errlen);
+	}
+	ret = recv_expect(fd, HEXO_F_AUTH_OK, buf, sizeof(buf), &len, deadline, err, errlen);
+	if (!ret)
+		ret = hexo_msg_auth_ok_decode(buf, len, rxh, err, errlen);
+	if (!ret && hexo_seal_rx_start(seal, rxh))
+		ret = hexo_fail(err, errlen, -EBADMSG, "%s", io_what(-EBADMSG));
+	if (ret) {
+		hexo_seal_free(seal);
+		return ret;
+	}
+	ret = session_set(fd, seal);
+	return ret ? hexo_fail(err, errlen, ret, "out of memory") : 0;
 }
 
 /* Receives the client's HELLO; refuses anything else with an ERROR frame. */
@@ -288,8 +460,9 @@ static int server_hello(int fd, struct hexo_msg_hello *hello, int64_t deadline, 
 	if (ret == -ETIMEDOUT)
 		hexo_fail(err, errlen, ret, "handshake timed out: no HELLO from the client");
 	if (!ret && h.type != HEXO_F_HELLO)
-		ret = hexo_fail(err, errlen, -EPROTO, "expected HELLO, got %s before authentication",
-		           hexo_frame_type_name(h.type));
+		ret =
+		    hexo_fail(err, errlen, -EPROTO, "expected HELLO, got %s before authentication",
+		              hexo_frame_type_name(h.type));
 	if (!ret)
 		ret = hexo_msg_hello_decode(buf, h.len, hello, err, errlen);
 	if (ret && ret != -EPIPE && ret != -ECONNRESET)
@@ -304,9 +477,12 @@ int hexo_handshake_server(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 	struct hexo_msg_hello hello;
 	struct hexo_frame_hdr h;
 	struct hexo_buf b = {0};
-	uint8_t buf[64], mac[HEXO_PROTO_MAC];
+	uint8_t buf[128], mac[HEXO_PROTO_MAC], rxh[HEXO_PROTO_STREAM_HDR],
+	    txh[HEXO_PROTO_STREAM_HDR];
+	struct hexo_seal *seal = NULL;
 	int ret;
 
+	session_drop(fd);
 	ret = server_hello(fd, &hello, deadline, err, errlen);
 	if (ret)
 		return ret;
@@ -325,18 +501,29 @@ int hexo_handshake_server(int fd, const uint8_t key[HEXO_PROTO_KEY], int64_t dea
 		hexo_fail(err, errlen, ret, "handshake timed out: no AUTH from the client");
 	if (!ret && h.type != HEXO_F_AUTH)
 		ret = hexo_fail(err, errlen, -EPROTO, "expected AUTH, got %s",
-		           hexo_frame_type_name(h.type));
+		                hexo_frame_type_name(h.type));
 	if (!ret)
-		ret = hexo_msg_auth_decode(buf, h.len, mac, err, errlen);
+		ret = hexo_msg_auth_decode(buf, h.len, mac, rxh, err, errlen);
 	if (!ret && hexo_auth_check(key, false, hello.nonce, ch.nonce, mac))
-		ret = hexo_fail(err, errlen, -EACCES,
-		           "authentication failed: the client's secret differs from the agent's");
+		ret = hexo_fail(
+		    err, errlen, -EACCES,
+		    "authentication failed: the client's secret differs from the agent's");
 	if (ret) {
 		if (ret != -EPIPE && ret != -ECONNRESET)
 			hexo_send_error(fd, ret, err);
 		return ret;
 	}
-	return hexo_frame_send(fd, HEXO_F_AUTH_OK, 0, NULL, 0, deadline);
+	ret = hexo_seal_new(&seal, key, true, hello.nonce, ch.nonce, txh);
+	if (!ret)
+		ret = hexo_seal_rx_start(seal, rxh);
+	if (!ret)
+		ret = hexo_frame_send(fd, HEXO_F_AUTH_OK, 0, txh, sizeof(txh), deadline);
+	if (ret) {
+		hexo_seal_free(seal);
+		return hexo_fail(err, errlen, ret, "sending AUTH_OK: %s", io_what(ret));
+	}
+	ret = session_set(fd, seal);
+	return ret ? hexo_fail(err, errlen, ret, "out of memory") : 0;
 }
 
 int hexo_sock_setup(int fd)

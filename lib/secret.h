@@ -4,7 +4,8 @@
  * proto.h): a 32-byte key kept as 64 hex characters in a file on both
  * sides; each side proves it knows it with HMAC-SHA256 over a role label,
  * the protocol version and both nonces, so the secret itself never crosses
- * the wire. The only user of libsodium in lib/.
+ * the wire. With seal.h (the sealed frames after the handshake), the
+ * libsodium users in lib/.
  *
  * Functions return 0 or a negative errno value; those taking `err` write one
  * line there on failure.

@@ -100,9 +100,10 @@ static int expect_refusal(int fd)
 	return 0;
 }
 
+/* Bytes as they are before authentication; one sealed message after it. */
 static void send_raw(int fd, const void *p, size_t len)
 {
-	if (hexo_io_write_all(fd, p, len, hexo_deadline(5000))) {
+	if (hexo_io_send_msg(fd, p, len, hexo_deadline(5000))) {
 		printf("send failed\n");
 		exit(1);
 	}
@@ -154,7 +155,7 @@ static int bad_auth(int fd)
 {
 	struct hexo_msg_hello hello = {.version = HEXO_PROTO_VERSION};
 	struct hexo_frame_hdr h;
-	uint8_t mac[HEXO_PROTO_MAC] = {0};
+	uint8_t mac[HEXO_PROTO_MAC + HEXO_PROTO_STREAM_HDR] = {0}; /* proof, stream header */
 	struct hexo_buf b = {0};
 	char err[256];
 

@@ -5,7 +5,9 @@
  * truncated and hostile payloads (RUN's environment and flags, RESUME, FILE
  * kinds, STDIN, CLOSED, CHECKPOINT, MIGRATE, STARTED and OK frames, job
  * ids), path validation, the secret and the HMAC handshake, frame I/O on
- * socketpairs, and the job-directory tree helpers.
+ * socketpairs, sealed frames after the handshake (round trip; altered,
+ * replayed, reordered, dropped, other-session and plain frames refused),
+ * and the job-directory tree helpers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -121,7 +123,7 @@ static void test_hello(void **state)
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
 	                 -EPROTONOSUPPORT);
-	assert_non_null(strstr(err, "version 2,"));
+	assert_non_null(strstr(err, "version 3,"));
 	in.version = HEXO_PROTO_VERSION + 1;
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
@@ -798,7 +800,7 @@ static void test_handshake_bad_proof(void **state)
 	struct hexo_msg_error e;
 	struct hexo_frame_hdr h;
 	struct hexo_buf b = {0};
-	uint8_t key[HEXO_PROTO_KEY], mac[HEXO_PROTO_MAC];
+	uint8_t key[HEXO_PROTO_KEY], mac[HEXO_PROTO_MAC + HEXO_PROTO_STREAM_HDR] = {0};
 	char err[256];
 	pid_t pid;
 	int sv[2];
@@ -818,7 +820,7 @@ static void test_handshake_bad_proof(void **state)
 	/* the agent's proof is right ... */
 	assert_int_equal(hexo_auth_check(key, true, hello.nonce, ch.nonce, ch.mac), 0);
 	/* ... but replaying it as our own proof is refused */
-	memcpy(mac, ch.mac, sizeof(mac));
+	memcpy(mac, ch.mac, HEXO_PROTO_MAC);
 	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_AUTH, 0, mac, sizeof(mac), -1), 0);
 	assert_int_equal(
 	    hexo_frame_recv(sv[0], &h, buf, sizeof(buf), hexo_deadline(5000), err, sizeof(err)), 0);
@@ -848,6 +850,162 @@ static void test_handshake_garbage(void **state)
 	assert_int_not_equal(child_status(pid), 0);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/* --- sealed frames -------------------------------------------------------- */
+
+#define F1_TEXT "first frame"  /* DATA */
+#define F2_TEXT "second frame" /* OUTPUT, stream 1 */
+#define F1_WIRE (HEXO_PROTO_HDR_SIZE + 17 + sizeof(F1_TEXT) - 1 + 17)
+#define F2_WIRE (HEXO_PROTO_HDR_SIZE + 17 + sizeof(F2_TEXT) - 1 + 17)
+
+/*
+ * A handshake with an agent in a child, which then sends DATA F1_TEXT and
+ * OUTPUT F2_TEXT and exits. Returns the client's socket, sealed, with
+ * nothing read after the handshake; the bytes the agent sent after it,
+ * read raw, are in wire (*len).
+ */
+static int sealed_capture(uint8_t *wire, size_t cap, size_t *len)
+{
+	uint8_t key[HEXO_PROTO_KEY];
+	char err[256];
+	pid_t pid;
+	ssize_t r;
+	int sv[2];
+
+	pair(sv);
+	key_of(KEY_HEX, key);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		if (hexo_handshake_server(sv[1], key, hexo_deadline(5000), err, sizeof(err)) ||
+		    hexo_frame_send(sv[1], HEXO_F_DATA, 0, F1_TEXT, strlen(F1_TEXT), -1) ||
+		    hexo_frame_send(sv[1], HEXO_F_OUTPUT, 1, F2_TEXT, strlen(F2_TEXT), -1))
+			_exit(1);
+		_exit(0);
+	}
+	close(sv[1]);
+	assert_int_equal(hexo_handshake_client(sv[0], key, hexo_deadline(5000), err, sizeof(err)),
+	                 0);
+	assert_true(hexo_io_sealed(sv[0]));
+	assert_int_equal(child_status(pid), 0);
+	*len = 0;
+	while ((r = read(sv[0], wire + *len, cap - *len)) > 0)
+		*len += (size_t)r;
+	return sv[0];
+}
+
+/* Makes fd (its session kept) read these bytes, then the end. */
+static void feed(int fd, const uint8_t *p, size_t len)
+{
+	int q[2];
+
+	pair(q);
+	assert_int_equal(write(q[1], p, len), (ssize_t)len);
+	close(q[1]);
+	assert_int_equal(dup2(q[0], fd), fd);
+	close(q[0]);
+}
+
+static int recv_on(int fd, struct hexo_frame_hdr *h, uint8_t *buf, char *err)
+{
+	return hexo_frame_recv(fd, h, buf, HEXO_PROTO_MAX_FRAME, hexo_deadline(1000), err, 256);
+}
+
+static void test_sealed_roundtrip(void **state)
+{
+	static uint8_t buf[HEXO_PROTO_MAX_FRAME];
+	uint8_t wire[512];
+	struct hexo_frame_hdr h;
+	char err[256];
+	size_t len;
+	int fd;
+
+	(void)state;
+	fd = sealed_capture(wire, sizeof(wire), &len);
+	assert_int_equal(len, F1_WIRE + F2_WIRE);
+	/* no plain text on the wire */
+	assert_null(memmem(wire, len, "frame", 5));
+	feed(fd, wire, len);
+	assert_int_equal(recv_on(fd, &h, buf, err), 0);
+	assert_int_equal(h.type, HEXO_F_DATA);
+	assert_int_equal(h.len, strlen(F1_TEXT));
+	assert_memory_equal(buf, F1_TEXT, h.len);
+	assert_int_equal(recv_on(fd, &h, buf, err), 0);
+	assert_int_equal(h.type, HEXO_F_OUTPUT);
+	assert_int_equal(h.stream, 1);
+	assert_memory_equal(buf, F2_TEXT, h.len);
+	assert_int_equal(recv_on(fd, &h, buf, err), -EPIPE);
+	/* nothing bypasses the seal */
+	assert_int_equal(hexo_io_write_all(fd, "x", 1, -1), -EPERM);
+	assert_int_equal(hexo_io_read_all(fd, buf, 1, -1), -EPERM);
+	hexo_io_close(fd);
+	assert_false(hexo_io_sealed(fd));
+}
+
+/* What fd says of the bytes: the error of its first refused frame. */
+static int first_refusal(int fd, const uint8_t *p, size_t len, char *err)
+{
+	static uint8_t buf[HEXO_PROTO_MAX_FRAME];
+	struct hexo_frame_hdr h;
+	int ret;
+
+	feed(fd, p, len);
+	while (!(ret = recv_on(fd, &h, buf, err)))
+		;
+	return ret;
+}
+
+static void test_sealed_refused(void **state)
+{
+	uint8_t wire[512], other[512], bad[1024];
+	struct hexo_frame_hdr h = {.len = 0, .type = HEXO_F_EXIT};
+	char err[256];
+	size_t len, olen;
+	int fd, ofd;
+
+	(void)state;
+	/* a flipped byte: in a header, in a payload, in the tag */
+	for (size_t at = 0; at < F1_WIRE + F2_WIRE; at += 7) {
+		fd = sealed_capture(wire, sizeof(wire), &len);
+		wire[at] ^= 0x20;
+		assert_int_equal(first_refusal(fd, wire, len, err), -EBADMSG);
+		assert_non_null(strstr(err, "altered on the way"));
+		hexo_io_close(fd);
+	}
+	/* a replayed frame */
+	fd = sealed_capture(wire, sizeof(wire), &len);
+	memcpy(bad, wire, F1_WIRE);
+	memcpy(bad + F1_WIRE, wire, len);
+	assert_int_equal(first_refusal(fd, bad, F1_WIRE + len, err), -EBADMSG);
+	hexo_io_close(fd);
+	/* a reordered pair */
+	fd = sealed_capture(wire, sizeof(wire), &len);
+	memcpy(bad, wire + F1_WIRE, F2_WIRE);
+	memcpy(bad + F2_WIRE, wire, F1_WIRE);
+	assert_int_equal(first_refusal(fd, bad, len, err), -EBADMSG);
+	hexo_io_close(fd);
+	/* a dropped frame */
+	fd = sealed_capture(wire, sizeof(wire), &len);
+	assert_int_equal(first_refusal(fd, wire + F1_WIRE, F2_WIRE, err), -EBADMSG);
+	hexo_io_close(fd);
+	/* frames of another session (same secret, other nonces) */
+	fd = sealed_capture(wire, sizeof(wire), &len);
+	ofd = sealed_capture(other, sizeof(other), &olen);
+	assert_int_equal(first_refusal(fd, other, olen, err), -EBADMSG);
+	hexo_io_close(fd);
+	hexo_io_close(ofd);
+	/* a plain frame injected after the handshake */
+	fd = sealed_capture(wire, sizeof(wire), &len);
+	hexo_frame_hdr_encode(bad, &h);
+	memset(bad + HEXO_PROTO_HDR_SIZE, 0, 17);
+	assert_int_equal(first_refusal(fd, bad, HEXO_PROTO_HDR_SIZE + 17, err), -EBADMSG);
+	hexo_io_close(fd);
+	/* cut inside a sealed frame: lost, not altered */
+	fd = sealed_capture(wire, sizeof(wire), &len);
+	assert_int_equal(first_refusal(fd, wire, F1_WIRE + 30, err), -ECONNRESET);
+	hexo_io_close(fd);
 }
 
 /* --- trees --------------------------------------------------------------- */
@@ -978,6 +1136,8 @@ int main(void)
 	    cmocka_unit_test(test_handshake_wrong_key),
 	    cmocka_unit_test(test_handshake_bad_proof),
 	    cmocka_unit_test(test_handshake_garbage),
+	    cmocka_unit_test(test_sealed_roundtrip),
+	    cmocka_unit_test(test_sealed_refused),
 	    cmocka_unit_test(test_tree),
 	};
 
