@@ -97,23 +97,37 @@ void hexo_dir_names_free(char **names, size_t count)
 	free(names);
 }
 
+/*
+ * A stream over the directory dfd with a description of its own, so reading
+ * it moves no offset of dfd's; NULL with errno set on failure.
+ */
+static DIR *dir_stream(int dfd)
+{
+	int fd, err;
+	DIR *d;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return d;
+}
+
 int hexo_dir_names(int dfd, char ***out, size_t *count)
 {
 	char **names = NULL, **nn;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
-	int fd;
 
-	/* A description of its own: reading moves no offset of dfd's. */
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = dir_stream(dfd);
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
 	while ((errno = 0, de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -152,17 +166,12 @@ static int scan_dir(int cur, char **sub, int *first)
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd, err;
+	int err;
 
 	*sub = NULL;
-	fd = openat(cur, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	d = dir_stream(cur);
+	if (!d)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
 	while (!*sub && (de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
