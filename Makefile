@@ -43,6 +43,19 @@ GUEST_ISA_CFLAGS_aarch64 := -mno-outline-atomics
 
 GUEST_ISAS := x86_64 aarch64
 
+# Host C objects of every part: build/obj/PART/x.o from PART/x.c, with the
+# part's own flags (its fragment sets `$(OBJ)/PART/%.o: PART_CFLAGS = ...`).
+# Guest, aarch64 and test objects have rules of their own.
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(PART_CFLAGS) -c -o $@ $<
+
+# Static archives: the objects each is given as prerequisites.
+%.a:
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
 .PHONY: all deps test bench demo clean distclean format
 all: hexo-tools
 

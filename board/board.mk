@@ -29,14 +29,7 @@ $(BOARD_INIT): board/init.c
 	$(BOARD_AARCH64_CC) $(BOARD_AARCH64_CFLAGS) -MMD -MP -MF $(OBJ)/board/init.aarch64.d \
 		-MT $@ -o $@ $<
 
-$(OBJ)/board/%.o: board/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
-
 $(LIBHEXOBOARD): $(BOARD_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@
-	ar rcs $@ $^
 
 .PHONY: board board-test
 board: $(BOARD_INIT) $(LIBHEXOBOARD)

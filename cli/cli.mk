@@ -22,9 +22,7 @@ MONITOR_LDFLAGS ?= -static
 CLI_LDLIBS := $(LIBHEXOSCHED) $(LIBHEXOBOARD) $(LIBHEXO) $(LIBHEXOBOARD_LDLIBS) $(LIBHEXO_LDLIBS) \
                $(MONITOR_LDLIBS) -lm
 
-$(OBJ)/cli/%.o: cli/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(CLI_CFLAGS) -c -o $@ $<
+$(OBJ)/cli/%.o: PART_CFLAGS = $(CLI_CFLAGS)
 
 $(BIN)/hexo: $(CLI_OBJS) $(MONITOR_OBJS) $(LIBHEXOSCHED) $(LIBHEXOBOARD) $(LIBHEXO)
 	@mkdir -p $(@D)

@@ -11,9 +11,7 @@ HEXOD_SRCS        := hexod/main.c hexod/conn.c hexod/conn_io.c hexod/job.c hexod
 HEXOD_OBJS        := $(HEXOD_SRCS:%.c=$(OBJ)/%.o)
 HEXOD_CFLAGS      := -Ihexod
 
-$(OBJ)/hexod/%.o: hexod/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(HEXOD_CFLAGS) -c -o $@ $<
+$(OBJ)/hexod/%.o: PART_CFLAGS = $(HEXOD_CFLAGS)
 
 $(BIN)/hexod: $(HEXOD_OBJS) $(LIBHEXO)
 	@mkdir -p $(@D)

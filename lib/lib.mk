@@ -15,14 +15,7 @@ LIBHEXO        := $(BUILD)/libhexohost.a
 # --as-needed: a program records only the libraries its members use.
 LIBHEXO_LDLIBS := -Wl,--as-needed -lxxhash -lelf -ljson-c -lsodium
 
-$(OBJ)/lib/%.o: lib/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
-
 $(LIBHEXO): $(LIB_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@
-	ar rcs $@ $^
 
 .PHONY: libhexo
 libhexo: $(LIBHEXO)

@@ -29,9 +29,7 @@ MONITOR_CFLAGS := -Imonitor -Imonitor/arch/$(MONITOR_ARCH)
 # What the monitor's objects need besides $(LIBHEXO) $(LIBHEXO_LDLIBS).
 MONITOR_LDLIBS := -lelf -lxxhash -lz
 
-$(OBJ)/monitor/%.o: monitor/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(MONITOR_CFLAGS) -c -o $@ $<
+$(OBJ)/monitor/%.o: PART_CFLAGS = $(MONITOR_CFLAGS)
 
 # The monitor is not a program of its own: these build the `hexo` program.
 .PHONY: monitor monitor-aarch64
@@ -62,10 +60,6 @@ $(MONITOR_AARCH64_OBJDIR)/%.o: %.c
 $(MONITOR_AARCH64_OBJDIR)/libhexosched.a: $(SCHED_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
 $(MONITOR_AARCH64_OBJDIR)/libhexoboard.a: $(BOARD_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
 $(MONITOR_AARCH64_OBJDIR)/libhexohost.a: $(LIB_SRCS:%.c=$(MONITOR_AARCH64_OBJDIR)/%.o)
-$(MONITOR_AARCH64_LIBS):
-	@mkdir -p $(@D)
-	rm -f $@
-	ar rcs $@ $^
 
 # Every tests/guest program on an emulated board, under this monitor
 # (tests/board/test_guests_on_board.sh: one board boot, ~1 minute).

@@ -9,14 +9,7 @@ SCHED_OBJS := $(SCHED_SRCS:%.c=$(OBJ)/%.o)
 
 LIBHEXOSCHED := $(BUILD)/libhexosched.a
 
-$(OBJ)/sched/%.o: sched/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
-
 $(LIBHEXOSCHED): $(SCHED_OBJS)
-	@mkdir -p $(@D)
-	rm -f $@
-	ar rcs $@ $^
 
 .PHONY: libhexosched
 libhexosched: $(LIBHEXOSCHED)

@@ -17,13 +17,7 @@ $(HEXOCC_GEN): Makefile toolchain/hexocc/hexocc.mk
 
 $(OBJ)/toolchain/hexocc/target.o: $(HEXOCC_GEN)
 
-$(OBJ)/toolchain/hexocc/%.o: toolchain/hexocc/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -Itoolchain/align -I$(dir $(HEXOCC_GEN)) -c -o $@ $<
-
-$(OBJ)/toolchain/align/%.o: toolchain/align/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+$(OBJ)/toolchain/hexocc/%.o: PART_CFLAGS = -Itoolchain/align -I$(dir $(HEXOCC_GEN))
 
 $(BIN)/hexocc: $(HEXOCC_OBJS) $(LIBHEXO)
 	@mkdir -p $(@D)

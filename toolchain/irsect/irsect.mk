@@ -5,9 +5,7 @@
 LLVM_CONFIG ?= llvm-config-14
 HEXO_IRSECT := $(BIN)/hexo-irsect
 
-$(OBJ)/toolchain/irsect/%.o: toolchain/irsect/%.c
-	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(shell $(LLVM_CONFIG) --cflags) -c -o $@ $<
+$(OBJ)/toolchain/irsect/%.o: PART_CFLAGS = $(shell $(LLVM_CONFIG) --cflags)
 
 $(HEXO_IRSECT): $(OBJ)/toolchain/irsect/irsect.o
 	@mkdir -p $(@D)
