@@ -108,9 +108,9 @@ int client_init(struct client *c, const struct hexo_node *n, int timeout_ms, cha
 	*c = (struct client){.n = n,
 	                     .fd = -1,
 	                     .dirfd = -1,
-	                     .outfd = -1,
-	                     .tmpdir = -1,
-	                     .ckfd = -1,
+	                     .out = {.fd = -1},
+	                     .ck = {.fd = -1},
+	                     .ckdir = -1,
 	                     .err = err,
 	                     .errlen = errlen};
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -150,14 +150,12 @@ int client_open(struct client *c, const struct hexo_node *n, int timeout_ms, cha
 
 void client_close(struct client *c)
 {
-	if (c->outfd >= 0) {
-		close(c->outfd);
-		hexo_tree_abort(c->tmpdir, c->tmp);
-	}
-	if (c->ckfd >= 0) {
-		close(c->ckfd);
-		unlink(c->cktmp);
-	}
+	if (c->out.fd >= 0)
+		hexo_tree_abort(&c->out);
+	if (c->ck.fd >= 0)
+		hexo_newfile_abort(&c->ck);
+	if (c->ckdir >= 0)
+		close(c->ckdir);
 	if (c->fd >= 0)
 		hexo_io_close(c->fd);
 	if (c->dirfd >= 0)

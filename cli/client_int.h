@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "client.h"
+#include "fsutil.h"
 #include "proto.h"
 
 struct upfile {
@@ -44,8 +45,8 @@ struct client {
 	const char *dir;
 	const struct hexo_remote_opts *o;
 	/* download */
-	int dirfd, outfd, tmpdir;
-	char tmp[64];
+	int dirfd;
+	struct hexo_newfile out; /* the result file being written: out.fd >= 0 */
 	char cur[HEXO_PROTO_PATH_MAX];
 	uint64_t left;
 	mode_t umask;
@@ -60,8 +61,8 @@ struct client {
 	sigset_t waitmask;        /* our mask with SIGUSR1 open: for the waits of results() */
 	/* the job on the node, and the checkpoint coming back */
 	char job[HEXO_REMOTE_JOB_MAX];
-	int ckfd;
-	char cktmp[PATH_MAX];
+	struct hexo_newfile ck; /* the checkpoint being written: ck.fd >= 0 */
+	int ckdir;              /* the folder it goes into */
 	uint64_t ck_left;
 	bool ck_back;
 };

@@ -234,7 +234,7 @@ static int result_frame(struct client *c, int *status)
 		ret = client_file_begin(c, &h);
 		break;
 	case HEXO_F_DATA:
-		if (c->ckfd >= 0)
+		if (c->ck.fd >= 0)
 			return client_ckpt_data(c, &h);
 		ret = client_file_data(c, &h);
 		break;
@@ -246,9 +246,9 @@ static int result_frame(struct client *c, int *status)
 		ret = client_file_delete(c, &h);
 		break;
 	case HEXO_F_EXIT:
-		if (c->outfd >= 0)
+		if (c->out.fd >= 0)
 			return client_fail(c, -EPROTO, "EXIT before the end of '%s'", c->cur);
-		if (c->ckfd >= 0)
+		if (c->ck.fd >= 0)
 			return client_fail(c, -EPROTO, "EXIT before the end of the checkpoint");
 		if (hexo_msg_exit_decode(c->buf, h.len, &st, derr, sizeof(derr)))
 			return client_fail(c, -EPROTO, "%s", derr);

@@ -41,21 +41,19 @@ int client_file_begin(struct client *c, const struct hexo_frame_hdr *h)
 {
 	struct hexo_msg_file f;
 	char derr[320];
-	int fd;
+	int ret;
 
-	if (c->outfd >= 0)
+	if (c->out.fd >= 0)
 		return client_fail(c, -EPROTO, "FILE before the end of '%s'", c->cur);
 	if (hexo_msg_file_decode(c->buf, h->len, &f, derr, sizeof(derr)))
 		return client_fail(c, -EPROTO, "%s", derr);
 	if (f.kind != HEXO_FILE_REG)
 		return client_fail(c, -EPROTO, "a folder among the job's results");
 	snprintf(c->cur, sizeof(c->cur), "%s", f.path);
-	fd = hexo_tree_create_tmp(c->dirfd, c->cur, result_mode(c, &f), &c->tmpdir, c->tmp,
-	                          sizeof(c->tmp));
-	if (fd < 0)
-		return client_fail(c, fd, "cannot write '%s/%s': %s", c->dir, c->cur,
-		                   strerror(-fd));
-	c->outfd = fd;
+	ret = hexo_tree_create(c->dirfd, c->cur, result_mode(c, &f), &c->out);
+	if (ret)
+		return client_fail(c, ret, "cannot write '%s/%s': %s", c->dir, c->cur,
+		                   strerror(-ret));
 	c->left = f.size;
 	return c->left ? 0 : 1;
 }
@@ -65,10 +63,10 @@ int client_file_data(struct client *c, const struct hexo_frame_hdr *h)
 	size_t off = 0;
 	ssize_t w;
 
-	if (c->outfd < 0 || !h->len || h->len > c->left)
+	if (c->out.fd < 0 || !h->len || h->len > c->left)
 		return client_fail(c, -EPROTO, "DATA frame out of place");
 	while (off < h->len) {
-		w = write(c->outfd, c->buf + off, h->len - off);
+		w = write(c->out.fd, c->buf + off, h->len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
@@ -85,9 +83,7 @@ int client_file_end(struct client *c)
 {
 	int ret;
 
-	close(c->outfd);
-	c->outfd = -1;
-	ret = hexo_tree_commit(c->tmpdir, c->tmp, c->cur);
+	ret = hexo_tree_commit(&c->out, c->cur);
 	if (ret)
 		return client_fail(c, ret, "cannot write '%s/%s': %s", c->dir, c->cur,
 		                   strerror(-ret));
@@ -100,7 +96,7 @@ int client_file_delete(struct client *c, const struct hexo_frame_hdr *h)
 	char derr[320];
 	int ret;
 
-	if (c->outfd >= 0)
+	if (c->out.fd >= 0)
 		return client_fail(c, -EPROTO, "DELETE before the end of '%s'", c->cur);
 	if (hexo_msg_path_decode(c->buf, h->len, &path, derr, sizeof(derr)))
 		return client_fail(c, -EPROTO, "%s", derr);
@@ -114,34 +110,32 @@ int client_file_delete(struct client *c, const struct hexo_frame_hdr *h)
 /* --- the checkpoint coming back ------------------------------------------ */
 
 /*
- * CHECKPOINT: the job wrote one on the node. It goes to a temp file beside
- * o->checkpoint (DIR/.NAME.hexo-tmp-XXXXXX), renamed over it once whole
- * and synced, so the file is the old checkpoint or the new one, never half
- * of one; its mode is what a local run gives it (0666 less our umask).
+ * CHECKPOINT: the job wrote one on the node. It goes to a new file in
+ * o->checkpoint's folder (lib/fsutil.h, hexo_newfile) that takes the name
+ * only once it is whole and synced, so the file is the old checkpoint or
+ * the new one, never half of one; its mode is what a local run gives it
+ * (0666 less our umask).
  */
 int client_ckpt_begin(struct client *c, const struct hexo_frame_hdr *h)
 {
 	const char *path = c->o ? c->o->checkpoint : NULL, *base;
 	char derr[256];
-	int fd;
+	int ret;
 
-	if (c->outfd >= 0 || c->ckfd >= 0 || c->ck_back)
+	if (c->out.fd >= 0 || c->ck.fd >= 0 || c->ck_back)
 		return client_fail(c, -EPROTO, "CHECKPOINT out of place");
 	if (hexo_msg_checkpoint_decode(c->buf, h->len, &c->ck_left, derr, sizeof(derr)))
 		return client_fail(c, -EPROTO, "%s", derr);
 	if (!path)
 		return client_fail(c, -EPROTO, "a checkpoint that was not asked for");
-	base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	if (snprintf(c->cktmp, sizeof(c->cktmp), "%.*s.%s.hexo-tmp-XXXXXX", (int)(base - path),
-	             path, base) >= (int)sizeof(c->cktmp))
-		return client_fail(c, -ENAMETOOLONG, "checkpoint '%s': file name too long", path);
-	fd = mkostemp(c->cktmp, O_CLOEXEC);
-	if (fd < 0)
-		return client_fail(c, -errno, "cannot write the checkpoint '%s': %s", path,
-		                   strerror(errno));
-	fchmod(fd, 0666 & ~c->umask);
-	c->ckfd = fd;
+	c->ckdir = hexo_open_parent(path, &base);
+	if (c->ckdir < 0)
+		return client_fail(c, c->ckdir, "cannot write the checkpoint '%s': %s", path,
+		                   strerror(-c->ckdir));
+	ret = hexo_newfile_open(&c->ck, c->ckdir, base, 0666 & ~c->umask);
+	if (ret)
+		return client_fail(c, ret, "cannot write the checkpoint '%s': %s", path,
+		                   strerror(-ret));
 	return 0;
 }
 
@@ -191,60 +185,31 @@ static int checkpoint_target(struct client *c, const char **path, char *buf, siz
 	return 0;
 }
 
-/* fsync()s the folder that holds path (a rename in it must last). */
-static void sync_parent(const char *path)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	int fd;
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 int client_ckpt_data(struct client *c, const struct hexo_frame_hdr *h)
 {
-	const char *path = c->o->checkpoint;
+	const char *path = c->o->checkpoint, *base;
 	char other[PATH_MAX];
 	int ret;
 
 	if (!h->len || h->len > c->ck_left)
 		return client_fail(c, -EPROTO, "DATA frame out of place");
-	ret = hexo_io_write_all(c->ckfd, c->buf, h->len, -1);
+	ret = hexo_write_all(c->ck.fd, c->buf, h->len);
 	if (ret)
 		return client_fail(c, ret, "writing the checkpoint '%s': %s", path, strerror(-ret));
 	c->ck_left -= h->len;
 	if (c->ck_left)
 		return 0;
-	if (fsync(c->ckfd) < 0 || close(c->ckfd) < 0) {
-		ret = -errno;
-		c->ckfd = -1;
-		unlink(c->cktmp);
-		return client_fail(c, ret, "writing the checkpoint '%s': %s", path, strerror(-ret));
-	}
-	c->ckfd = -1;
 	ret = checkpoint_target(c, &path, other, sizeof(other));
 	if (ret) {
-		unlink(c->cktmp);
+		hexo_newfile_abort(&c->ck);
 		return client_fail(c, ret, "cannot write the checkpoint beside '%s': %s", path,
 		                   strerror(-ret));
 	}
-	if (rename(c->cktmp, path) < 0) {
-		ret = -errno;
-		unlink(c->cktmp);
+	base = strrchr(path, '/');
+	ret = hexo_newfile_commit(&c->ck, base ? base + 1 : path, true);
+	if (ret)
 		return client_fail(c, ret, "cannot write the checkpoint '%s': %s", path,
 		                   strerror(-ret));
-	}
-	sync_parent(path);
 	c->ck_back = true;
 	return 0;
 }

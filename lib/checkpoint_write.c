@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Writing checkpoint files: sparse sections straight from guest memory,
- * one pwritev stream into an unnamed file (O_TMPFILE; a named temporary
- * file where there is none), fsync, link, rename.
+ * one pwritev stream into a new file that takes the checkpoint's name only
+ * once it is whole and synced (lib/fsutil.h, hexo_newfile).
  * docs/checkpoint-format.md is the format; checkpoint.h the API;
  * checkpoint_read.c reads them back.
  */
@@ -24,6 +24,7 @@
 #include "checkpoint.h"
 #include "checkpoint_int.h"
 #include "err.h"
+#include "fsutil.h"
 
 /* Room kept in the section table for closing runs once splitting stops. */
 #define SECTION_SLACK 16u
@@ -366,156 +367,47 @@ static int write_all_iov(int fd, struct iovec *iov, size_t n)
 	return 0;
 }
 
-/* "dir/.name.XXXXXX" beside path, and "dir" (or "."). */
-static int temp_names(const char *path, char **tmp, char **dir)
-{
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	size_t dlen = slash ? (size_t)(slash - path) : 0;
-
-	*tmp = malloc(strlen(path) + 16);
-	*dir = malloc(dlen + 2);
-	if (!*tmp || !*dir) {
-		free(*tmp);
-		free(*dir);
-		return -ENOMEM;
-	}
-	if (slash) {
-		memcpy(*dir, path, dlen ? dlen : 1); /* "/name": the root */
-		(*dir)[dlen ? dlen : 1] = '\0';
-	} else {
-		strcpy(*dir, ".");
-	}
-	sprintf(*tmp, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
-	return 0;
-}
-
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0 && errno != EINVAL) /* some file systems cannot */
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* "XXXXXX" at the end of tmp replaced by six letters or digits. */
-static void temp_fill(char *tmp, unsigned attempt)
-{
-	static const char chars[] =
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	uint64_t x = clock_ns() ^ ((uint64_t)getpid() << 32) ^ (attempt * 0x9e3779b97f4a7c15u);
-	char *p = tmp + strlen(tmp) - 6;
-
-	for (int i = 0; i < 6; i++, x /= 62)
-		p[i] = chars[x % 62];
-}
-
 /*
- * The file being written has no name until it is whole (O_TMPFILE in dir),
- * so a writer killed on the way (kill -9, a crash, the machine going down)
- * leaves nothing behind. -1 where the file system has no O_TMPFILE or /proc
- * is missing (linkat needs /proc/self/fd): a named temporary file then.
- */
-static int open_unnamed(const char *dir)
-{
-	if (access("/proc/self/fd", X_OK) < 0)
-		return -1;
-	return open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-}
-
-/* Gives the unnamed file fd a temporary name (a fresh tmp), to rename. */
-static int link_unnamed(int fd, char *tmp)
-{
-	char proc[32];
-
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	for (unsigned attempt = 0; attempt < 100; attempt++) {
-		temp_fill(tmp, attempt);
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -EEXIST;
-}
-
-/*
- * Writes the iovecs into a new file at path, atomically: written unnamed,
- * linked in as "dir/.name.XXXXXX" once synced, renamed over path at once.
+ * Writes the iovecs into a new file at path, atomically (lib/fsutil.h's
+ * hexo_newfile: unnamed while written, renamed over path once synced), with
+ * mode 0666 less the umask, as open(2) would give it.
  */
 static int write_file(const char *path, struct iov_list *l, struct hexo_ckpt_wstats *ws, char *err,
                       size_t errlen)
 {
-	char *tmp, *dir;
-	bool named;
+	struct hexo_newfile f;
+	const char *base;
 	mode_t mask;
 	uint64_t t0;
-	int fd, ret = 0;
+	int dfd, ret;
 
 	if (!*path)
 		return hexo_fail(err, errlen, -EINVAL, "checkpoint: empty file name");
-	if (temp_names(path, &tmp, &dir))
-		return hexo_fail(err, errlen, -ENOMEM, "%s: out of memory", path);
-	fd = open_unnamed(dir);
-	named = fd < 0;
-	if (named)
-		fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		hexo_seterr(err, errlen, "%s: cannot create a file in %s: %s", path, dir,
-		            strerror(errno));
-		goto out_free;
-	}
+	dfd = hexo_open_parent(path, &base);
+	if (dfd < 0)
+		return hexo_fail(err, errlen, dfd, "%s: its folder: %s", path, strerror(-dfd));
 	mask = umask(0);
 	umask(mask);
-	t0 = clock_ns();
-	if (fchmod(fd, 0666 & ~mask) < 0 || (ret = write_all_iov(fd, l->v, l->n)) != 0) {
-		ret = ret ? ret : -errno;
-		hexo_seterr(err, errlen, "%s: %s", path, strerror(-ret));
-		goto out_unlink;
+	ret = hexo_newfile_open(&f, dfd, base, 0666 & ~mask);
+	if (ret) {
+		hexo_seterr(err, errlen, "%s: cannot create a file there: %s", path, strerror(-ret));
+		goto out_close;
 	}
+	t0 = clock_ns();
+	ret = write_all_iov(f.fd, l->v, l->n);
 	ws->write_ns = clock_ns() - t0;
+	if (ret) {
+		hexo_newfile_abort(&f);
+		hexo_seterr(err, errlen, "%s: %s", path, strerror(-ret));
+		goto out_close;
+	}
 	t0 = clock_ns();
-	if (fsync(fd) < 0) {
-		ret = -errno;
-		hexo_seterr(err, errlen, "%s: fsync: %s", path, strerror(errno));
-		goto out_unlink;
-	}
-	if (!named) {
-		ret = link_unnamed(fd, tmp);
-		if (ret) {
-			hexo_seterr(err, errlen, "%s: cannot link the new file into %s: %s", path,
-			            dir, strerror(-ret));
-			goto out_unlink;
-		}
-		named = true;
-	}
-	ret = close(fd);
-	fd = -1;
-	if (ret < 0 || rename(tmp, path) < 0) {
-		ret = -errno;
-		hexo_seterr(err, errlen, "%s: %s", path, strerror(errno));
-		goto out_unlink;
-	}
-	ret = sync_dir(dir);
-	if (ret)
-		hexo_seterr(err, errlen, "%s: fsync of %s: %s", path, dir, strerror(-ret));
+	ret = hexo_newfile_commit(&f, base, true);
 	ws->sync_ns = clock_ns() - t0;
-	goto out_free;
-
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	if (named)
-		unlink(tmp);
-out_free:
-	free(tmp);
-	free(dir);
+	if (ret)
+		hexo_seterr(err, errlen, "%s: %s", path, strerror(-ret));
+out_close:
+	close(dfd);
 	return ret;
 }
 

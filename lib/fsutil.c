@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -29,39 +31,152 @@ int hexo_write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
-int hexo_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int hexo_open_parent(const char *path, const char **base)
 {
-	char tmp[PATH_MAX + 16], dir[PATH_MAX], *slash;
-	int fd, dfd, ret;
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	int fd;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp) ||
-	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+	*base = slash ? slash + 1 : path;
+	if (!**base)
+		return -EISDIR;
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else if (snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	ret = fchmod(fd, mode) < 0 ? -errno : 0;
-	if (!ret)
-		ret = hexo_write_all(fd, data, len);
-	if (!ret && fsync(fd) < 0)
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* "XXXXXX" at the end of tmp replaced by six letters or digits. */
+static void temp_fill(char *tmp, unsigned attempt)
+{
+	static const char chars[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	struct timespec ts;
+	uint64_t x;
+	char *p = tmp + strlen(tmp) - 6;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 40) ^
+	    (attempt * 0x9e3779b97f4a7c15u);
+	for (int i = 0; i < 6; i++, x /= 62)
+		p[i] = chars[x % 62];
+}
+
+/* Creates f->tmp = ".NAME.XXXXXX" in f->dirfd with flags (O_CREAT|O_EXCL added). */
+static int create_named(struct hexo_newfile *f, const char *name, int flags, mode_t mode)
+{
+	if (snprintf(f->tmp, sizeof(f->tmp), ".%.*s.XXXXXX", NAME_MAX - 8, name) < 0)
+		return -EINVAL;
+	for (unsigned attempt = 0; attempt < 100; attempt++) {
+		temp_fill(f->tmp, attempt);
+		f->fd = openat(f->dirfd, f->tmp, flags | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+		if (f->fd >= 0 || errno != EEXIST)
+			return f->fd < 0 ? -errno : 0;
+	}
+	return -EEXIST;
+}
+
+int hexo_newfile_open(struct hexo_newfile *f, int dirfd, const char *name, mode_t mode)
+{
+	int ret;
+
+	f->dirfd = dirfd;
+	f->tmp[0] = '\0';
+	/* linkat() of an unnamed file needs its /proc/self/fd entry */
+	f->fd = access("/proc/self/fd", X_OK) ? -1
+	                                       : openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+	                                                mode & 07777);
+	if (f->fd < 0) {
+		ret = create_named(f, name, O_WRONLY | O_CLOEXEC, mode & 07777);
+		if (ret)
+			return ret;
+	}
+	/* the umask applied at creation: set exactly the mode asked for */
+	if (fchmod(f->fd, mode & 07777) < 0) {
 		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret) {
-		unlink(tmp);
+		hexo_newfile_abort(f);
 		return ret;
 	}
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	dfd = open(slash ? (slash == dir ? "/" : dir) : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
 	return 0;
+}
+
+/* Gives the unnamed file a temporary name in its folder, to rename. */
+static int link_unnamed(struct hexo_newfile *f, const char *name)
+{
+	char proc[32];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+	snprintf(f->tmp, sizeof(f->tmp), ".%.*s.XXXXXX", NAME_MAX - 8, name);
+	for (unsigned attempt = 0; attempt < 100; attempt++) {
+		temp_fill(f->tmp, attempt);
+		if (!linkat(AT_FDCWD, proc, f->dirfd, f->tmp, AT_SYMLINK_FOLLOW))
+			return 0;
+		if (errno != EEXIST) {
+			f->tmp[0] = '\0';
+			return -errno;
+		}
+	}
+	f->tmp[0] = '\0';
+	return -EEXIST;
+}
+
+int hexo_newfile_commit(struct hexo_newfile *f, const char *name, bool durable)
+{
+	int ret = 0;
+
+	if (durable && fsync(f->fd) < 0)
+		ret = -errno;
+	if (!ret && !f->tmp[0])
+		ret = link_unnamed(f, name);
+	if (close(f->fd) < 0 && !ret)
+		ret = -errno;
+	f->fd = -1;
+	if (!ret && renameat(f->dirfd, f->tmp, f->dirfd, name) < 0)
+		ret = -errno;
+	if (ret) {
+		hexo_newfile_abort(f);
+		return ret;
+	}
+	f->tmp[0] = '\0';
+	/* some file systems cannot sync a folder (EINVAL): the rename stands */
+	if (durable && fsync(f->dirfd) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
+}
+
+void hexo_newfile_abort(struct hexo_newfile *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp[0])
+		unlinkat(f->dirfd, f->tmp, 0);
+	f->tmp[0] = '\0';
+}
+
+int hexo_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	struct hexo_newfile f;
+	const char *base;
+	int dfd, ret;
+
+	dfd = hexo_open_parent(path, &base);
+	if (dfd < 0)
+		return dfd;
+	ret = hexo_newfile_open(&f, dfd, base, mode);
+	if (!ret) {
+		ret = hexo_write_all(f.fd, data, len);
+		if (ret)
+			hexo_newfile_abort(&f);
+		else
+			ret = hexo_newfile_commit(&f, base, true);
+	}
+	close(dfd);
+	return ret;
 }
 
 int hexo_mkdir_p(const char *path, mode_t mode)

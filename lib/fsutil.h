@@ -7,6 +7,8 @@
 #ifndef HEXO_LIB_FSUTIL_H
 #define HEXO_LIB_FSUTIL_H
 
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,11 +19,44 @@
 int hexo_write_all(int fd, const void *p, size_t len);
 
 /*
+ * A file being written in the folder dirfd that nobody sees under its final
+ * name until it is whole: unnamed (O_TMPFILE) where the file system allows,
+ * so a writer killed on the way leaves nothing behind; else a named
+ * ".NAME.XXXXXX" beside the final name. Open it with hexo_newfile_open(),
+ * write to fd, then hexo_newfile_commit() or hexo_newfile_abort(). dirfd
+ * stays the caller's.
+ */
+struct hexo_newfile {
+	int fd;                 /* where the contents go */
+	int dirfd;              /* the folder it goes into */
+	char tmp[NAME_MAX + 1]; /* its temporary name; "" while unnamed */
+};
+
+/* A new file for `name` in dirfd, with exactly `mode` (no umask). */
+int hexo_newfile_open(struct hexo_newfile *f, int dirfd, const char *name, mode_t mode);
+
+/*
+ * Gives the file `name` in its folder, replacing what had that name, and
+ * closes it. durable: fsync the file before and the folder after, so the
+ * new contents survive a crash. On failure nothing is left of it.
+ */
+int hexo_newfile_commit(struct hexo_newfile *f, const char *name, bool durable);
+
+/* Drops the file: nothing is left of it. */
+void hexo_newfile_abort(struct hexo_newfile *f);
+
+/*
  * Replaces path with data, atomically: a temporary file beside it (mode),
  * written and fsync'd, renamed over path, then the folder fsync'd. Readers
  * see the old file or the new one, never a part.
  */
 int hexo_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/*
+ * Opens the folder that holds path (O_DIRECTORY) and points *base at path's
+ * last component: the fd, or -errno (-EISDIR when path ends in '/').
+ */
+int hexo_open_parent(const char *path, const char **base);
 
 /* Creates path and its missing parents with mode (existing ones are kept). */
 int hexo_mkdir_p(const char *path, mode_t mode);

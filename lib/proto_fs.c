@@ -178,55 +178,39 @@ int hexo_tree_open_read(int rootfd, const char *relpath)
 	return fd;
 }
 
-int hexo_tree_create_tmp(int rootfd, const char *relpath, unsigned mode, int *dirfd, char *tmp,
-                         size_t tmplen)
+int hexo_tree_create(int rootfd, const char *relpath, unsigned mode, struct hexo_newfile *f)
 {
 	const char *base;
-	uint32_t rnd;
-	int dfd, fd = -EEXIST;
+	int dfd, ret;
 
 	dfd = hexo_tree_parent(rootfd, relpath, 1, &base);
 	if (dfd < 0)
 		return dfd;
-	for (int i = 0; i < 100 && fd == -EEXIST; i++) {
-		if (hexo_random(&rnd, sizeof(rnd))) {
-			fd = -EIO;
-			break;
-		}
-		snprintf(tmp, tmplen, ".hexo-tmp-%08x", rnd);
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		            mode & 0777);
-		if (fd < 0)
-			fd = -errno;
-	}
-	if (fd < 0) {
+	ret = hexo_newfile_open(f, dfd, base, mode & 0777);
+	if (ret)
 		close(dfd);
-		return fd;
-	}
-	/* The umask applied at creation: set the mode asked for. */
-	fchmod(fd, mode & 0777);
-	*dirfd = dfd;
-	return fd;
-}
-
-int hexo_tree_commit(int dirfd, const char *tmp, const char *relpath)
-{
-	const char *base = strrchr(relpath, '/');
-	int ret = 0;
-
-	base = base ? base + 1 : relpath;
-	if (renameat(dirfd, tmp, dirfd, base) < 0) {
-		ret = -errno;
-		unlinkat(dirfd, tmp, 0);
-	}
-	close(dirfd);
 	return ret;
 }
 
-void hexo_tree_abort(int dirfd, const char *tmp)
+static const char *last_component(const char *relpath)
 {
-	unlinkat(dirfd, tmp, 0);
-	close(dirfd);
+	const char *slash = strrchr(relpath, '/');
+
+	return slash ? slash + 1 : relpath;
+}
+
+int hexo_tree_commit(struct hexo_newfile *f, const char *relpath)
+{
+	int ret = hexo_newfile_commit(f, last_component(relpath), false);
+
+	close(f->dirfd);
+	return ret;
+}
+
+void hexo_tree_abort(struct hexo_newfile *f)
+{
+	hexo_newfile_abort(f);
+	close(f->dirfd);
 }
 
 int hexo_tree_unlink(int rootfd, const char *relpath)

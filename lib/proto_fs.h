@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "fsutil.h"
+
 /* hexo_tree_walk() flags */
 #define HEXO_TREE_DIRS 0x1u /* also call fn for each directory, before its contents */
 
@@ -40,14 +42,14 @@ int hexo_tree_parent(int rootfd, const char *relpath, int create, const char **b
 int hexo_tree_open_read(int rootfd, const char *relpath);
 
 /*
- * Writes a file atomically: creates a temporary file beside relpath,
- * returns its fd and name in tmp (size >= 300). Finish with
- * hexo_tree_commit() or hexo_tree_abort().
+ * Writes relpath under rootfd atomically, with exactly `mode`: a new file
+ * (lib/fsutil.h, hexo_newfile) in relpath's folder, created as needed;
+ * write to f->fd, then hexo_tree_commit() (not synced: results, not
+ * checkpoints) or hexo_tree_abort(), which also close f->dirfd.
  */
-int hexo_tree_create_tmp(int rootfd, const char *relpath, unsigned mode, int *dirfd, char *tmp,
-                         size_t tmplen);
-int hexo_tree_commit(int dirfd, const char *tmp, const char *relpath);
-void hexo_tree_abort(int dirfd, const char *tmp);
+int hexo_tree_create(int rootfd, const char *relpath, unsigned mode, struct hexo_newfile *f);
+int hexo_tree_commit(struct hexo_newfile *f, const char *relpath);
+void hexo_tree_abort(struct hexo_newfile *f);
 
 /* Removes a file (not a directory) under rootfd; ENOENT is not an error. */
 int hexo_tree_unlink(int rootfd, const char *relpath);

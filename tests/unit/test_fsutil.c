@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -183,6 +185,62 @@ static void test_tree_rm_any_depth(void **state)
 	assert_int_equal(lstat(at("d"), &st), -1);
 }
 
+/* The number of entries in the test folder. */
+static size_t entries(void)
+{
+	char **names;
+	size_t n;
+	int fd = open(root, O_RDONLY | O_DIRECTORY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(hexo_dir_names(fd, &names, &n), 0);
+	hexo_dir_names_free(names, n);
+	close(fd);
+	return n;
+}
+
+static void test_newfile(void **state)
+{
+	struct hexo_newfile f;
+	char buf[16] = {0};
+	struct stat st;
+	int dfd, fd, status;
+	pid_t pid;
+
+	(void)state;
+	dfd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	/* a writer killed before the commit leaves nothing behind */
+	pid = fork();
+	if (pid == 0) {
+		if (hexo_newfile_open(&f, dfd, "ckpt", 0600) || hexo_write_all(f.fd, "half", 4))
+			_exit(1);
+		raise(SIGKILL);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(entries(), 0);
+	/* nobody sees the name until the commit, which replaces the old file */
+	assert_int_equal(hexo_write_file_atomic(at("ckpt"), "old", 3, 0600), 0);
+	assert_int_equal(hexo_newfile_open(&f, dfd, "ckpt", 0640), 0);
+	assert_int_equal(hexo_write_all(f.fd, "new!", 4), 0);
+	assert_int_equal(entries(), 1);
+	assert_int_equal(hexo_newfile_commit(&f, "ckpt", true), 0);
+	assert_int_equal(entries(), 1);
+	fd = open(at("ckpt"), O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 4);
+	close(fd);
+	assert_string_equal(buf, "new!");
+	assert_int_equal(stat(at("ckpt"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	/* an abort leaves the old file and nothing else */
+	assert_int_equal(hexo_newfile_open(&f, dfd, "ckpt", 0600), 0);
+	hexo_newfile_abort(&f);
+	assert_int_equal(entries(), 1);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +250,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_dir_names_sorted, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tree_rm_keeps_link_targets, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tree_rm_any_depth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_newfile, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("fsutil", tests, NULL, NULL);

@@ -1044,10 +1044,11 @@ static void write_file(const char *path, const char *text)
 
 static void test_tree(void **state)
 {
-	char root[] = "/tmp/hexo-test-tree-XXXXXX", path[256], tmp[300], err[256];
+	char root[] = "/tmp/hexo-test-tree-XXXXXX", path[256], err[256];
 	struct seen s = {0};
 	struct stat st;
-	int rootfd, dfd, fd;
+	struct hexo_newfile nf;
+	int rootfd;
 
 	(void)state;
 	assert_non_null(mkdtemp(root));
@@ -1081,17 +1082,13 @@ static void test_tree(void **state)
 
 	rootfd = open(root, O_RDONLY | O_DIRECTORY);
 	/* writing through a symlinked directory is refused */
-	fd = hexo_tree_create_tmp(rootfd, "out/passwd", 0644, &dfd, tmp, sizeof(tmp));
-	assert_true(fd < 0);
+	assert_true(hexo_tree_create(rootfd, "out/passwd", 0644, &nf) < 0);
 	assert_true(hexo_tree_open_read(rootfd, "out/passwd") < 0);
-	assert_int_equal(hexo_tree_create_tmp(rootfd, "../x", 0644, &dfd, tmp, sizeof(tmp)),
-	                 -EINVAL);
+	assert_int_equal(hexo_tree_create(rootfd, "../x", 0644, &nf), -EINVAL);
 	/* atomic write into a new subdirectory */
-	fd = hexo_tree_create_tmp(rootfd, "c/d/new.txt", 0640, &dfd, tmp, sizeof(tmp));
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "new", 3), 3);
-	close(fd);
-	assert_int_equal(hexo_tree_commit(dfd, tmp, "c/d/new.txt"), 0);
+	assert_int_equal(hexo_tree_create(rootfd, "c/d/new.txt", 0640, &nf), 0);
+	assert_int_equal(write(nf.fd, "new", 3), 3);
+	assert_int_equal(hexo_tree_commit(&nf, "c/d/new.txt"), 0);
 	snprintf(path, sizeof(path), "%s/c/d/new.txt", root);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 3);
