@@ -743,6 +743,17 @@ static pid_t server_child(int fd, const char *hex)
 	return pid;
 }
 
+/*
+ * A socketpair with an agent doing the handshake (key KEY_HEX) on sv[1] in a
+ * child, and the client's key (client_hex) in key: the child's pid.
+ */
+static pid_t agent_pair(int sv[2], const char *client_hex, uint8_t key[HEXO_PROTO_KEY])
+{
+	pair(sv);
+	key_of(client_hex, key);
+	return server_child(sv[1], KEY_HEX);
+}
+
 static int child_status(pid_t pid)
 {
 	int st;
@@ -760,9 +771,7 @@ static void test_handshake_ok(void **state)
 	int sv[2];
 
 	(void)state;
-	pair(sv);
-	pid = server_child(sv[1], KEY_HEX);
-	key_of(KEY_HEX, key);
+	pid = agent_pair(sv, KEY_HEX, key);
 	assert_int_equal(hexo_handshake_client(sv[0], key, hexo_deadline(5000), err, sizeof(err)),
 	                 0);
 	assert_int_equal(child_status(pid), 0);
@@ -780,9 +789,7 @@ static void test_handshake_wrong_key(void **state)
 	int sv[2];
 
 	(void)state;
-	pair(sv);
-	pid = server_child(sv[1], KEY_HEX);
-	key_of(other, key);
+	pid = agent_pair(sv, other, key);
 	/* the client sees first that the agent's proof is wrong and stops */
 	assert_int_equal(hexo_handshake_client(sv[0], key, hexo_deadline(5000), err, sizeof(err)),
 	                 -EACCES);
@@ -806,9 +813,7 @@ static void test_handshake_bad_proof(void **state)
 	int sv[2];
 
 	(void)state;
-	pair(sv);
-	pid = server_child(sv[1], KEY_HEX);
-	key_of(KEY_HEX, key);
+	pid = agent_pair(sv, KEY_HEX, key);
 	memset(hello.nonce, 7, sizeof(hello.nonce));
 	hexo_msg_hello_encode(&b, &hello);
 	assert_int_equal(hexo_frame_send(sv[0], HEXO_F_HELLO, 0, b.p, b.len, -1), 0);
