@@ -81,6 +81,16 @@ int64_t hc_close(int64_t fd)
 	return arg.ret;
 }
 
+int64_t hc_isatty(int64_t fd)
+{
+	static struct hexo_hc_fd arg;
+
+	arg.fd = fd;
+	arg.ret = -HEXO_ENOSYS;
+	arch_hypercall(HEXO_HC_ISATTY, &arg);
+	return arg.ret;
+}
+
 int64_t hc_lseek(int64_t fd, int64_t offset, uint32_t whence)
 {
 	static struct hexo_hc_lseek arg;

@@ -18,6 +18,8 @@ int64_t hc_write(int64_t fd, const void *buf, uint64_t len);
 int64_t hc_read(int64_t fd, void *buf, uint64_t len);
 int64_t hc_open(const char *path, uint32_t flags, uint32_t mode);
 int64_t hc_close(int64_t fd);
+/* 1 if fd is a terminal, 0 if not, or -HEXO_E*. */
+int64_t hc_isatty(int64_t fd);
 int64_t hc_lseek(int64_t fd, int64_t offset, uint32_t whence);
 int64_t hc_fstat(int64_t fd, struct hexo_stat *st);
 int64_t hc_stat(const char *path, struct hexo_stat *st);

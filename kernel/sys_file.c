@@ -128,6 +128,8 @@ _off_t _lseek(int fd, _off_t offset, int whence)
 	return ret < 0 ? fail(ret) : (_off_t)ret;
 }
 
+#define GUEST_BLKSIZE_MIN 65536u
+
 static mode_t file_type_mode(uint32_t type)
 {
 	switch (type) {
@@ -158,7 +160,11 @@ static void stat_from_hexo(const struct hexo_stat *h, struct stat *st)
 	st->st_mode = file_type_mode(h->type) | (h->perm & 07777);
 	st->st_nlink = 1;
 	st->st_size = (off_t)h->size;
-	st->st_blksize = (blksize_t)h->blksize;
+	/* The preferred I/O size: every read or write is a VM exit, far dearer
+	 * than a host system call, so at least GUEST_BLKSIZE_MIN. newlib's
+	 * stdio sizes a stream's buffer from it. */
+	st->st_blksize = (blksize_t)(h->blksize > GUEST_BLKSIZE_MIN ? h->blksize
+	                                                           : GUEST_BLKSIZE_MIN);
 	st->st_blocks = (blkcnt_t)((h->size + 511) / 512);
 	st->st_atim = t;
 	st->st_mtim = t;
@@ -189,16 +195,20 @@ int _stat(const char *path, struct stat *st)
 	return 0;
 }
 
+/*
+ * The monitor asks its host (isatty(3) on the host fd): a character device
+ * such as /dev/null is no terminal. newlib's stdio makes a stream
+ * line-buffered only when this says 1 (stdout included, see docs/newlib.md).
+ */
 int _isatty(int fd)
 {
-	struct hexo_stat h;
-	int64_t ret = hc_fstat(fd, &h);
+	int64_t ret = hc_isatty(fd);
 
 	if (ret < 0) {
 		fail(ret);
 		return 0;
 	}
-	if (h.type != HEXO_FT_CHR) {
+	if (ret == 0) {
 		errno = ENOTTY;
 		return 0;
 	}

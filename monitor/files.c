@@ -272,6 +272,20 @@ int files__hc_lseek(struct hexo_vm *vm, void *arg)
 	return HC_CONTINUE;
 }
 
+int files__hc_isatty(struct hexo_vm *vm, void *arg)
+{
+	struct hexo_hc_fd *a = arg;
+	int fd = host_fd(&vm->files, a->fd);
+
+	if (fd < 0)
+		a->ret = -HEXO_EBADF;
+	else if (isatty(fd))
+		a->ret = 1;
+	else
+		a->ret = errno == EBADF ? -HEXO_EBADF : 0;
+	return HC_CONTINUE;
+}
+
 int files__hc_fstat(struct hexo_vm *vm, void *arg)
 {
 	struct hexo_hc_fstat *a = arg;

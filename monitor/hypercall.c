@@ -88,6 +88,7 @@ static const struct hc_desc hc_table[HEXO_HC_MAX] = {
     HC(HEXO_HC_NANOSLEEP, hc_nanosleep, struct hexo_hc_nanosleep, true),
     HC(HEXO_HC_WALLCLOCK, hc_wallclock, struct hexo_hc_wallclock, true),
     HC(HEXO_HC_CHECKPOINT, checkpoint__hc, struct hexo_hc_checkpoint, true),
+    HC(HEXO_HC_ISATTY, files__hc_isatty, struct hexo_hc_fd, true),
 };
 
 const char *hc__name(uint64_t nr)

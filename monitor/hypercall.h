@@ -40,6 +40,7 @@ int files__hc_read(struct hexo_vm *vm, void *arg);
 int files__hc_open(struct hexo_vm *vm, void *arg);
 int files__hc_close(struct hexo_vm *vm, void *arg);
 int files__hc_lseek(struct hexo_vm *vm, void *arg);
+int files__hc_isatty(struct hexo_vm *vm, void *arg);
 int files__hc_fstat(struct hexo_vm *vm, void *arg);
 int files__hc_stat(struct hexo_vm *vm, void *arg);
 int files__hc_unlink(struct hexo_vm *vm, void *arg);

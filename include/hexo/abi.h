@@ -52,6 +52,7 @@ enum hexo_hypercall {
 	HEXO_HC_NANOSLEEP, /* struct hexo_hc_nanosleep */
 	HEXO_HC_WALLCLOCK, /* struct hexo_hc_wallclock */
 	HEXO_HC_CHECKPOINT, /* struct hexo_hc_checkpoint: the job has unwound */
+	HEXO_HC_ISATTY,    /* struct hexo_hc_fd: ret 1 if the fd is a terminal, else 0 */
 	HEXO_HC_MAX
 };
 
@@ -104,7 +105,7 @@ enum hexo_hypercall {
 /* File types for hexo_stat.type */
 #define HEXO_FT_REG 1u
 #define HEXO_FT_DIR 2u
-#define HEXO_FT_CHR 3u /* a terminal or other character device */
+#define HEXO_FT_CHR 3u /* a terminal or other character device (HEXO_HC_ISATTY tells) */
 #define HEXO_FT_FIFO 4u
 #define HEXO_FT_OTHER 5u
 

@@ -2,7 +2,8 @@
 /*
  * The guest's files (monitor/files.c) through its hypercall handlers, with
  * guest memory stubbed (a guest address is a host pointer here): what a
- * guest can create, and the checkpoint a restored job is mapped from.
+ * guest can create, the checkpoint a restored job is mapped from, and
+ * HEXO_HC_ISATTY (a terminal, and character devices that are none).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -201,12 +202,59 @@ static void test_mapped_checkpoint(void **state)
 	close(ck);
 }
 
+static int64_t guest_isatty(struct fixture *f, int64_t fd)
+{
+	struct hexo_hc_fd a = {.fd = fd, .ret = -HEXO_ENOSYS};
+
+	assert_int_equal(files__hc_isatty(&f->vm, &a), HC_CONTINUE);
+	return a.ret;
+}
+
+/*
+ * The guest's stdio line-buffers a stream only when ISATTY says 1, so it
+ * must say 1 for a terminal (a pty here, as `script` or an ssh session
+ * gives) and 0 for anything else, /dev/null included.
+ */
+static void test_isatty(void **state)
+{
+	struct fixture *f = *state;
+	int master, slave, null;
+	int64_t fd;
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	assert_true(null >= 0);
+	f->vm.files.host[5] = null;
+	assert_int_equal(guest_isatty(f, 5), 0);
+
+	fd = guest_open(f, "plain", HEXO_O_WRONLY | HEXO_O_CREAT, 0644);
+	assert_true(fd >= 3);
+	assert_int_equal(guest_isatty(f, fd), 0);
+	guest_close(f, fd);
+	assert_int_equal(guest_isatty(f, fd), -HEXO_EBADF);
+	assert_int_equal(guest_isatty(f, HEXO_MAX_FDS - 1), -HEXO_EBADF);
+	assert_int_equal(guest_isatty(f, -1), -HEXO_EBADF);
+	assert_int_equal(guest_isatty(f, HEXO_MAX_FDS), -HEXO_EBADF);
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+		if (master >= 0)
+			close(master);
+		skip(); /* no pseudo-terminals here */
+	}
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(slave >= 0);
+	f->vm.files.host[6] = slave;
+	assert_int_equal(guest_isatty(f, 6), 1);
+	close(master);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_create_modes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_umask, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mapped_checkpoint, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_isatty, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,9 @@ cache_root=${HEXO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hexo}
 # the new (ARM optimized-routines) exp/log/pow/sinf/cosf on both, and none of
 # the variants that depend on a fused multiply-add or round instruction.
 math_defs="-D__OBSOLETE_MATH=0 -DHAVE_FAST_FMA=0 -DHAVE_FAST_ROUND=0 -DHAVE_FAST_LROUND=0"
+# stdio sizes a stream's buffer from fstat's st_blksize (else BUFSIZ, 1 KiB),
+# as newlib's Linux and Cygwin targets do.
+stdio_defs="-DHAVE_BLKSIZE"
 
 config_opts=(
 	--disable-multilib
@@ -78,6 +81,7 @@ cache_dir() {
 		echo "cflags=$cflags"
 		echo "x86_64=$isa_cflags_x86_64 aarch64=$isa_cflags_aarch64"
 		echo "math=$math_defs"
+		echo "stdio=$stdio_defs"
 		echo "config=${config_opts[*]}"
 		(cd "$here" && find . -type f | LC_ALL=C sort | xargs sha256sum)
 	} | sha256sum)
@@ -115,6 +119,15 @@ patch_source() {
   if (elem_size != 0 \&\& n > (size_t)-1 / elem_size) { RERRNO = ENOMEM; return 0; }|' "$m"
 	grep -q 'n > (size_t)-1 / elem_size' "$m" ||
 		{ echo "mallocr.c: calloc overflow patch did not apply"; return 1; }
+	# stdout starts line-buffered only when it is a terminal: without
+	# HAVE_FCNTL (which would also make fdopen/freopen need F_GETFL/F_SETFL)
+	# findfp.c presets __SLBF on stdout, whatever its file is, and
+	# __smakebuf_r can only add the flag. This is the HAVE_FCNTL branch:
+	# __smakebuf_r sets __SLBF when isatty() says so.
+	local f=$src/newlib/libc/stdio/findfp.c
+	sed -i 's/^  std (ptr, __SWR | __SLBF, 1);$/  std (ptr, __SWR, 1);/' "$f"
+	[[ $(grep -c '^  std (ptr, __SWR, 1);$' "$f") == 2 ]] ||
+		{ echo "findfp.c: stdout buffering patch did not apply"; return 1; }
 	# newlib declares posix_memalign, and aligned_alloc calls it, but there
 	# is no definition: add ours to the file that needs it.
 	cat "$here/posix_memalign.c" >>"$src/newlib/libc/stdlib/aligned_alloc.c"
@@ -229,7 +242,7 @@ build_isa() {
 		--target="$triple" --prefix=/hexo \
 		"${config_opts[@]}" \
 		CC_FOR_TARGET="$tcc" \
-		CFLAGS_FOR_TARGET="$cflags $(isa_cflags "$isa") $math_defs" \
+		CFLAGS_FOR_TARGET="$cflags $(isa_cflags "$isa") $math_defs $stdio_defs" \
 		AR_FOR_TARGET="$ar" \
 		RANLIB_FOR_TARGET="$ranlib" \
 		AS_FOR_TARGET="$tcc -c" \
