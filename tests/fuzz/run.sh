@@ -20,8 +20,8 @@
 # build/fuzz/work/<name>/ (new inputs, fresh each run) and
 # build/fuzz/findings/<name>/ (crash-*, leak-*, timeout-*, oom-*: the
 # reproducers; `build/fuzz/fuzz_NAME FILE` replays one); the harness's own
-# output goes to build/fuzz/logs/<name>.log. Exit status 1 when a harness
-# found something.
+# output goes to build/fuzz/logs/<name>.log (--brief: build/fuzz/test/...
+# instead). Exit status 1 when a harness found something.
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -45,6 +45,10 @@ fi
 [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || { echo "run.sh: bad --seconds '$seconds'" >&2; exit 2; }
 
 fz=$build/fuzz
+# What a run keeps: under build/fuzz/ for `make fuzz`, build/fuzz/test/ for
+# the brief runs of `make test` (so both can run at once).
+out=$fz
+[[ $brief == 0 ]] || out=$fz/test
 # The largest input each harness tries: room for a few 4 KiB-aligned parts.
 declare -A max_len=([image]=24576 [checkpoint]=40960 [proto]=4096)
 
@@ -53,17 +57,17 @@ stat_of() { awk -v k="stat::$1:" '$1 == k { v = $2 } END { print v + 0 }' "$2"; 
 
 rows=() found=0
 for n in "${names[@]}"; do
-	bin=$fz/fuzz_$n seeds=$fz/corpus/$n work=$fz/work/$n findings=$fz/findings/$n
-	log=$fz/logs/$n.log
+	bin=$fz/fuzz_$n seeds=$fz/corpus/$n work=$out/work/$n findings=$out/findings/$n
+	log=$out/logs/$n.log
 	if [[ ! -x $bin || ! -d $seeds ]]; then
 		reason="not built: no libFuzzer runtime for clang (libclang-rt-14-dev)?"
 		[[ $brief == 1 ]] && skip "fuzz/$n" "$reason"
-		rows+=("$n skip 0 0 0 0 0 -")
+		rows+=("$n skip 0 0 0 0 0 0 -")
 		continue
 	fi
 	rm -rf "$work"
 	mkdir -p "$work" "$findings" "$(dirname "$log")"
-	before=$(find "$findings" -type f | wc -l)
+	touch "$work/.start" # findings: the files newer than this
 	st=0
 	# -timeout: an input that takes 10 s is a finding (timeout-*);
 	# -rss_limit_mb: so is one that makes the harness use 2 GiB (oom-*).
@@ -73,9 +77,9 @@ for n in "${names[@]}"; do
 	execs=$(stat_of number_of_executed_units "$log")
 	rate=$(stat_of average_exec_per_sec "$log")
 	added=$(stat_of new_units_added "$log")
-	cov=$(grep -oE '(cov|ft): [0-9]+' "$log" | awk '$1 == "cov:" { c = $2 } END { print c + 0 }')
-	new=$(($(find "$findings" -type f | wc -l) - before))
-	first=$(find "$findings" -type f -printf '%T@ %p\n' | sort -n | tail -n "$new" | head -n 1 | cut -d' ' -f2- || true)
+	cov=$({ grep -oE '(cov|ft): [0-9]+' "$log" || true; } | awk '$1 == "cov:" { c = $2 } END { print c + 0 }')
+	new=$(find "$findings" -type f -newer "$work/.start" | wc -l)
+	first=$(find "$findings" -type f -newer "$work/.start" -printf '%T@ %p\n' | sort -n | head -n 1 | cut -d' ' -f2-)
 	if [[ $st -ne 0 && $new -eq 0 ]]; then
 		new=1 first=$log # stopped without a reproducer: its log says why
 	fi
