@@ -13,7 +13,7 @@
 #     tests/checkpoint/test_checkpoint_cli.sh and tests/sched/test_sched_cli.sh,
 #     the same way;
 #   - the fuzzers (tests/fuzz/run.sh --brief, suite "fuzz"): each libFuzzer
-#     harness about 10 s, one case each (SKIP when not built: no libFuzzer
+#     harness 8 s, one case each (SKIP when not built: no libFuzzer
 #     runtime);
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`

@@ -9,12 +9,12 @@
 # --seconds N  fuzz each harness N seconds (default 300; `make fuzz` passes
 #              FUZZ_SECONDS)
 # --json       the results as one JSON object instead of the table
-# --brief      the test-suite form (`make test`, suite "fuzz"): 10 seconds
+# --brief      the test-suite form (`make test`, suite "fuzz"): 8 seconds
 #              each unless --seconds, one PASS line per harness with its
 #              counts, FAIL with the reproducer's path on a finding, SKIP
 #              when the harness is not built (no libFuzzer runtime), and the
 #              "N passed, N failed, N skipped" line
-# NAME         image, checkpoint, proto (default: all)
+# NAME         image, checkpoint, proto, elf (default: all)
 #
 # Each run starts from the seed corpus and keeps what it finds in
 # build/fuzz/work/<name>/ (new inputs, fresh each run) and
@@ -34,13 +34,13 @@ while [[ $# -gt 0 ]]; do
 	--json) json=1; shift ;;
 	--brief) brief=1; shift ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
-	image | checkpoint | proto) names+=("$1"); shift ;;
+	image | checkpoint | proto | elf) names+=("$1"); shift ;;
 	*) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
 done
-[[ ${#names[@]} -gt 0 ]] || names=(image checkpoint proto)
+[[ ${#names[@]} -gt 0 ]] || names=(image checkpoint proto elf)
 if [[ -z $seconds ]]; then
-	if [[ $brief == 1 ]]; then seconds=10; else seconds=300; fi
+	if [[ $brief == 1 ]]; then seconds=8; else seconds=300; fi
 fi
 [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || { echo "run.sh: bad --seconds '$seconds'" >&2; exit 2; }
 
@@ -50,7 +50,7 @@ fz=$build/fuzz
 out=$fz
 [[ $brief == 0 ]] || out=$fz/test
 # The largest input each harness tries: room for a few 4 KiB-aligned parts.
-declare -A max_len=([image]=24576 [checkpoint]=40960 [proto]=4096)
+declare -A max_len=([image]=24576 [checkpoint]=40960 [proto]=4096 [elf]=32768)
 
 # stat NAME LOG: the value of libFuzzer's "stat::NAME: V" line in LOG (0 if none)
 stat_of() { awk -v k="stat::$1:" '$1 == k { v = $2 } END { print v + 0 }' "$2"; }
