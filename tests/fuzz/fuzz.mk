@@ -30,7 +30,7 @@ FUZZ_LIB     := $(FUZZ_DIR)/libhexohost-fuzz.a
 FUZZ_SECONDS ?= 300
 
 # Whether this clang has the libFuzzer runtime (libclang-rt-14-dev).
-FUZZ_RUNTIME := $(wildcard $(shell $(HOST_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a 2>/dev/null))
+FUZZ_RUNTIME := $(wildcard $(shell $(HOST_CC) -print-file-name=libclang_rt.fuzzer-$(shell uname -m).a 2>/dev/null))
 
 $(FUZZ_OBJ)/%.o: %.c
 	@mkdir -p $(@D)
