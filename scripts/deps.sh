@@ -13,6 +13,7 @@ packages=(
 	libxxhash-dev                  # image and checkpoint checksums
 	libjson-c-dev                  # --json output
 	libcmocka-dev                  # host-side unit tests
+	libclang-rt-14-dev             # tests/fuzz: clang's libFuzzer runtime and sanitizers (make fuzz)
 	xz-utils                       # to unpack newlib's source tarball
 	libgcc-12-dev                  # x86-64 guest compiler runtime (libgcc.a)
 	libgcc-12-dev-arm64-cross      # aarch64 guest compiler runtime (libgcc.a)

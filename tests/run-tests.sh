@@ -12,6 +12,9 @@
 #     tests/run-migrate-tests.sh, tests/board/test_board.sh, tests/pass/run.sh,
 #     tests/checkpoint/test_checkpoint_cli.sh and tests/sched/test_sched_cli.sh,
 #     the same way;
+#   - the fuzzers (tests/fuzz/run.sh --brief, suite "fuzz"): each libFuzzer
+#     harness 8 s, one case each (SKIP when not built: no libFuzzer
+#     runtime);
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
@@ -19,7 +22,7 @@
 # The scripts share tests/lib.sh (their PASS/FAIL/SKIP lines and summary).
 # Exit status 0 only when nothing failed.
 #
-# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|sched|guest] [UNIT_TEST_BINARY...]
+# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|sched|fuzz|guest] [UNIT_TEST_BINARY...]
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # root, summary_of
@@ -95,12 +98,14 @@ if want unit; then
 fi
 
 # --------------------------------------------------------- script suites --
-# run_suite NAME SCRIPT TIMEOUT: runs a test script that ends with its own
-# "N passed, N failed, N skipped" line and adds its counts.
+# run_suite NAME SCRIPT TIMEOUT [ARG...]: runs a test script (with ARGs)
+# that ends with its own "N passed, N failed, N skipped" line and adds its
+# counts.
 run_suite() {
 	local name=$1 script=$2 limit=$3 log=$out/$1.log st=0 res p f s
-	banner "$name: $script"
-	timeout -k 5 "$limit" "$script" 2>&1 | tee "$log" || st=${PIPESTATUS[0]}
+	shift 3
+	banner "$name: $script${*:+ $*}"
+	timeout -k 5 "$limit" "$script" "$@" 2>&1 | tee "$log" || st=${PIPESTATUS[0]}
 	res=$(summary_of "$log")
 	if [[ -n $res ]]; then
 		read -r p f s <<<"$res"
@@ -145,6 +150,9 @@ if want checkpoint && [[ -x tests/checkpoint/test_checkpoint_cli.sh ]]; then
 fi
 if want sched && [[ -x tests/sched/test_sched_cli.sh ]]; then
 	run_suite sched tests/sched/test_sched_cli.sh 300
+fi
+if want fuzz && [[ -x tests/fuzz/run.sh ]]; then
+	run_suite fuzz tests/fuzz/run.sh 180 --brief
 fi
 
 # ------------------------------------------------------------------ guest --

@@ -34,3 +34,6 @@ test-unit: test-build
 
 test-guest: hexo-tools
 	@tests/run-guest-tests.sh $(GUEST_TESTS)
+
+# The fuzzing harnesses (libFuzzer) and `make fuzz`; adds them to test-build.
+include tests/fuzz/fuzz.mk
