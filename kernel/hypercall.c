@@ -71,24 +71,25 @@ int64_t hc_open(const char *path, uint32_t flags, uint32_t mode)
 	return arg.ret;
 }
 
-int64_t hc_close(int64_t fd)
+/* A call whose one argument is an fd (struct hexo_hc_fd). */
+static int64_t hc_fd(uint32_t nr, int64_t fd)
 {
 	static struct hexo_hc_fd arg;
 
 	arg.fd = fd;
 	arg.ret = -HEXO_ENOSYS;
-	arch_hypercall(HEXO_HC_CLOSE, &arg);
+	arch_hypercall(nr, &arg);
 	return arg.ret;
+}
+
+int64_t hc_close(int64_t fd)
+{
+	return hc_fd(HEXO_HC_CLOSE, fd);
 }
 
 int64_t hc_isatty(int64_t fd)
 {
-	static struct hexo_hc_fd arg;
-
-	arg.fd = fd;
-	arg.ret = -HEXO_ENOSYS;
-	arch_hypercall(HEXO_HC_ISATTY, &arg);
-	return arg.ret;
+	return hc_fd(HEXO_HC_ISATTY, fd);
 }
 
 int64_t hc_lseek(int64_t fd, int64_t offset, uint32_t whence)
