@@ -9,7 +9,7 @@
 # monitor/monitor.mk.
 
 CLI_SRCS        := cli/main.c cli/node_cmd.c cli/remote_cmd.c cli/client.c cli/client_upload.c \
-                   cli/client_job.c cli/client_results.c
+                   cli/client_job.c cli/client_results.c cli/sched_cmd.c
 CLI_OBJS        := $(CLI_SRCS:%.c=$(OBJ)/%.o)
 # cli/ may include the headers of the parts it calls, they never include
 # cli/'s: options.h and commands.h from monitor/, board.h from board/.

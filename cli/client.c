@@ -214,7 +214,8 @@ int hexo_remote_ping(const struct hexo_node *n, struct hexo_remote_info *info, i
 	if (!ret && hexo_msg_pong_decode(c.buf, h.len, &p, derr, sizeof(derr)))
 		ret = client_fail(&c, -EPROTO, "%s", derr);
 	if (!ret) {
-		*info = (struct hexo_remote_info){.proto = p.version, .isa = p.isa, .cpus = p.cpus};
+		*info = (struct hexo_remote_info){.proto = p.version, .isa = p.isa, .cpus = p.cpus,
+		                                    .mem_bytes = p.mem_bytes};
 		snprintf(info->machine, sizeof(info->machine), "%s", p.machine);
 		snprintf(info->agent, sizeof(info->agent), "%s", p.agent);
 	}

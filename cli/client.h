@@ -40,6 +40,7 @@ struct hexo_remote_info {
 	uint32_t proto; /* protocol version */
 	uint32_t isa;   /* enum hexo_isa */
 	uint32_t cpus;
+	uint64_t mem_bytes; /* memory for jobs; 0: the agent did not say */
 	char machine[64]; /* uname -m */
 	char agent[64];   /* "hexod 0.1.0" */
 };

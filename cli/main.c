@@ -3,7 +3,8 @@
  * The `hexo` command: its subcommands, --help and --version. Each
  * subcommand lives in its part of the tree: run, resume, inspect and check
  * in the monitor (monitor/commands.h), board in board/ (board.h), node and
- * run|resume --on in cli/ (node_cmd.h).
+ * run|resume --on in cli/ (node_cmd.h), sched and its clients in cli/
+ * (sched_cmd.h, the daemon in sched/daemon.h).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 #include "commands.h" /* monitor/: hexo run, resume, inspect, check */
 #include "err.h"
 #include "node_cmd.h" /* hexo node, hexo run --on, hexo resume --on */
-#include "sim.h"      /* sched/: hexo sched --simulate */
+#include "sched_cmd.h" /* hexo sched, submit, jobs, wait, cancel */
 
 /*
  * A subcommand: the monitor's take the time hexo started (for --stats) and
@@ -38,8 +39,12 @@ static const struct command commands[] = {
     {"check", check__main, check__help, NULL, "verify an image's common address space, or a checkpoint"},
     {"board", NULL, NULL, board_main, "start, stop and list emulated ARM64 boards"},
     {"node", NULL, NULL, node_main, "add, list, ping or remove nodes that run jobs (hexod)"},
-    {"sched", NULL, NULL, sched_simulate_main,
-     "simulate the scheduler on a server and its boards (--simulate CONFIG)"},
+    {"sched", NULL, NULL, sched_main,
+     "the scheduler daemon for this server and its nodes (or --simulate CONFIG)"},
+    {"submit", NULL, NULL, submit_main, "queue a job for the scheduler; prints its id"},
+    {"jobs", NULL, NULL, jobs_main, "list the scheduler's jobs: state, where, progress, slowdown"},
+    {"wait", NULL, NULL, wait_main, "wait for a scheduled job; exit with its status"},
+    {"cancel", NULL, NULL, cancel_main, "cancel a scheduled job"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -185,8 +185,10 @@ static int node_ping(int argc, char **argv)
 	t0 = hexo_now_ms();
 	if (hexo_remote_ping(&n, &info, 10000, err, sizeof(err)))
 		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
-	printf("%s: %s, %s, %u CPUs, protocol %u, %lld ms\n", n.name, info.agent, info.machine,
-	       info.cpus, info.proto, (long long)(hexo_now_ms() - t0));
+	printf("%s: %s, %s, %u CPUs, ", n.name, info.agent, info.machine, info.cpus);
+	if (info.mem_bytes)
+		printf("%llu MiB, ", (unsigned long long)(info.mem_bytes >> 20));
+	printf("protocol %u, %lld ms\n", info.proto, (long long)(hexo_now_ms() - t0));
 	return 0;
 }
 

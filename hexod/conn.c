@@ -25,6 +25,17 @@ const char *hexod_machine(void)
 	return u.machine;
 }
 
+/*
+ * Memory this machine gives jobs, for schedulers: 3/4 of its RAM (the rest
+ * for the system, the agent and the monitors' own pages).
+ */
+uint64_t hexod_job_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz / 4 * 3 : 0;
+}
+
 static int send_pong(struct conn *c)
 {
 	struct hexo_msg_pong p = {.version = HEXO_PROTO_VERSION, .agent = "hexod " HEXOD_VERSION};
@@ -35,6 +46,7 @@ static int send_pong(struct conn *c)
 	p.machine = hexod_machine();
 	p.isa = hexo_isa_from_name(p.machine);
 	p.cpus = cpus > 0 ? (uint32_t)cpus : 1;
+	p.mem_bytes = hexod_job_memory();
 	ret = hexo_msg_pong_encode(&b, &p);
 	if (!ret)
 		ret = hexo_frame_send(c->fd, HEXO_F_PONG, 0, b.p, b.len,

@@ -81,5 +81,6 @@ int job_migrate_request(struct conn *c, const char *job);
 
 /* conn.c: this host's machine (uname -m); its ISA is hexo_isa_from_name() of it. */
 const char *hexod_machine(void);
+uint64_t hexod_job_memory(void); /* bytes for jobs, reported in PONG */
 
 #endif

@@ -189,6 +189,7 @@ int hexo_msg_pong_encode(struct hexo_buf *b, const struct hexo_msg_pong *m)
 	hexo_buf_u32(b, m->cpus);
 	hexo_buf_str(b, m->machine);
 	hexo_buf_str(b, m->agent);
+	hexo_buf_u64(b, m->mem_bytes);
 	return b->err;
 }
 
@@ -394,6 +395,7 @@ int hexo_msg_pong_decode(const uint8_t *p, size_t len, struct hexo_msg_pong *m, 
 	m->cpus = cur_u32(&c);
 	m->machine = cur_str(&c);
 	m->agent = cur_str(&c);
+	m->mem_bytes = !c.bad && c.left >= 8 ? cur_u64(&c) : 0; /* older agents: absent */
 	return cur_done(&c, "PONG", err, errlen);
 }
 

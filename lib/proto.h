@@ -84,7 +84,8 @@ enum hexo_frame_type {
 	HEXO_F_AUTH = 3,        /* C: mac[32], stream header[24] */
 	HEXO_F_AUTH_OK = 4,     /* S: stream header[24] */
 	HEXO_F_PING = 5,        /* C: empty */
-	HEXO_F_PONG = 6,        /* S: u32 version, u32 isa, u32 cpus, machine, agent */
+	HEXO_F_PONG = 6,        /* S: u32 version, u32 isa, u32 cpus, machine, agent,
+	                           u64 mem_bytes (absent from older agents: 0) */
 	HEXO_F_RUN = 7,         /* C: struct hexo_msg_run */
 	HEXO_F_FILE = 8,        /* both: u64 size, u32 mode, u32 kind, path; DATA follows */
 	HEXO_F_DATA = 9,        /* both: 1..HEXO_PROTO_MAX_FRAME bytes */
@@ -174,6 +175,7 @@ struct hexo_msg_pong {
 	uint32_t isa; /* enum hexo_isa */
 	uint32_t cpus;
 	const char *machine; /* uname -m */
+	uint64_t mem_bytes;  /* memory the node gives jobs; 0: not said */
 	const char *agent;   /* "hexod 0.1.0" */
 };
 

@@ -55,6 +55,13 @@ struct sd_machine {
 	double last_seen;      /* daemon clock when a ping last answered */
 	/* counters, for `hexo sched status` and the metrics */
 	uint64_t migrations_in, migrations_out;
+	/* the daemon's own bookkeeping (exec.c): its `hexo node ping` child */
+	pid_t ping_pid;
+	int ping_fd;        /* the child's stdout, -1 when none */
+	char ping_out[512];
+	size_t ping_len;
+	unsigned ping_fails; /* in a row */
+	double next_ping;
 };
 
 struct sd_job {
@@ -87,14 +94,21 @@ struct sd_job {
 	uint64_t points;              /* migration points passed, last known */
 	uint64_t points_on[SD_MAX_MACHINES]; /* points passed on each machine */
 	unsigned migrations;
+	uint64_t seg_points0;   /* points when the current segment started */
+	uint64_t out_size;      /* output's size when the last checkpoint was taken */
+	uint64_t err_size;      /* the same for the error file */
+	unsigned retries;       /* segments lost to a machine's failure */
+	bool cancel_asked;      /* `hexo cancel`: its segment was told to end */
+	char *next_checkpoint;  /* where the running segment writes its checkpoint */
+	char *status_file;      /* where the running segment writes its progress */
 	int exit_status; /* SD_DONE / SD_FAILED: the job's status */
 	char why[160];   /* SD_FAILED / SD_CANCELLED / not migratable: a reason */
 	/* estimates, per machine */
+	double est_used;  /* the estimate its (last) offload was decided on */
+	int est_node;     /* ... for that node (-1: never offloaded) */
+	double measured;  /* measured slowdown there, 0 when not known */
 	double est[SD_MAX_MACHINES];
 	enum sd_est_source est_src[SD_MAX_MACHINES];
-	/* waiting clients (rpc.c): fds to answer when the job ends */
-	int *waiters;
-	size_t n_waiters;
 };
 
 /* A log2 histogram for the metrics: bucket i counts values <= bounds[i]. */
@@ -142,6 +156,19 @@ struct sd {
 	double queue_empty_since;
 	struct sd_metrics metrics;
 	bool stopping;
+	/* the daemon's own bookkeeping */
+	struct sd_client *clients; /* rpc.c */
+	size_t n_clients;
+	void *history;             /* estimate.c: STATE/history.json's tree */
+	double calib[SD_MAX_MACHINES]; /* the node's calibrated prior, 0: none */
+};
+
+/* A client connection (rpc.c): one request line at a time. */
+struct sd_client {
+	int fd;
+	char buf[65536];
+	size_t len;
+	uint64_t waiting_for; /* `wait`: the job, 0 when none */
 };
 
 /* Seconds since the epoch (CLOCK_REALTIME), as the journal keeps them. */
@@ -170,6 +197,8 @@ int sd_metrics_listen(const char *addr_port, char *err, size_t errlen);
 void sd_metrics_serve(const struct sd *d, int listen_fd);
 
 void sd_hist_init(struct sd_hist *h, double first_bound, double factor);
+/* The three histograms of struct sd_metrics with their buckets. */
+void sd_metrics_init(struct sd_metrics *m);
 void sd_hist_add(struct sd_hist *h, double v);
 
 #endif

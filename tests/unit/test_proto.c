@@ -536,7 +536,8 @@ static void test_small_messages(void **state)
 	                            .isa = 2,
 	                            .cpus = 4,
 	                            .machine = "aarch64",
-	                            .agent = "hexod 9"},
+	                            .agent = "hexod 9",
+	                            .mem_bytes = 3ull << 30},
 	                     pout;
 	struct hexo_msg_error e;
 	struct hexo_buf b = {0};
@@ -550,7 +551,12 @@ static void test_small_messages(void **state)
 	assert_string_equal(pout.machine, "aarch64");
 	assert_string_equal(pout.agent, "hexod 9");
 	assert_int_equal(pout.cpus, 4);
+	assert_true(pout.mem_bytes == 3ull << 30);
 	assert_int_equal(hexo_msg_pong_decode(b.p, b.len - 1, &pout, err, sizeof(err)), -EPROTO);
+	/* an agent that does not send its memory: 0, not an error */
+	assert_int_equal(hexo_msg_pong_decode(b.p, b.len - 8, &pout, err, sizeof(err)), 0);
+	assert_true(pout.mem_bytes == 0);
+	assert_int_equal(pout.cpus, 4);
 
 	assert_int_equal(hexo_msg_exit_encode(&b, 139), 0);
 	assert_int_equal(hexo_msg_exit_decode(b.p, b.len, &st, err, sizeof(err)), 0);
