@@ -399,8 +399,10 @@ static void shut_down(struct sd *d, int sfd)
 
 	d->stopping = true;
 	for (size_t i = 0; i < d->n_jobs; i++)
-		if (d->jobs[i]->pid)
+		if (d->jobs[i]->pid) {
+			d->jobs[i]->migrate_asked = sd_now();
 			sd_segment_stop(d, d->jobs[i]);
+		}
 	for (;;) {
 		left = 0;
 		for (size_t i = 0; i < d->n_jobs; i++)

@@ -325,10 +325,10 @@ static void segment_ended(struct sd *d, struct sd_job *j, int ws)
 	account(d, j);
 	if (s && s[0])
 		stopped = !strcmp(s, "stopped");
-	else /* no status: a checkpoint written since we asked is a stop */
-		stopped = status == 0 && j->migrate_asked > 0 && j->next_checkpoint &&
-		          stat(j->next_checkpoint, &st) == 0 &&
-		          (double)st.st_mtime >= j->migrate_asked - 1;
+	else /* no status file: a fresh checkpoint is a stop (periodic ones: since we asked) */
+		stopped = status == 0 && j->next_checkpoint && stat(j->next_checkpoint, &st) == 0 &&
+		          (d->opt.checkpoint_every <= 0 ||
+		           (j->migrate_asked > 0 && (double)st.st_mtime >= j->migrate_asked - 1));
 	if (j->cancel_asked) {
 		j->pid = 0;
 		j->state = SD_CANCELLED;
