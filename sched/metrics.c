@@ -98,8 +98,9 @@ void sd_metrics_init(struct sd_metrics *m)
 /* ------------------------------------------------------------- the text -- */
 
 /*
- * A float as Prometheus reads it: the shortest %g that reads back the same
- * (0.05, not 0.050000000000000003), and +Inf, -Inf, NaN.
+ * A float as Prometheus reads it: whole numbers in full, others the shortest
+ * %g that reads back the same (0.05, not 0.050000000000000003); +Inf, -Inf,
+ * NaN.
  */
 static void fmt_double(char *buf, size_t len, double v)
 {
@@ -109,6 +110,10 @@ static void fmt_double(char *buf, size_t len, double v)
 	}
 	if (isinf(v)) {
 		snprintf(buf, len, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(buf, len, "%.0f", v); /* 104857600, not 1.048576e+08 */
 		return;
 	}
 	for (int p = 1; p <= 17; p++) {
