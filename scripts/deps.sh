@@ -29,6 +29,7 @@ packages=(
 	libarchive-dev:arm64 liblzma-dev:arm64 libzstd-dev:arm64  # its board commands (part of the CLI)
 	criu                           # make bench (bench/migrate.sh): checkpoint/restore of a native process, to compare
 	python3                        # tests: reading --json output
+	prometheus                     # tests: promtool checks the scheduler daemon's metrics (test_sched_metrics)
 )
 
 missing=()
