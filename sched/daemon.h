@@ -201,8 +201,6 @@ void sd_metrics_serve(const struct sd *d, int listen_fd);
  * every bucket whose bound is >= v, and in count and sum (NaN: ignored).
  */
 void sd_hist_init(struct sd_hist *h, double first_bound, double factor);
-/* The three histograms of struct sd_metrics with their buckets. */
-void sd_metrics_init(struct sd_metrics *m);
 void sd_hist_add(struct sd_hist *h, double v);
 
 /*
