@@ -195,7 +195,8 @@ void sd_schedule(struct sd *d)
 		struct sd_job *j = d->jobs[map[dec[i].job]];
 
 		if (dec[i].action == SCHED_START) {
-			sd_log(d, "job %llu: start on %s", (unsigned long long)j->id,
+			sd_log(d, "job %llu: %s on %s", (unsigned long long)j->id,
+			       j->checkpoint ? "resume from its checkpoint" : "start",
 			       d->machines[dec[i].to].name);
 			if (sd_segment_start(d, j, dec[i].to))
 				break; /* the job failed; decide again next time */

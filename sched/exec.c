@@ -68,7 +68,13 @@ static pid_t spawn(struct sd *d, char **argv, int out, int errfd, int *pipe_fd)
 
 		/* A segment must not outlive the daemon: it would run unseen. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/*
+		 * SIGUSR1 (stop at a point) stays blocked through exec: one sent
+		 * before hexo has set up its handler waits for it (the monitor and
+		 * the node client unblock it once ready) instead of killing it.
+		 */
 		sigemptyset(&none);
+		sigaddset(&none, SIGUSR1);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		if (pipe_fd)

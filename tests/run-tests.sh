@@ -150,6 +150,7 @@ if want checkpoint && [[ -x tests/checkpoint/test_checkpoint_cli.sh ]]; then
 fi
 if want sched && [[ -x tests/sched/test_sched_cli.sh ]]; then
 	run_suite sched tests/sched/test_sched_cli.sh 300
+	run_suite sched-daemon tests/sched/test_sched_daemon.sh 900
 fi
 if want fuzz && [[ -x tests/fuzz/run.sh ]]; then
 	run_suite fuzz tests/fuzz/run.sh 180 --brief
