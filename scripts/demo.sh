@@ -5,7 +5,8 @@
 # finish here; then check that it computed exactly what a run that never
 # moved computes. Without a usable /dev/kvm here, every run happens on the
 # board (its KVM is inside QEMU) and the job still moves through a
-# checkpoint that comes home.
+# checkpoint that comes home. Then the scheduler daemon runs a small
+# queue and moves a job to the board and back on its own.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=$top/build/bin
@@ -82,6 +83,65 @@ else
 	echo "demo: the two results differ" >&2
 	exit 1
 fi
+
+# Part two: the scheduler decides. A queue of three jobs on a server with
+# one core and the board as its node: the second job makes the daemon
+# offload the first to the board at a migration point; once the queue is
+# empty it brings it back. Without KVM here, a second board is the server.
+sched_board=
+if [[ $here ]]; then
+	server=local
+	sched_args=(--cores 1 --node "$board")
+else
+	sched_board=demos$$
+	server=$sched_board
+	step "hexo board up --name $sched_board        (a second board, the server: no KVM here)"
+	"$bin/hexo" board up --name "$sched_board"
+	sched_args=(--cores 0 --server "$sched_board" --node "$board")
+fi
+export HEXO_SCHED=$work/sched.sock
+step "hexo sched ${sched_args[*]} --idle 3 &   (the scheduler daemon; its log below)"
+"$bin/hexo" sched "${sched_args[@]}" --idle 3 --state "$work/sched" >"$work/sched.log" 2>&1 &
+sched_pid=$!
+stop_sched() {
+	kill "$sched_pid" 2>/dev/null && wait "$sched_pid" 2>/dev/null
+	[[ -z $sched_board ]] || "$bin/hexo" board down --name "$sched_board" >/dev/null 2>&1 || true
+}
+trap 'stop_sched; cleanup' EXIT
+for _ in $(seq 100); do
+	"$bin/hexo" sched status 2>/dev/null | grep -q "^$board .* yes " && break
+	sleep 0.2
+done
+"$bin/hexo" sched status
+small=("$((args[0] / 4))" 5)
+step "hexo submit: job 1 pi ${args[*]}, then jobs 2 and 3: pi ${small[*]}"
+for d in q1 q2 q3; do mkdir -p "$work/$d"; done
+"$bin/hexo" submit --dir "$work/q1" "$work/pi.hexo" "${args[@]}"
+sleep 1
+"$bin/hexo" submit --dir "$work/q2" "$work/pi.hexo" "${small[@]}"
+"$bin/hexo" submit --dir "$work/q3" "$work/pi.hexo" "${small[@]}"
+while "$bin/hexo" jobs | grep -qE ' (queued|running|migrating) '; do
+	sleep 2
+	echo "-- $(date +%T)"
+	"$bin/hexo" jobs
+done
+for id in 1 2 3; do "$bin/hexo" wait "$id"; done
+step "what the daemon decided (hexo sched's log)"
+grep -E "job [0-9]+: (start|migrate|resum|checkpoint|ended)" "$work/sched.log" | sed 's/^hexo sched: //'
+step "job 1's own output: where each block ran"
+cat "$work/q1/hexo-1.out"
+printf '%-34s %s
+' "job 1, moved by the scheduler:" "$(cat "$work/q1/pi.txt")"
+printf '%-34s %s
+' "never moved:" "$(cat "$work/here/pi.txt")"
+if cmp -s "$work/q1/pi.txt" "$work/here/pi.txt" && grep -q "job 1: migrate $server -> $board" "$work/sched.log"; then
+	echo "the scheduler offloaded job 1 and the result is identical, bit for bit"
+else
+	echo "demo: job 1 was not offloaded, or its result differs" >&2
+	exit 1
+fi
+stop_sched
+trap cleanup EXIT
 
 step "hexo board down --name $board"
 "$bin/hexo" board down --name "$board"
