@@ -6,10 +6,11 @@
 # unwind/rewind, checkpoint write/restore against dd and CRIU, latency), in
 # one run (bench/bench.sh; its board section is bench/board.sh). Prints the
 # tables and writes build/bench/results.json; docs/PERFORMANCE.md records a
-# run. Needs /dev/kvm.
+# run. Needs /dev/kvm (but for --only sched). Then the scheduler (bench/sched.sh).
 #   make bench BENCH_ARGS="--reps 9"     more repetitions
 #   make bench BENCH_ARGS=--quick         a fast smoke test of the harness
-#   make bench BENCH_ARGS="--only board"  one section (startup|compute|board|migrate)
+#   make bench BENCH_ARGS="--only board"  one section (startup|compute|board|migrate|sched;
+#                                         sched also runs without /dev/kvm, on two boards)
 
 BENCH_OUT := $(BUILD)/bench
 BENCH_TIMER := $(BENCH_OUT)/hexo-time

@@ -4,7 +4,7 @@
 # then migration (bench/migrate.sh), measured in one run. Prints the tables
 # and writes build/bench/results.json. See docs/PERFORMANCE.md.
 #
-# usage: bench/bench.sh [--runs N] [--reps N] [--quick] [--only startup|compute|board|migrate]
+# usage: bench/bench.sh [--runs N] [--reps N] [--quick] [--only startup|compute|board|migrate|sched]
 #   --runs N   start-to-exit runs per measurement (default 30)
 #   --reps N   interleaved repetitions per kernel (default 7): native/hexo,
 #              and on the board local/board; passed on to bench/migrate.sh
@@ -17,6 +17,9 @@
 # end whatever happens.
 # It is SKIPped, with the reason, when qemu-system-aarch64, the aarch64
 # programs or the arm64 kernel cannot be had.
+# The sched section is bench/sched.sh: the scheduler daemon's queue for a
+# fixed time with the server alone and with a board (build/bench/sched.json);
+# it also runs without /dev/kvm (--only sched: two boards).
 # The migrate section is bench/migrate.sh (its --help): the overhead of the
 # migration points, unwind/rewind time, checkpoint write/restore against dd
 # and CRIU, migration latency here and to a board of its own (not with
@@ -50,7 +53,7 @@ while [[ $# -gt 0 ]]; do
 	--quick) quick=1 ;;
 	--only)
 		only=$2
-		case $only in startup | compute | board | migrate) ;; *) echo "bench: --only takes startup, compute, board or migrate" >&2; exit 2 ;; esac
+		case $only in startup | compute | board | migrate | sched) ;; *) echo "bench: --only takes startup, compute, board, migrate or sched" >&2; exit 2 ;; esac
 		shift
 		;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -66,6 +69,9 @@ if [[ $quick -eq 1 ]]; then
 fi
 guest_mem=1G
 
+if [[ $only == sched ]]; then
+	BENCH_OUT=$out exec bench/sched.sh $([[ $quick -eq 1 ]] && echo --quick)
+fi
 bench_needs
 
 mkdir -p "$out/bin" "$out/runs"
@@ -277,6 +283,9 @@ sed -E 's/: \+([0-9])/: \1/g; s/: (-?nan|)([,}])/: null\2/g' >"$results.new" <<E
   "migrate": $json_migrate
 }
 EOF
+if [[ -z $only ]]; then
+	BENCH_OUT=$out bench/sched.sh $([[ $quick -eq 1 ]] && echo --quick) || status=1
+fi
 # --only: the sections not measured now come from the previous results.json,
 # each marked with the date (and --quick) of the run that measured it.
 if [[ -n $only && -f $results ]]; then
