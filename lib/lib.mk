@@ -11,9 +11,10 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 
 LIBHEXO        := $(BUILD)/libhexohost.a
-# xxhash: image checksums; elf: ELF reading; json-c: nodes.c; sodium: secret.c, seal.c.
+# xxhash: image checksums; elf: ELF reading; json-c: nodes.c, calib.c; sodium: secret.c,
+# seal.c; m: calib.c (the geometric mean).
 # --as-needed: a program records only the libraries its members use.
-LIBHEXO_LDLIBS := -Wl,--as-needed -lxxhash -lelf -ljson-c -lsodium
+LIBHEXO_LDLIBS := -Wl,--as-needed -lxxhash -lelf -ljson-c -lsodium -lm
 
 $(LIBHEXO): $(LIB_OBJS)
 
