@@ -342,9 +342,10 @@ static const char *kernel_from_json(json_object *jk, struct hexo_calib_kernel *k
 	if (!json_object_is_type(r, json_type_object))
 		return "expected an object or null";
 	k->has_counters = true;
-	if ((bad = get_number(r, *key = "counters.ginstr_s", &k->ginstr_s, false)) ||
-	    (bad = get_number(r, *key = "counters.mllc_refs_s", &k->mllcref_s, false)) ||
-	    (bad = get_number(r, *key = "counters.mllc_misses_s", &k->mllcmiss_s, false)))
+	if ((*key = "counters.ginstr_s", bad = get_number(r, "ginstr_s", &k->ginstr_s, false)) ||
+	    (*key = "counters.mllc_refs_s", bad = get_number(r, "mllc_refs_s", &k->mllcref_s, false)) ||
+	    (*key = "counters.mllc_misses_s",
+	     bad = get_number(r, "mllc_misses_s", &k->mllcmiss_s, false)))
 		return bad;
 	return NULL;
 }
@@ -393,9 +394,9 @@ static const char *calib_from_json(json_object *o, struct hexo_calib *c, char *k
 	if (v && !json_object_is_type(v, json_type_null)) {
 		if (!json_object_is_type(v, json_type_object))
 			return "expected an object or null";
-		if ((bad = get_number(v, KEY("model.a"), &c->model_a, false)) ||
-		    (bad = get_number(v, KEY("model.b"), &c->model_b, false)) ||
-		    (bad = get_number(v, KEY("model.c"), &c->model_c, false)))
+		if ((KEY("model.a"), bad = get_number(v, "a", &c->model_a, false)) ||
+		    (KEY("model.b"), bad = get_number(v, "b", &c->model_b, false)) ||
+		    (KEY("model.c"), bad = get_number(v, "c", &c->model_c, false)))
 			return bad;
 		c->has_model = true;
 	}
