@@ -90,7 +90,8 @@ static void usage(FILE *f)
 	        "  --quick          small working sets and short runs (a smoke test, not a measure)\n"
 	        "  --reps N         runs per kernel and side, 1 to %d (default 3; 2 with --quick)\n"
 	        "  --json           the result as JSON (the file's contents) instead of a table\n"
-	        "Progress goes to stderr, one line per kernel run.\n",
+	        "Each side's time per iteration is its fastest run's. Progress goes to stderr,\n"
+	        "one line per kernel run. See docs/sched.md, \"Slowdown estimates: calibration\".\n",
 	        HEXO_CALIB_MAX_REPS);
 }
 
@@ -279,7 +280,7 @@ static int run_kernel(struct cal_ctx *cx, const struct cal_opts *o, size_t k, co
 	close(outp[1]);
 	if (gate[0] >= 0) {
 		close(gate[0]);
-		r->has_ctr = hexo_counters_open(pid, true, &ctr) == 0;
+		r->has_ctr = hexo_counters_open_on_exec(pid, &ctr) == 0;
 		if (write(gate[1], "", 1) < 0) {
 			/* the child is gone: its status says why */
 		}

@@ -67,8 +67,10 @@ int hexo_counters_available(char *why, size_t n)
 	return 0;
 }
 
-int hexo_counters_open(pid_t tid, bool enable_on_exec, struct hexo_counters *c)
+static int open_all(pid_t tid, bool enable_on_exec, struct hexo_counters *c)
 {
+	for (int i = 0; i < HEXO_CTR_N; i++)
+		c->fd[i] = -1;
 	for (int i = 0; i < HEXO_CTR_N; i++) {
 		c->fd[i] = open_one(events[i], tid, enable_on_exec);
 		if (c->fd[i] < 0 && i == HEXO_CTR_INSTR)
@@ -77,6 +79,16 @@ int hexo_counters_open(pid_t tid, bool enable_on_exec, struct hexo_counters *c)
 			c->fd[i] = -1;
 	}
 	return 0;
+}
+
+int hexo_counters_open(pid_t tid, struct hexo_counters *c)
+{
+	return open_all(tid, false, c);
+}
+
+int hexo_counters_open_on_exec(pid_t tid, struct hexo_counters *c)
+{
+	return open_all(tid, true, c);
 }
 
 int hexo_counters_read(const struct hexo_counters *c, struct hexo_counter_values *out)

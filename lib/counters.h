@@ -34,11 +34,16 @@ int hexo_counters_available(char *why, size_t n);
 
 /*
  * Opens the three counters on thread tid (0: the caller) and the threads
- * it creates afterwards (inherit). enable_on_exec: they start counting
- * when tid next calls execve (a child opened between fork and exec), else
- * at once. 0 (at least the instruction counter opened) or -errno.
+ * it creates afterwards (inherit); they count from now on. 0 (at least the
+ * instruction counter opened: the LLC ones may be missing alone) or -errno.
  */
-int hexo_counters_open(pid_t tid, bool enable_on_exec, struct hexo_counters *c);
+int hexo_counters_open(pid_t tid, struct hexo_counters *c);
+
+/*
+ * The same, counting from tid's next execve: for a child opened between
+ * fork and exec, so that only the program it runs is counted.
+ */
+int hexo_counters_open_on_exec(pid_t tid, struct hexo_counters *c);
 
 /* The counts so far: 0, or -errno when the instruction counter cannot be read. */
 int hexo_counters_read(const struct hexo_counters *c, struct hexo_counter_values *out);

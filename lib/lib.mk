@@ -1,8 +1,9 @@
 # Host library shared by the monitor (hexo), hexocc, hexod and the host-side
 # tools: every lib/*.c (image files: image_file.h; checkpoint files:
 # checkpoint.h, written by checkpoint_write.c, read by checkpoint_read.c;
-# node list: nodes.h; the node protocol: proto.h, proto_fs.h; its shared
-# secret and proofs: secret.h). Others link it with
+# node list: nodes.h; nodes' calibrations: calib.h; hardware counters:
+# counters.h; the node protocol: proto.h, proto_fs.h; its shared secret and
+# proofs: secret.h). Others link it with
 #   $(LIBHEXO) $(LIBHEXO_LDLIBS)
 # It is a static archive, so a program only gets (and only needs the
 # libraries of) the members it uses.

@@ -328,11 +328,11 @@ static void test_counters_available(void **state)
 		/* a reason naming the call and errno's text */
 		assert_true(strstr(why, "perf_event_open(instructions): ") == why);
 		assert_true(strlen(why) > strlen("perf_event_open(instructions): "));
-		assert_true(hexo_counters_open(0, false, &c) < 0);
+		assert_true(hexo_counters_open(0, &c) < 0);
 		return;
 	}
 	assert_string_equal(why, "");
-	assert_int_equal(hexo_counters_open(0, false, &c), 0);
+	assert_int_equal(hexo_counters_open(0, &c), 0);
 	for (volatile int i = 0; i < 1000000; i++)
 		;
 	assert_int_equal(hexo_counters_read(&c, &v), 0);
