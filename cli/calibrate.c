@@ -95,6 +95,14 @@ static void usage(FILE *f)
 	        HEXO_CALIB_MAX_REPS);
 }
 
+/* SIGINT, SIGTERM or SIGHUP received: stop after the kernel run under way. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -299,6 +307,8 @@ static int run_kernel(struct cal_ctx *cx, const struct cal_opts *o, size_t k, co
 		r->has_ctr = hexo_counters_read(&ctr, &r->ctr) == 0;
 		hexo_counters_close(&ctr);
 	}
+	if (stop_signal)
+		return HEXO_EXIT_ERROR; /* the caller says why */
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		last_line(cx->errf, msg, sizeof(msg));
 		if (WIFSIGNALED(status))
@@ -362,7 +372,11 @@ static int measure(struct cal_ctx *cx, const struct cal_opts *o, const struct si
 				snprintf(arg, sizeof(arg), "%gs", o->target_s);
 			else
 				snprintf(arg, sizeof(arg), "%lu", (unsigned long)ck->iters);
+			if (stop_signal)
+				goto stopped;
 			ret = run_kernel(cx, o, k, ref, arg, &rr);
+			if (stop_signal)
+				goto stopped;
 			if (ret)
 				return ret;
 			if (rep == 0) {
@@ -384,6 +398,8 @@ static int measure(struct cal_ctx *cx, const struct cal_opts *o, const struct si
 				ctr_runs++;
 			}
 			ret = run_kernel(cx, o, k, node, arg, &nr);
+			if (stop_signal)
+				goto stopped;
 			if (ret)
 				return ret;
 			if (strcmp(nr.checksum, ck->checksum) || nr.size != ck->size ||
@@ -416,6 +432,10 @@ static int measure(struct cal_ctx *cx, const struct cal_opts *o, const struct si
 		}
 	}
 	return 0;
+stopped:
+	hexo_error(HEXO_EXIT_ERROR, "node calibrate: stopped by signal %d (%s): nothing saved",
+	           (int)stop_signal, strsignal(stop_signal));
+	return 128 + stop_signal;
 }
 
 /* The counter model over the kernels, when every kernel has rates. */
@@ -543,6 +563,13 @@ int node_calibrate_main(int argc, char **argv)
 		ret = hexo_error(HEXO_EXIT_ERROR, "node calibrate: '%s': %s", cx.job, strerror(errno));
 		goto out;
 	}
+	/*
+	 * A handler, not SIG_IGN: the child `hexo run`s get the default back at
+	 * exec and stop with us (same process group); we clean up and say so.
+	 */
+	sigaction(SIGINT, &(struct sigaction){.sa_handler = on_stop}, NULL);
+	sigaction(SIGTERM, &(struct sigaction){.sa_handler = on_stop}, NULL);
+	sigaction(SIGHUP, &(struct sigaction){.sa_handler = on_stop}, NULL);
 	fprintf(stderr, "calibrate: %s against %s: %zu kernels, %u runs each on each side%s\n",
 	        node.name, ref.name, N_KERNELS, o.reps, o.quick ? " (--quick)" : "");
 	ret = measure(&cx, &o, &ref, &target, c);
