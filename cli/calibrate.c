@@ -36,11 +36,11 @@ static const struct calib_kernel_def {
 	const char *name;
 	uint64_t quick_size;
 } kernel_defs[] = {
-	{"fp", 64},         /* oscillators */
-	{"triad", 1 << 16}, /* doubles per array: 3 x 512 KiB */
-	{"chase", 1 << 18}, /* slots: 1 MiB */
-	{"sort", 1 << 16},  /* keys */
-	{"branch", 1 << 13} /* numbers */
+    {"fp", 64},         /* oscillators */
+    {"triad", 1 << 16}, /* doubles per array: 3 x 512 KiB */
+    {"chase", 1 << 18}, /* slots: 1 MiB */
+    {"sort", 1 << 16},  /* keys */
+    {"branch", 1 << 13} /* numbers */
 };
 #define N_KERNELS (sizeof(kernel_defs) / sizeof(kernel_defs[0]))
 
@@ -78,21 +78,22 @@ struct cal_ctx {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: hexo node calibrate NODE [--against NODE2] [--quick] [--reps N] [--json]\n"
-	        "Runs the calibration kernels (fp, triad, chase, sort, branch) here and on NODE,\n"
-	        "the same iterations on both, and reports per kernel the time per iteration on\n"
-	        "each side and NODE's slowdown (NODE / here), and their geometric mean: the\n"
-	        "scheduler's prior slowdown on NODE for images it has never run there. The\n"
-	        "result is kept in the state folder as calib/NODE.json.\n"
-	        "  --against NODE2  measure the reference side on NODE2 instead of here (a\n"
-	        "                   machine without /dev/kvm can calibrate one node against another)\n"
-	        "  --quick          small working sets and short runs (a smoke test, not a measure)\n"
-	        "  --reps N         runs per kernel and side, 1 to %d (default 3; 2 with --quick)\n"
-	        "  --json           the result as JSON (the file's contents) instead of a table\n"
-	        "Each side's time per iteration is its fastest run's. Progress goes to stderr,\n"
-	        "one line per kernel run. See docs/sched.md, \"Slowdown estimates: calibration\".\n",
-	        HEXO_CALIB_MAX_REPS);
+	fprintf(
+	    f,
+	    "usage: hexo node calibrate NODE [--against NODE2] [--quick] [--reps N] [--json]\n"
+	    "Runs the calibration kernels (fp, triad, chase, sort, branch) here and on NODE,\n"
+	    "the same iterations on both, and reports per kernel the time per iteration on\n"
+	    "each side and NODE's slowdown (NODE / here), and their geometric mean: the\n"
+	    "scheduler's prior slowdown on NODE for images it has never run there. The\n"
+	    "result is kept in the state folder as calib/NODE.json.\n"
+	    "  --against NODE2  measure the reference side on NODE2 instead of here (a\n"
+	    "                   machine without /dev/kvm can calibrate one node against another)\n"
+	    "  --quick          small working sets and short runs (a smoke test, not a measure)\n"
+	    "  --reps N         runs per kernel and side, 1 to %d (default 3; 2 with --quick)\n"
+	    "  --json           the result as JSON (the file's contents) instead of a table\n"
+	    "Each side's time per iteration is its fastest run's. Progress goes to stderr,\n"
+	    "one line per kernel run. See docs/sched.md, \"Slowdown estimates: calibration\".\n",
+	    HEXO_CALIB_MAX_REPS);
 }
 
 /* SIGINT, SIGTERM or SIGHUP received: stop after the kernel run under way. */
@@ -132,24 +133,27 @@ static int parse_opts(int argc, char **argv, struct cal_opts *o)
 
 			if (end == v || *end || n < 1 || n > HEXO_CALIB_MAX_REPS)
 				return hexo_error(HEXO_EXIT_ERROR,
-				                  "node calibrate: --reps '%s': expected 1 to %d", v,
-				                  HEXO_CALIB_MAX_REPS);
+				                  "node calibrate: --reps '%s': expected 1 to %d",
+				                  v, HEXO_CALIB_MAX_REPS);
 			o->reps = (unsigned)n;
 		} else if (!strcmp(a, "--against") || !strcmp(a, "--reps")) {
 			return hexo_error(HEXO_EXIT_ERROR, "node calibrate: %s needs a value", a);
 		} else if (a[0] == '-') {
-			return hexo_error(HEXO_EXIT_ERROR,
-			                  "node calibrate: unknown option '%s': see 'hexo node --help'", a);
+			return hexo_error(
+			    HEXO_EXIT_ERROR,
+			    "node calibrate: unknown option '%s': see 'hexo node --help'", a);
 		} else if (!o->node) {
 			o->node = a;
 		} else {
-			return hexo_error(HEXO_EXIT_ERROR, "node calibrate: unexpected argument '%s'", a);
+			return hexo_error(HEXO_EXIT_ERROR,
+			                  "node calibrate: unexpected argument '%s'", a);
 		}
 	}
 	if (!o->node)
-		return hexo_error(HEXO_EXIT_ERROR,
-		                  "usage: hexo node calibrate NODE [--against NODE2] [--quick] [--reps N] "
-		                  "[--json]");
+		return hexo_error(
+		    HEXO_EXIT_ERROR,
+		    "usage: hexo node calibrate NODE [--against NODE2] [--quick] [--reps N] "
+		    "[--json]");
 	if (!o->reps)
 		o->reps = o->quick ? 2 : 3;
 	o->target_s = o->quick ? 0.1 : 1.0;
@@ -182,10 +186,11 @@ static int find_kernels(struct cal_ctx *cx)
 	for (size_t k = 0; k < N_KERNELS; k++) {
 		snprintf(path, sizeof(path), "%s/%s.hexo", cx->kdir, kernel_defs[k].name);
 		if (access(path, R_OK))
-			return hexo_error(HEXO_EXIT_ERROR,
-			                  "node calibrate: calibration kernel '%s': %s: build it with 'make' "
-			                  "(or point HEXO_CALIB_DIR at the folder of the kernels' .hexo images)",
-			                  path, strerror(errno));
+			return hexo_error(
+			    HEXO_EXIT_ERROR,
+			    "node calibrate: calibration kernel '%s': %s: build it with 'make' "
+			    "(or point HEXO_CALIB_DIR at the folder of the kernels' .hexo images)",
+			    path, strerror(errno));
 	}
 	return 0;
 }
@@ -243,7 +248,8 @@ static int run_kernel(struct cal_ctx *cx, const struct cal_opts *o, size_t k, co
 
 	memset(r, 0, sizeof(*r));
 	snprintf(image, sizeof(image), "%s/%s.hexo", cx->kdir, kernel_defs[k].name);
-	snprintf(size, sizeof(size), "%lu", o->quick ? (unsigned long)kernel_defs[k].quick_size : 0ul);
+	snprintf(size, sizeof(size), "%lu",
+	         o->quick ? (unsigned long)kernel_defs[k].quick_size : 0ul);
 	argv[ac++] = "hexo";
 	argv[ac++] = "run";
 	if (!s->local) {
@@ -259,7 +265,8 @@ static int run_kernel(struct cal_ctx *cx, const struct cal_opts *o, size_t k, co
 
 	errfd = open(cx->errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (errfd < 0)
-		return hexo_error(HEXO_EXIT_ERROR, "node calibrate: '%s': %s", cx->errf, strerror(errno));
+		return hexo_error(HEXO_EXIT_ERROR, "node calibrate: '%s': %s", cx->errf,
+		                  strerror(errno));
 	if (pipe2(outp, O_CLOEXEC) || (s->local && cx->counters && pipe2(gate, O_CLOEXEC))) {
 		close(errfd);
 		return hexo_error(HEXO_EXIT_ERROR, "node calibrate: pipe: %s", strerror(errno));
@@ -312,19 +319,22 @@ static int run_kernel(struct cal_ctx *cx, const struct cal_opts *o, size_t k, co
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		last_line(cx->errf, msg, sizeof(msg));
 		if (WIFSIGNALED(status))
-			return hexo_error(HEXO_EXIT_ERROR,
-			                  "node calibrate: kernel '%s' on %s: killed by signal %d: %s",
-			                  kernel_defs[k].name, s->name, WTERMSIG(status), msg);
-		return hexo_error(HEXO_EXIT_ERROR, "node calibrate: kernel '%s' on %s failed (exit %d): %s",
+			return hexo_error(
+			    HEXO_EXIT_ERROR,
+			    "node calibrate: kernel '%s' on %s: killed by signal %d: %s",
+			    kernel_defs[k].name, s->name, WTERMSIG(status), msg);
+		return hexo_error(HEXO_EXIT_ERROR,
+		                  "node calibrate: kernel '%s' on %s failed (exit %d): %s",
 		                  kernel_defs[k].name, s->name, WEXITSTATUS(status), msg);
 	}
 	memmove(out + 1, out, len + 1); /* so that every line follows a '\n' */
 	out[0] = '\n';
 	if (parse_output(out, r))
-		return hexo_error(HEXO_EXIT_ERROR,
-		                  "node calibrate: kernel '%s' on %s printed no result (size, iters, "
-		                  "checksum, seconds): is '%s' a calibration kernel?",
-		                  kernel_defs[k].name, s->name, image);
+		return hexo_error(
+		    HEXO_EXIT_ERROR,
+		    "node calibrate: kernel '%s' on %s printed no result (size, iters, "
+		    "checksum, seconds): is '%s' a calibration kernel?",
+		    kernel_defs[k].name, s->name, image);
 	return 0;
 }
 
@@ -345,7 +355,9 @@ static double fastest(const double *v, unsigned n)
 static void progress(const char *kname, unsigned rep, unsigned reps, const struct side *s,
                      const struct run_result *r, const char *extra)
 {
-	fprintf(stderr, "calibrate: %-6s %u/%u on %-12s %6lu iters in %8.3f s: %10.4f ms/iter (%.1f s wall)%s\n",
+	fprintf(stderr,
+	        "calibrate: %-6s %u/%u on %-12s %6lu iters in %8.3f s: %10.4f ms/iter (%.1f s "
+	        "wall)%s\n",
 	        kname, rep + 1, reps, s->name, (unsigned long)r->iters, r->seconds,
 	        r->seconds * 1e3 / (double)r->iters, r->wall, extra);
 }
@@ -385,10 +397,11 @@ static int measure(struct cal_ctx *cx, const struct cal_opts *o, const struct si
 				snprintf(ck->checksum, sizeof(ck->checksum), "%s", rr.checksum);
 				snprintf(arg, sizeof(arg), "%lu", (unsigned long)ck->iters);
 			} else if (strcmp(rr.checksum, ck->checksum) || rr.iters != ck->iters) {
-				return hexo_error(HEXO_EXIT_ERROR,
-				                  "node calibrate: kernel '%s' gave checksum %s on %s, then %s "
-				                  "with the same arguments: the kernel is not deterministic",
-				                  ck->name, ck->checksum, ref->name, rr.checksum);
+				return hexo_error(
+				    HEXO_EXIT_ERROR,
+				    "node calibrate: kernel '%s' gave checksum %s on %s, then %s "
+				    "with the same arguments: the kernel is not deterministic",
+				    ck->name, ck->checksum, ref->name, rr.checksum);
 			}
 			progress(ck->name, rep, o->reps, ref, &rr, "");
 			if (rr.has_ctr) {
@@ -404,12 +417,14 @@ static int measure(struct cal_ctx *cx, const struct cal_opts *o, const struct si
 				return ret;
 			if (strcmp(nr.checksum, ck->checksum) || nr.size != ck->size ||
 			    nr.iters != ck->iters)
-				return hexo_error(HEXO_EXIT_ERROR,
-				                  "node calibrate: kernel '%s': checksum %s on %s differs from %s "
-				                  "on %s (size %lu, %lu iterations): %s computes differently; "
-				                  "nothing saved",
-				                  ck->name, nr.checksum, node->name, ck->checksum, ref->name,
-				                  (unsigned long)ck->size, (unsigned long)ck->iters, node->name);
+				return hexo_error(
+				    HEXO_EXIT_ERROR,
+				    "node calibrate: kernel '%s': checksum %s on %s differs from "
+				    "%s "
+				    "on %s (size %lu, %lu iterations): %s computes differently; "
+				    "nothing saved",
+				    ck->name, nr.checksum, node->name, ck->checksum, ref->name,
+				    (unsigned long)ck->size, (unsigned long)ck->iters, node->name);
 			progress(ck->name, rep, o->reps, node, &nr, ", checksum agrees");
 			ck->here_s[rep] = rr.seconds;
 			ck->node_s[rep] = nr.seconds;
@@ -421,9 +436,11 @@ static int measure(struct cal_ctx *cx, const struct cal_opts *o, const struct si
 		ck->slowdown = ck->node_iter_s / ck->here_iter_s;
 		if (!(isfinite(ck->slowdown) && ck->slowdown > 0))
 			return hexo_error(HEXO_EXIT_ERROR,
-			                  "node calibrate: kernel '%s': no usable time (%g s per iteration on %s, "
+			                  "node calibrate: kernel '%s': no usable time (%g s per "
+			                  "iteration on %s, "
 			                  "%g s on %s)",
-			                  ck->name, ck->here_iter_s, ref->name, ck->node_iter_s, node->name);
+			                  ck->name, ck->here_iter_s, ref->name, ck->node_iter_s,
+			                  node->name);
 		if (ctr_runs == o->reps && ctr_wall > 0) {
 			ck->has_counters = true;
 			ck->ginstr_s = ctr[HEXO_CTR_INSTR] / ctr_wall / 1e9;
@@ -466,18 +483,19 @@ static void print_table(const struct hexo_calib *c)
 {
 	printf("node %s against %s%s, %s\n", c->node, c->reference, c->quick ? " (--quick)" : "",
 	       c->date);
-	printf("%-8s %10s %8s %14s %14s %9s\n", "kernel", "size", "iters", "here ms/iter", "node ms/iter",
-	       "slowdown");
+	printf("%-8s %10s %8s %14s %14s %9s\n", "kernel", "size", "iters", "here ms/iter",
+	       "node ms/iter", "slowdown");
 	for (size_t i = 0; i < c->n_kernels; i++) {
 		const struct hexo_calib_kernel *k = &c->kernels[i];
 
 		printf("%-8s %10lu %8lu %14.4f %14.4f %9.2f\n", k->name, (unsigned long)k->size,
-		       (unsigned long)k->iters, k->here_iter_s * 1e3, k->node_iter_s * 1e3, k->slowdown);
+		       (unsigned long)k->iters, k->here_iter_s * 1e3, k->node_iter_s * 1e3,
+		       k->slowdown);
 	}
 	printf("%-8s %58.2f   (min %.2f, max %.2f)\n", "geomean", c->geomean, c->min, c->max);
 	if (c->has_model)
-		printf("model: slowdown = %.4g + %.4g * Ginstr/s + %.4g * M LLC misses/s\n", c->model_a,
-		       c->model_b, c->model_c);
+		printf("model: slowdown = %.4g + %.4g * Ginstr/s + %.4g * M LLC misses/s\n",
+		       c->model_a, c->model_b, c->model_c);
 }
 
 int node_calibrate_main(int argc, char **argv)
@@ -504,21 +522,24 @@ int node_calibrate_main(int argc, char **argv)
 		if (hexo_node_load(o.against, &other, err, sizeof(err)))
 			return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 		if (!strcmp(o.against, o.node))
-			return hexo_error(HEXO_EXIT_ERROR,
-			                  "node calibrate: --against names '%s' itself: give another node as "
-			                  "the reference",
-			                  o.node);
+			return hexo_error(
+			    HEXO_EXIT_ERROR,
+			    "node calibrate: --against names '%s' itself: give another node as "
+			    "the reference",
+			    o.node);
 		ref = (struct side){other.name, false};
 	} else {
 		if (access("/dev/kvm", F_OK))
-			return hexo_error(HEXO_EXIT_ERROR,
-			                  "node calibrate: there is no /dev/kvm here to run the reference "
-			                  "side: calibrate against another node with --against NODE");
+			return hexo_error(
+			    HEXO_EXIT_ERROR,
+			    "node calibrate: there is no /dev/kvm here to run the reference "
+			    "side: calibrate against another node with --against NODE");
 		if (access("/dev/kvm", R_OK | W_OK))
-			return hexo_error(HEXO_EXIT_ERROR,
-			                  "node calibrate: cannot use /dev/kvm here (%s) to run the reference "
-			                  "side: fix its permissions or calibrate with --against NODE",
-			                  strerror(errno));
+			return hexo_error(
+			    HEXO_EXIT_ERROR,
+			    "node calibrate: cannot use /dev/kvm here (%s) to run the reference "
+			    "side: fix its permissions or calibrate with --against NODE",
+			    strerror(errno));
 		ref = (struct side){"local", true};
 	}
 	target = (struct side){node.name, false};
@@ -538,12 +559,16 @@ int node_calibrate_main(int argc, char **argv)
 
 	/* counter rates only mean something for runs on this machine */
 	if (!hexo_counters_available(why, sizeof(why))) {
-		fprintf(stderr, "counters: not available (%s): the prior is the geometric mean of the "
-		                "kernels' slowdowns\n", why);
+		fprintf(stderr,
+		        "counters: not available (%s): the prior is the geometric mean of the "
+		        "kernels' slowdowns\n",
+		        why);
 		snprintf(c->counters, sizeof(c->counters), "not available (%s)", why);
 	} else if (!ref.local) {
-		fprintf(stderr, "counters: not used (the reference is node %s, not this machine): the "
-		                "prior is the geometric mean of the kernels' slowdowns\n", ref.name);
+		fprintf(stderr,
+		        "counters: not used (the reference is node %s, not this machine): the "
+		        "prior is the geometric mean of the kernels' slowdowns\n",
+		        ref.name);
 		snprintf(c->counters, sizeof(c->counters), "not used (the reference is node %s)",
 		         ref.name);
 	} else {
@@ -554,13 +579,14 @@ int node_calibrate_main(int argc, char **argv)
 	         getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(cx.tmp)) {
 		free(c);
-		return hexo_error(HEXO_EXIT_ERROR, "node calibrate: temporary folder '%s': %s", cx.tmp,
-		                  strerror(errno));
+		return hexo_error(HEXO_EXIT_ERROR, "node calibrate: temporary folder '%s': %s",
+		                  cx.tmp, strerror(errno));
 	}
 	snprintf(cx.job, sizeof(cx.job), "%s/job", cx.tmp);
 	snprintf(cx.errf, sizeof(cx.errf), "%s/stderr", cx.tmp);
 	if (mkdir(cx.job, 0700)) {
-		ret = hexo_error(HEXO_EXIT_ERROR, "node calibrate: '%s': %s", cx.job, strerror(errno));
+		ret = hexo_error(HEXO_EXIT_ERROR, "node calibrate: '%s': %s", cx.job,
+		                 strerror(errno));
 		goto out;
 	}
 	/*
@@ -576,7 +602,8 @@ int node_calibrate_main(int argc, char **argv)
 	if (ret)
 		goto out;
 	if (hexo_calib_summarize(c)) {
-		ret = hexo_error(HEXO_EXIT_ERROR, "node calibrate: a kernel's slowdown is not a number > 0");
+		ret = hexo_error(HEXO_EXIT_ERROR,
+		                 "node calibrate: a kernel's slowdown is not a number > 0");
 		goto out;
 	}
 	if (cx.counters)

@@ -206,8 +206,9 @@ char *hexo_calib_to_json(const struct hexo_calib *c)
 	json_object_object_add(o, "max", num(c->max));
 	if (c->has_model) {
 		m = json_object_new_object();
-		json_object_object_add(m, "formula",
-		                       json_object_new_string("slowdown = a + b * ginstr_s + c * mllc_misses_s"));
+		json_object_object_add(
+		    m, "formula",
+		    json_object_new_string("slowdown = a + b * ginstr_s + c * mllc_misses_s"));
 		json_object_object_add(m, "a", num(c->model_a));
 		json_object_object_add(m, "b", num(c->model_b));
 		json_object_object_add(m, "c", num(c->model_c));
@@ -238,8 +239,8 @@ int hexo_calib_save(const struct hexo_calib *c, char *err, size_t errlen)
 	*slash = '\0';
 	ret = hexo_mkdir_p(path, 0700);
 	if (ret)
-		return hexo_fail(err, errlen, ret, "'%s': %s: set HEXO_STATE to a writable folder", path,
-		                 strerror(-ret));
+		return hexo_fail(err, errlen, ret, "'%s': %s: set HEXO_STATE to a writable folder",
+		                 path, strerror(-ret));
 	*slash = '/';
 	text = hexo_calib_to_json(c);
 	if (!text)
@@ -278,7 +279,8 @@ static const char *get_number(json_object *o, const char *key, double *d, bool p
 {
 	json_object *v = member(o, key);
 
-	if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+	if (!v ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
 		return "expected a number";
 	*d = json_object_get_double(v);
 	if (!isfinite(*d) || (pos && !(*d > 0)))
@@ -309,7 +311,8 @@ static const char *get_times(json_object *o, const char *key, double *t, unsigne
 	for (size_t i = 0; i < n; i++) {
 		json_object *v = json_object_array_get_idx(a, i);
 
-		if (!(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		if (!(json_object_is_type(v, json_type_double) ||
+		      json_object_is_type(v, json_type_int)))
 			return "expected an array of seconds";
 		t[i] = json_object_get_double(v);
 		if (!(t[i] >= 0 && isfinite(t[i])))
@@ -343,7 +346,8 @@ static const char *kernel_from_json(json_object *jk, struct hexo_calib_kernel *k
 		return "expected an object or null";
 	k->has_counters = true;
 	if ((*key = "counters.ginstr_s", bad = get_number(r, "ginstr_s", &k->ginstr_s, false)) ||
-	    (*key = "counters.mllc_refs_s", bad = get_number(r, "mllc_refs_s", &k->mllcref_s, false)) ||
+	    (*key = "counters.mllc_refs_s",
+	     bad = get_number(r, "mllc_refs_s", &k->mllcref_s, false)) ||
 	    (*key = "counters.mllc_misses_s",
 	     bad = get_number(r, "mllc_misses_s", &k->mllcmiss_s, false)))
 		return bad;
@@ -423,16 +427,18 @@ int hexo_calib_from_json(const char *text, const char *file, struct hexo_calib *
 	memset(out, 0, sizeof(*out));
 	o = json_tokener_parse_verbose(text, &jerr);
 	if (!o) {
-		hexo_seterr(err, errlen, "calibration file '%s' is damaged: %s: run 'hexo node calibrate' again",
+		hexo_seterr(err, errlen,
+		            "calibration file '%s' is damaged: %s: run 'hexo node calibrate' again",
 		            file, json_tokener_error_desc(jerr));
 		return -1;
 	}
 	bad = calib_from_json(o, out, key, sizeof(key));
 	json_object_put(o);
 	if (bad) {
-		hexo_seterr(err, errlen,
-		            "calibration file '%s' is damaged: %s: %s: run 'hexo node calibrate' again", file,
-		            key, bad);
+		hexo_seterr(
+		    err, errlen,
+		    "calibration file '%s' is damaged: %s: %s: run 'hexo node calibrate' again",
+		    file, key, bad);
 		return -1;
 	}
 	return 0;
@@ -475,8 +481,9 @@ int hexo_calib_load(const char *node, struct hexo_calib *out, char *err, size_t 
 	ret = hexo_calib_from_json(text, path, out, err, errlen);
 	free(text);
 	if (!ret && strcmp(out->node, node)) {
-		hexo_seterr(err, errlen, "calibration file '%s' is damaged: node: names '%s', not '%s'",
-		            path, out->node, node);
+		hexo_seterr(err, errlen,
+		            "calibration file '%s' is damaged: node: names '%s', not '%s'", path,
+		            out->node, node);
 		return -1;
 	}
 	return ret;

@@ -25,18 +25,18 @@
 
 struct hexo_calib_kernel {
 	char name[32];
-	uint64_t size, iters;   /* the arguments both sides ran it with */
-	char checksum[40];      /* the same on both sides (calibrate checks) */
+	uint64_t size, iters; /* the arguments both sides ran it with */
+	char checksum[40];    /* the same on both sides (calibrate checks) */
 	unsigned reps;
 	double here_s[HEXO_CALIB_MAX_REPS]; /* seconds of the timed iterations, per run */
 	double node_s[HEXO_CALIB_MAX_REPS];
-	double here_iter_s, node_iter_s;    /* seconds per iteration, fastest run */
-	double slowdown;                    /* node_iter_s / here_iter_s */
+	double here_iter_s, node_iter_s; /* seconds per iteration, fastest run */
+	double slowdown;                 /* node_iter_s / here_iter_s */
 	/* rates measured on the reference while it ran the kernel (has_counters) */
 	bool has_counters;
-	double ginstr_s;    /* 10^9 instructions per second */
-	double mllcref_s;   /* 10^6 last-level-cache references per second */
-	double mllcmiss_s;  /* 10^6 last-level-cache misses per second */
+	double ginstr_s;   /* 10^9 instructions per second */
+	double mllcref_s;  /* 10^6 last-level-cache references per second */
+	double mllcmiss_s; /* 10^6 last-level-cache misses per second */
 };
 
 struct hexo_calib {
@@ -48,7 +48,7 @@ struct hexo_calib {
 	bool quick;                         /* --quick: small working sets */
 	size_t n_kernels;
 	struct hexo_calib_kernel kernels[HEXO_CALIB_MAX_KERNELS];
-	double geomean, min, max;           /* of the kernels' slowdowns */
+	double geomean, min, max; /* of the kernels' slowdowns */
 	/* slowdown = a + b * ginstr_s + c * mllcmiss_s, fitted over the kernels */
 	bool has_model;
 	double model_a, model_b, model_c;

@@ -36,7 +36,7 @@
 
 struct kargs {
 	uint64_t size;
-	uint64_t iters;  /* 0: run until `seconds` */
+	uint64_t iters; /* 0: run until `seconds` */
 	double seconds;
 };
 
@@ -50,8 +50,9 @@ static inline double k_now(void)
 
 static inline void k_usage(const char *name, const char *size_unit, uint64_t def_size)
 {
-	fprintf(stderr, "usage: %s [SIZE [ITERS | SECONDSs]]  (SIZE in %s, default %" PRIu64
-	                "; default 1s)\n",
+	fprintf(stderr,
+	        "usage: %s [SIZE [ITERS | SECONDSs]]  (SIZE in %s, default %" PRIu64
+	        "; default 1s)\n",
 	        name, size_unit, def_size);
 	exit(2);
 }

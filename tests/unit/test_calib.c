@@ -103,8 +103,8 @@ static void test_fit_degenerate(void **state)
 	double same[4] = {7, 7, 7, 7};
 
 	(void)state;
-	assert_int_equal(hexo_calib_fit(x1, x2, y, 2, coef), -1); /* too few */
-	assert_int_equal(hexo_calib_fit(x1, x2, y, 4, coef), -1); /* collinear */
+	assert_int_equal(hexo_calib_fit(x1, x2, y, 2, coef), -1);   /* too few */
+	assert_int_equal(hexo_calib_fit(x1, x2, y, 4, coef), -1);   /* collinear */
 	assert_int_equal(hexo_calib_fit(x1, same, y, 4, coef), -1); /* x2 constant */
 	x2[0] = NAN;
 	assert_int_equal(hexo_calib_fit(x1, x2, y, 4, coef), -1);
@@ -267,7 +267,8 @@ static void damaged(const char *text, const char *want)
 	fclose(f);
 	assert_int_equal(hexo_calib_load("b1", &back, err, sizeof(err)), -1);
 	if (!strstr(err, want) || !strstr(err, path) || strchr(err, '\n')) {
-		print_error("error '%s' should name the file and say '%s' on one line\n", err, want);
+		print_error("error '%s' should name the file and say '%s' on one line\n", err,
+		            want);
 		fail();
 	}
 }
