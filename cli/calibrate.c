@@ -301,10 +301,20 @@ static int run_kernel(struct cal_ctx *cx, const struct cal_opts *o, size_t k, co
 		}
 		close(gate[1]);
 	}
-	while ((n = read(outp[0], out + len, sizeof(out) - 1 - len)) > 0 ||
-	       (n < 0 && errno == EINTR))
-		if (n > 0)
-			len += (size_t)n;
+	/* all of it, keeping what fits: a child never blocks on a full pipe */
+	for (;;) {
+		char chunk[4096];
+
+		n = read(outp[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if ((size_t)n > sizeof(out) - 2 - len)
+			n = (ssize_t)(sizeof(out) - 2 - len);
+		memcpy(out + len, chunk, (size_t)n);
+		len += (size_t)n;
+	}
 	close(outp[0]);
 	out[len] = '\0';
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -2,9 +2,11 @@
 # `hexo node calibrate` (docs/sched.md, "Slowdown estimates: calibration"):
 #   - refusals that need no board, each one line on stderr and status 125:
 #     an unknown node, an unknown --against node, --against naming the node
-#     itself, a bad option, and (on a host without /dev/kvm) a calibration
-#     without --against, which must say there is no /dev/kvm here and
-#     suggest --against NODE;
+#     itself, a bad option, kernel images missing, (on a host without
+#     /dev/kvm) a calibration without --against, which must say there is no
+#     /dev/kvm here and suggest --against NODE; and a reference node that
+#     does not answer (the failing kernel run named, its reason quoted,
+#     nothing saved);
 #   - two emulated ARM64 boards A and B (--mem 1G each, a temporary
 #     HEXO_STATE of their own), then `hexo node calibrate B --against A
 #     --quick --json`: every kernel present with the same checksum on both,
@@ -64,7 +66,21 @@ else
 	refused "no /dev/kvm: refused with a hint" "there is no /dev/kvm here" ghost --quick
 	check "no /dev/kvm: the line suggests --against NODE" grep -q -- "--against NODE" "$T/err"
 fi
+"$HEXO" node add ghost2 127.0.0.1:9 --secret-file "$T/secret" --no-check >/dev/null ||
+	fail "node add ghost2 (--no-check)"
+HEXO_CALIB_DIR=$T/none refused "kernel images missing" "build it with 'make'" ghost --against ghost2
+# a reference node that does not answer: the first kernel run fails, and the
+# last line on stderr says which kernel, where, and quotes hexo run's reason
+st=0
+"$HEXO" node calibrate ghost --against ghost2 --quick </dev/null >"$T/out" 2>"$T/err" || st=$?
+if [[ $st -eq 125 && ! -s $T/out ]] && tail -1 "$T/err" | grep -q "^hexo: node calibrate: kernel 'fp' on ghost2 failed (exit 125): hexo: " &&
+	[[ ! -e $HEXO_STATE/calib/ghost.json ]]; then
+	pass "unreachable reference: $(tail -1 "$T/err")"
+else
+	fail "unreachable reference" "status $st, stderr: $(tail -2 "$T/err")"
+fi
 "$HEXO" node rm ghost >/dev/null
+"$HEXO" node rm ghost2 >/dev/null
 
 # ------------------------------------------------------- two boards --
 skip_boards() {
