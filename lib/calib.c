@@ -25,24 +25,15 @@
 int hexo_calib_path(const char *node, char *buf, size_t len, char *err, size_t errlen)
 {
 	char base[PATH_MAX];
-	const char *s = getenv("HEXO_STATE");
 	int n;
 
 	if (!hexo_node_name_valid(node))
 		return hexo_fail(err, errlen, -EINVAL, "node name '%.80s' is not valid",
 		                 node ? node : "");
-	/* the registry's folder (lib/nodes.c), without creating it */
-	if (s && *s)
-		n = snprintf(base, sizeof(base), "%s", s);
-	else if ((s = getenv("XDG_STATE_HOME")) && *s)
-		n = snprintf(base, sizeof(base), "%s/hexo", s);
-	else if ((s = getenv("HOME")) && *s)
-		n = snprintf(base, sizeof(base), "%s/.local/state/hexo", s);
-	else
-		return hexo_fail(err, errlen, -ENOENT,
-		                 "HOME is not set: set HEXO_STATE to a folder for hexo's state");
-	if (n < 0 || (size_t)n >= sizeof(base))
-		return hexo_fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
+	/* the registry's folder (lib/nodes.c), not created here */
+	n = hexo_state_path(base, sizeof(base), err, errlen);
+	if (n)
+		return n;
 	n = snprintf(buf, len, "%s/calib/%s.json", base, node);
 	if (n < 0 || (size_t)n >= len)
 		return hexo_fail(err, errlen, -ENAMETOOLONG, "hexo state folder path too long");
