@@ -429,10 +429,8 @@ static int measure(struct cal_ctx *cx, const struct cal_opts *o, const struct si
 			    nr.iters != ck->iters)
 				return hexo_error(
 				    HEXO_EXIT_ERROR,
-				    "node calibrate: kernel '%s': checksum %s on %s differs from "
-				    "%s "
-				    "on %s (size %lu, %lu iterations): %s computes differently; "
-				    "nothing saved",
+				    "node calibrate: kernel '%s': checksum %s on %s differs from %s on %s "
+				    "(size %lu, %lu iterations): %s computes differently; nothing saved",
 				    ck->name, nr.checksum, node->name, ck->checksum, ref->name,
 				    (unsigned long)ck->size, (unsigned long)ck->iters, node->name);
 			progress(ck->name, rep, o->reps, node, &nr, ", checksum agrees");
@@ -447,8 +445,7 @@ static int measure(struct cal_ctx *cx, const struct cal_opts *o, const struct si
 		if (!(isfinite(ck->slowdown) && ck->slowdown > 0))
 			return hexo_error(HEXO_EXIT_ERROR,
 			                  "node calibrate: kernel '%s': no usable time (%g s per "
-			                  "iteration on %s, "
-			                  "%g s on %s)",
+			                  "iteration on %s, %g s on %s)",
 			                  ck->name, ck->here_iter_s, ref->name, ck->node_iter_s,
 			                  node->name);
 		if (ctr_runs == o->reps && ctr_wall > 0) {
