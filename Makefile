@@ -7,6 +7,7 @@
 #   board/board.mk            the emulated ARM64 boards (host side, board init)
 #   monitor/monitor.mk        the KVM monitor (hexo run|resume|inspect|check)
 #   cli/cli.mk                the `hexo` command: dispatch, hexo node, run --on
+#   sched/calib/calib.mk      the calibration kernels of `hexo node calibrate`
 #   toolchain/hexocc/hexocc.mk  the `hexocc` compiler driver (with toolchain/align)
 #   toolchain/irsect/irsect.mk  hexo-irsect, the IR section tool hexocc runs
 #   toolchain/pass/pass.mk      hexo-instrument, the migration instrumentation hexocc runs
@@ -70,13 +71,15 @@ include hexod/hexod.mk
 include board/board.mk
 include monitor/monitor.mk
 include cli/cli.mk
+include sched/calib/calib.mk
 include toolchain/hexocc/hexocc.mk
 include toolchain/irsect/irsect.mk
 include toolchain/pass/pass.mk
 include tests/tests.mk
 include bench/bench.mk
 
-hexo-tools: $(BIN)/hexo $(BIN)/hexocc $(BIN)/hexod guest-runtime $(BOARD_INIT) $(HEXOD_AARCH64) $(MONITOR_AARCH64)
+hexo-tools: $(BIN)/hexo $(BIN)/hexocc $(BIN)/hexod guest-runtime $(BOARD_INIT) $(HEXOD_AARCH64) $(MONITOR_AARCH64) \
+            calib-kernels
 .PHONY: hexo-tools guest-runtime
 
 demo: deps

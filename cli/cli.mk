@@ -3,13 +3,13 @@
 # cli/ is the command line: main.c dispatches the subcommands to the monitor
 # (hexo run|resume|inspect|check: monitor/commands.h, monitor/monitor.mk),
 # the boards (hexo board: board/board.h, board/board.mk) and its own
-# node_cmd.c and remote_cmd.c (hexo node, hexo run|resume --on), which talk
+# node_cmd.c, calibrate.c (hexo node calibrate) and remote_cmd.c (hexo node, hexo run|resume --on), which talk
 # to hexod through the client side of its protocol (client*.c, client.h).
 # Include after lib/lib.mk, hexod/hexod.mk, board/board.mk and
 # monitor/monitor.mk.
 
-CLI_SRCS        := cli/main.c cli/node_cmd.c cli/remote_cmd.c cli/client.c cli/client_upload.c \
-                   cli/client_job.c cli/client_results.c cli/sched_cmd.c
+CLI_SRCS        := cli/main.c cli/node_cmd.c cli/calibrate.c cli/remote_cmd.c cli/client.c \
+                   cli/client_upload.c cli/client_job.c cli/client_results.c cli/sched_cmd.c
 CLI_OBJS        := $(CLI_SRCS:%.c=$(OBJ)/%.o)
 # cli/ may include the headers of the parts it calls, they never include
 # cli/'s: options.h and commands.h from monitor/, board.h from board/.

@@ -38,7 +38,7 @@ static const struct command commands[] = {
      "describe a .hexo image (ISAs, sizes, layout) or a checkpoint"},
     {"check", check__main, check__help, NULL, "verify an image's common address space, or a checkpoint"},
     {"board", NULL, NULL, board_main, "start, stop and list emulated ARM64 boards"},
-    {"node", NULL, NULL, node_main, "add, list, ping or remove nodes that run jobs (hexod)"},
+    {"node", NULL, NULL, node_main, "add, list, ping, remove or calibrate nodes that run jobs (hexod)"},
     {"sched", NULL, NULL, sched_main,
      "the scheduler daemon for this server and its nodes (or --simulate CONFIG)"},
     {"submit", NULL, NULL, submit_main, "queue a job for the scheduler; prints its id"},

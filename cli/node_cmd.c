@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * hexo node add|list|ping|rm: the node registry (lib/nodes.h) from the
- * command line; hexo node migrate: a migration request to a node's job.
+ * command line; hexo node migrate: a migration request to a node's job;
+ * hexo node calibrate: in calibrate.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,10 +26,14 @@ static void node_usage(FILE *f)
 	           "       hexo node ping NAME\n"
 	           "       hexo node rm NAME\n"
 	           "       hexo node migrate NAME JOB\n"
+	           "       hexo node calibrate NAME [--against NODE2] [--quick] [--reps N] [--json]\n"
 	           "Nodes are machines running hexod that 'hexo run --on NAME' can use.\n"
 	           "Boards started by 'hexo board up' are registered by it. 'migrate' asks\n"
 	           "job JOB on the node ('hexo run --on NAME --verbose' names it) to stop at\n"
-	           "its next migration point: its checkpoint goes back to its client.\n");
+	           "its next migration point: its checkpoint goes back to its client.\n"
+	           "'calibrate' measures how much slower NAME runs the calibration kernels\n"
+	           "than this machine (or NODE2), kept as the scheduler's prior slowdown for\n"
+	           "images never run there ('hexo node calibrate --help').\n");
 }
 
 /* The ISA column: "-" for a node added unchecked (or an ISA unknown here). */
@@ -242,5 +247,7 @@ int node_main(int argc, char **argv)
 		return node_rm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "migrate"))
 		return node_migrate(argc - 1, argv + 1);
+	if (!strcmp(cmd, "calibrate"))
+		return node_calibrate_main(argc - 1, argv + 1);
 	return hexo_error(HEXO_EXIT_ERROR, "node: unknown command '%s': see 'hexo node --help'", cmd);
 }

@@ -6,6 +6,7 @@
  *   hexo node ping NAME
  *   hexo node rm NAME
  *   hexo node migrate NAME JOB
+ *   hexo node calibrate NAME [--against NODE2] [--quick] [--reps N] [--json]
  *   hexo run --on NODE [--dir DIR] [--mem SIZE] [--env N=V] [--stats]
  *            [--checkpoint F] [--migrate-after S] [--checkpoint-every S] IMAGE [ARGS...]
  *   hexo resume --on NODE [--dir DIR] [--image IMAGE] [--checkpoint F] ... CHECKPOINT
@@ -17,6 +18,8 @@
 #define HEXO_CLI_NODE_CMD_H
 
 int node_main(int argc, char **argv);
+/* hexo node calibrate ... (argv[0] "calibrate"): cli/calibrate.c. */
+int node_calibrate_main(int argc, char **argv);
 
 /* True when argv is `run ...` or `resume ...` asking for a remote node
  * (--on before IMAGE or CHECKPOINT). */

@@ -45,6 +45,11 @@ static int state_base(char *buf, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+int hexo_state_path(char *buf, size_t len, char *err, size_t errlen)
+{
+	return state_base(buf, len, err, errlen);
+}
+
 int hexo_state_dir(char *buf, size_t len, char *err, size_t errlen)
 {
 	int ret = state_base(buf, len, err, errlen);

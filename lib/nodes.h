@@ -28,6 +28,8 @@ struct hexo_node {
 };
 
 int hexo_state_dir(char *buf, size_t len, char *err, size_t errlen);
+/* The same path without creating the folder (for readers). */
+int hexo_state_path(char *buf, size_t len, char *err, size_t errlen);
 int hexo_node_name_valid(const char *name);
 int hexo_node_save(const struct hexo_node *n, char *err, size_t errlen);
 int hexo_node_load(const char *name, struct hexo_node *n, char *err, size_t errlen);

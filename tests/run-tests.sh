@@ -10,19 +10,20 @@
 #     "N passed, N failed, N skipped" line (else 1 test, by exit status);
 #   - each tests/hexod/test_agent_*.sh (suite hexod-agent-*),
 #     tests/run-migrate-tests.sh, tests/board/test_board.sh, tests/pass/run.sh,
-#     tests/checkpoint/test_checkpoint_cli.sh and tests/sched/test_sched_cli.sh,
-#     the same way;
+#     tests/checkpoint/test_checkpoint_cli.sh, tests/sched/test_sched_cli.sh and
+#     tests/sched/test_calibrate.sh (suite calibrate: two boards), the same way;
 #   - the fuzzers (tests/fuzz/run.sh --brief, suite "fuzz"): each libFuzzer
 #     harness 8 s, one case each (SKIP when not built: no libFuzzer
 #     runtime);
 #   - the guest tests (tests/run-guest-tests.sh), case by case;
 #   - the build: HEXO_TEST_BUILD_OK=0 (set by `make test` when `make all`
 #     failed) adds one failure named "build".
-# HEXO_TEST_NO_BOARD=1 leaves the board suite out (one SKIP, no board boot).
+# HEXO_TEST_NO_BOARD=1 leaves the board suite out (one SKIP, no board boot), and
+# the board cases of the calibrate suite (SKIPs).
 # The scripts share tests/lib.sh (their PASS/FAIL/SKIP lines and summary).
 # Exit status 0 only when nothing failed.
 #
-# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|sched|fuzz|guest] [UNIT_TEST_BINARY...]
+# usage: tests/run-tests.sh [--only unit|hexocc|hexod|migrate|board|pass|checkpoint|sched|calibrate|fuzz|guest] [UNIT_TEST_BINARY...]
 set -euo pipefail
 # shellcheck source=tests/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh" # root, summary_of
@@ -151,6 +152,9 @@ fi
 if want sched && [[ -x tests/sched/test_sched_cli.sh ]]; then
 	run_suite sched tests/sched/test_sched_cli.sh 300
 	run_suite sched-daemon tests/sched/test_sched_daemon.sh 900
+fi
+if want calibrate && [[ -x tests/sched/test_calibrate.sh ]]; then
+	run_suite calibrate tests/sched/test_calibrate.sh 300
 fi
 if want fuzz && [[ -x tests/fuzz/run.sh ]]; then
 	run_suite fuzz tests/fuzz/run.sh 180 --brief
