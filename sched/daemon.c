@@ -457,6 +457,15 @@ int sd_main(const struct sd_options *opt)
 			return hexo_error(HEXO_EXIT_ERROR, "%s", err);
 		}
 	}
+	{
+		char why[200];
+
+		d.counters_ok = hexo_counters_available(why, sizeof(why)) == 0;
+		if (!d.counters_ok)
+			sd_log(&d, "counters: not available (%s): slowdowns are estimated from "
+			           "measured progress, calibration or the default",
+			       why);
+	}
 	sd_history_load(&d);
 	if (sd_state_load(&d) < 0)
 		sd_log(&d, "cannot read %s/jobs: starting with no jobs", opt->state);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "counters.h"
 #include "policy.h"
 
 #define SD_MAX_MACHINES 32
@@ -64,6 +65,8 @@ struct sd_machine {
 	double next_ping;
 };
 
+struct hexo_calib;
+
 struct sd_job {
 	uint64_t id;
 	enum sd_job_state state;
@@ -101,6 +104,11 @@ struct sd_job {
 	bool cancel_asked;      /* `hexo cancel`: its segment was told to end */
 	char *next_checkpoint;  /* where the running segment writes its checkpoint */
 	char *status_file;      /* where the running segment writes its progress */
+	/* hardware counters of a segment on this host, when they work */
+	struct hexo_counters ctr;
+	bool ctr_open;
+	double ctr_ginstr_s, ctr_mllcmiss_s; /* its rates so far (ctr_rates) */
+	bool ctr_rates;
 	int exit_status; /* SD_DONE / SD_FAILED: the job's status */
 	char why[160];   /* SD_FAILED / SD_CANCELLED / not migratable: a reason */
 	/* estimates, per machine */
@@ -161,6 +169,8 @@ struct sd {
 	size_t n_clients;
 	void *history;             /* estimate.c: STATE/history.json's tree */
 	double calib[SD_MAX_MACHINES]; /* the node's calibrated prior, 0: none */
+	struct hexo_calib *calib_full[SD_MAX_MACHINES]; /* its calibration (model) */
+	bool counters_ok; /* perf_event_open works here */
 };
 
 /* A client connection (rpc.c): one request line at a time. */

@@ -7,6 +7,9 @@
  *    on a server; their progress rates (migration points passed per second,
  *    counted by the guest) there and here give a measured slowdown. Kept in
  *    STATE/history.json and updated whenever a job ends;
+ *  - counters: where perf_event_open works, the job's instructions and
+ *    last-level-cache misses per second while it runs on this host, put
+ *    into the node's calibrated model (`hexo node calibrate` fits it);
  *  - calibration: the node's calibrated slowdown (`hexo node calibrate`),
  *    the geometric mean of its calibration kernels;
  *  - default: nothing known: SD_DEFAULT_SLOWDOWN, the middle of the range
@@ -55,6 +58,11 @@ int sd_history_load(struct sd *d)
 		int r = hexo_calib_load(d->machines[m].name, &c, err, sizeof(err));
 		if (r == 0 && c.geomean > 0) {
 			d->calib[m] = c.geomean;
+			if (c.has_model) {
+				d->calib_full[m] = malloc(sizeof(c));
+				if (d->calib_full[m])
+					*d->calib_full[m] = c;
+			}
 			sd_log(d, "%s: calibrated slowdown %.2f (%s)", d->machines[m].name, c.geomean,
 			       c.date);
 		} else if (r < 0) {
@@ -95,7 +103,7 @@ void sd_estimate(struct sd *d, struct sd_job *j)
 	double rs = server_rate(d, j->build_id);
 
 	for (size_t m = 0; m < d->n_machines; m++) {
-		double rn = rate(d, j->build_id, d->machines[m].name);
+		double rn = rate(d, j->build_id, d->machines[m].name), p;
 
 		if (d->machines[m].is_server) {
 			j->est[m] = 1.0;
@@ -103,6 +111,11 @@ void sd_estimate(struct sd *d, struct sd_job *j)
 		} else if (rs > 0 && rn > 0) {
 			j->est[m] = rs / rn;
 			j->est_src[m] = SD_EST_HISTORY;
+		} else if (j->ctr_rates && d->calib_full[m] &&
+		           hexo_calib_predict(d->calib_full[m], j->ctr_ginstr_s, j->ctr_mllcmiss_s,
+		                              &p) == 0) {
+			j->est[m] = p;
+			j->est_src[m] = SD_EST_COUNTERS;
 		} else if (d->calib[m] > 0) {
 			j->est[m] = d->calib[m];
 			j->est_src[m] = SD_EST_CALIB;

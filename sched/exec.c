@@ -170,6 +170,9 @@ int sd_segment_start(struct sd *d, struct sd_job *j, int machine)
 	if (errfd != out)
 		close(errfd);
 	j->pid = pid;
+	/* On this host, the segment's counters feed the counter estimate. */
+	if (m->local && d->counters_ok && hexo_counters_open(pid, &j->ctr) == 0)
+		j->ctr_open = true;
 	j->state = SD_RUNNING;
 	j->machine = machine;
 	j->dest = -1;
@@ -231,10 +234,26 @@ static const char *read_status(struct sd_job *j, char *state, size_t len)
 
 void sd_segment_poll_status(struct sd *d, struct sd_job *j)
 {
+	struct hexo_counter_values v;
+	double t = sd_now() - j->seg_started;
 	char st[32];
 
 	(void)d;
 	read_status(j, st, sizeof(st));
+	if (j->ctr_open && t >= 1 && hexo_counters_read(&j->ctr, &v) == 0 &&
+	    v.ok[HEXO_CTR_INSTR]) {
+		j->ctr_ginstr_s = (double)v.v[HEXO_CTR_INSTR] / t / 1e9;
+		j->ctr_mllcmiss_s =
+		    v.ok[HEXO_CTR_LLC_MISSES] ? (double)v.v[HEXO_CTR_LLC_MISSES] / t / 1e6 : 0;
+		j->ctr_rates = true;
+	}
+}
+
+static void counters_close(struct sd_job *j)
+{
+	if (j->ctr_open)
+		hexo_counters_close(&j->ctr);
+	j->ctr_open = false;
 }
 
 /* Where the segment that just ended was, in run time and points. */
@@ -329,6 +348,7 @@ static void segment_ended(struct sd *d, struct sd_job *j, int ws)
 	bool stopped;
 
 	account(d, j);
+	counters_close(j);
 	if (s && s[0])
 		stopped = !strcmp(s, "stopped");
 	else /* no status file: a fresh checkpoint is a stop (periodic ones: since we asked) */
