@@ -165,8 +165,10 @@ static struct sd_job *load_job(struct sd *d, const char *path)
 	int st;
 
 	if (!o) {
-		sd_log(d, "%s: unreadable or damaged (%s): left as it is", path,
-		       json_util_get_last_err());
+		const char *e = json_util_get_last_err();
+
+		sd_log(d, "%s: unreadable or damaged (%.*s): left as it is", path,
+		       e ? (int)strcspn(e, "\n") : 0, e ? e : "");
 		return NULL;
 	}
 	j = sd_job_new();
