@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "calib.h"
 #include "err.h"
 #include "client.h"
 #include "isa.h"
@@ -200,7 +202,7 @@ static int node_ping(int argc, char **argv)
 static int node_rm(int argc, char **argv)
 {
 	struct hexo_node n;
-	char err[1024];
+	char err[1024], path[4096];
 
 	if (argc != 2)
 		return hexo_error(HEXO_EXIT_ERROR, "usage: hexo node rm NAME");
@@ -210,6 +212,9 @@ static int node_rm(int argc, char **argv)
 		                n.name, n.name);
 	if (hexo_node_remove(argv[1], err, sizeof(err)))
 		return hexo_error(HEXO_EXIT_ERROR, "%s", err);
+	/* Its calibration describes that machine: a later node of the name starts afresh. */
+	if (!hexo_calib_path(argv[1], path, sizeof(path), err, sizeof(err)) && unlink(path) == 0)
+		printf("removed its calibration %s\n", path);
 	printf("removed node '%s'\n", argv[1]);
 	return 0;
 }

@@ -102,6 +102,7 @@ struct sd_job {
 	uint64_t err_size;      /* the same for the error file */
 	unsigned retries;       /* segments lost to a machine's failure */
 	bool cancel_asked;      /* `hexo cancel`: its segment was told to end */
+	bool lost;              /* its node went down: its segment was told to end */
 	char *next_checkpoint;  /* where the running segment writes its checkpoint */
 	char *status_file;      /* where the running segment writes its progress */
 	/* hardware counters of a segment on this host, when they work */

@@ -334,8 +334,18 @@ static void segment_lost(struct sd *d, struct sd_job *j, int status)
 		sd_log(d, "job %llu: %s: %s", (unsigned long long)j->id, j->error, strerror(errno));
 	j->state = SD_QUEUED;
 	j->machine = j->dest = -1;
-	/* Ask the node at once whether it is still there. */
-	d->machines[sd_machine_index(d, node)].next_ping = 0;
+	/*
+	 * The node is suspect: nothing goes there until it answers a ping
+	 * again (asked at once), so no other job follows this one into it.
+	 */
+	{
+		struct sd_machine *m = &d->machines[sd_machine_index(d, node)];
+
+		if (m->up)
+			sd_log(d, "%s: down until it answers a ping (a job was lost there)", m->name);
+		m->up = false;
+		m->next_ping = 0;
+	}
 	sd_state_save(d, j);
 }
 
@@ -368,7 +378,8 @@ static void segment_ended(struct sd *d, struct sd_job *j, int ws)
 		segment_stopped(d, j);
 		return;
 	}
-	if (status == HEXO_EXIT_ERROR && !d->machines[j->machine].local) {
+	if ((status == HEXO_EXIT_ERROR || j->lost) && !d->machines[j->machine].local) {
+		j->lost = false;
 		segment_lost(d, j, status);
 		return;
 	}
@@ -486,6 +497,15 @@ static void ping_ended(struct sd *d, size_t m, int ws)
 			ma->ping_out[strcspn(ma->ping_out, "\n")] = 0;
 			sd_log(d, "%s: down (%s)", ma->name,
 			       ma->ping_out[0] ? ma->ping_out : "no answer");
+		}
+		/* Its jobs are lost: end their segments, they go back to the queue. */
+		for (size_t i = 0; was_up && i < d->n_jobs; i++) {
+			struct sd_job *j = d->jobs[i];
+
+			if (j->pid && j->machine == (int)m) {
+				j->lost = true;
+				kill(j->pid, SIGTERM);
+			}
 		}
 	}
 	if (ma->up != was_up)

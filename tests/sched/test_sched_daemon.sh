@@ -13,6 +13,8 @@
 #  - `wait` exits with the job's status, `cancel` ends a running job;
 #  - a daemon stopped (SIGTERM) or killed (SIGKILL) mid-job and started
 #    again finishes the job with nothing lost or printed twice;
+#  - a node killed under an offloaded job: the job ends on the server from
+#    its checkpoint with identical output, and the node is marked down;
 #  - bad requests are one line and status 125; the metrics pass promtool.
 # With a usable /dev/kvm the server is this host (--cores 1) and the node
 # one emulated board; without, the server is a second board (--cores 0
@@ -271,6 +273,39 @@ for sig in TERM KILL; do
 		fail "SIG$sig restart: job $id" "status $st; $(diff "$T/ref-r" "$T/r$sig/hexo-$id.out" | head -3)"
 	fi
 done
+
+# --- 5. the node dies under a job ---------------------------------------------------
+# Job A is offloaded to the node (B needs the server), then the node's QEMU
+# is killed: A is queued again from the checkpoint it went there with, its
+# output cut back, and ends on the server with the output of an unmoved
+# run; the node is marked down and nothing else is sent there.
+mkdir -p "$T/da" "$T/db"
+idA=$("$HEXO" submit --dir "$T/da" "$IMG" memory 24)
+wait_until 20 grep -q "job $idA: start on" "$DLOG"
+idB=$("$HEXO" submit --dir "$T/db" "$IMG" compute 150)
+if wait_until 60 grep -q "job $idA: checkpoint of .* resuming on $NODE" "$DLOG"; then
+	sleep 2
+	kill -9 "$(cat "$HEXO_STATE/boards/$NODE/qemu.pid")"
+	"$HEXO" wait "$idA"
+	stA=$?
+	"$HEXO" wait "$idB"
+	stB=$?
+	if [[ $stA -eq 0 && $stB -eq 0 ]] && cmp -s "$T/ref-long" "$T/da/hexo-$idA.out" &&
+		cmp -s "$T/ref-short" "$T/db/hexo-$idB.out" &&
+		grep -q "job $idA: lost on $NODE" "$DLOG" && grep -q "$NODE: down" "$DLOG"; then
+		pass "node killed under job $idA: requeued from its checkpoint, ended on $SERVER, output identical; $(grep -o "$NODE: down[^(]*" "$DLOG" | head -1)"
+	else
+		fail "node death" "statuses $stA $stB; $(grep -E "job ($idA|$idB):|$NODE:" "$DLOG" | tail -6)"
+	fi
+	if "$HEXO" sched status --json | python3 -c 'import json,sys
+d=json.load(sys.stdin); sys.exit(0 if not [m for m in d["machines"] if m["name"]==sys.argv[1]][0]["up"] else 1)' "$NODE"; then
+		pass "sched status: $NODE is down"
+	else
+		fail "sched status still shows $NODE up"
+	fi
+else
+	fail "node death: job $idA never went to $NODE" "$(grep "job $idA" "$DLOG" | tail -3)"
+fi
 
 kill $SAMPLER 2>/dev/null
 if [[ -s $T/over ]]; then
