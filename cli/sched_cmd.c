@@ -220,7 +220,8 @@ static void submit_help(FILE *f)
 	      "IMAGE ARGS... as 'hexo run --dir DIR' would, on the server or, when the\n"
 	      "scheduler moves it there, on a node. DIR (default: .; created if missing)\n"
 	      "is its job directory; stdout goes to FILE (default: DIR/hexo-ID.out), stderr\n"
-	      "to the same file unless --error is given, both appended.\n"
+	      "to the same file unless --error is given, both appended; %j in FILE is the\n"
+	      "job's id, as for sbatch.\n"
 	      "  --cores N    cores the job holds (default 1; one job per core anywhere)\n"
 	      "  --mem SIZE   guest memory, as 'hexo run --mem' (default 512M)\n"
 	      "  --wait       wait for the job and exit with its status ('hexo wait')\n"
@@ -620,6 +621,10 @@ static int sched_status(int argc, char **argv)
 			return r;
 		if (r)
 			continue;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			sched_help(stdout);
+			return 0;
+		}
 		return hexo_error(HEXO_EXIT_ERROR, "unknown argument '%s': see 'hexo sched --help'",
 		                  argv[i]);
 	}

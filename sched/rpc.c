@@ -150,6 +150,29 @@ static int image_facts(const char *path, struct sd_job *j, char *err, size_t err
 	return 0;
 }
 
+/* FILE with every %j replaced by the job's id (sbatch's way), %% by %. */
+static char *with_id(const char *file, uint64_t id)
+{
+	size_t cap = strlen(file) * 21 + 1, n = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		abort();
+	for (const char *p = file; *p; p++) {
+		if (p[0] == '%' && p[1] == 'j') {
+			n += (size_t)snprintf(s + n, cap - n, "%llu", (unsigned long long)id);
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			s[n++] = '%';
+			p++;
+		} else {
+			s[n++] = *p;
+		}
+	}
+	s[n] = 0;
+	return s;
+}
+
 static bool is_dir(const char *p)
 {
 	struct stat st;
@@ -211,10 +234,10 @@ static int do_submit(struct sd *d, size_t c, struct json_object *req)
 	j->image = strdup(image);
 	j->dir = strdup(dir);
 	if (out)
-		j->output = strdup(out);
+		j->output = with_id(out, j->id);
 	else if (asprintf(&j->output, "%s/hexo-%llu.out", dir, (unsigned long long)j->id) < 0)
 		abort();
-	j->error = strdup(errf ? errf : j->output);
+	j->error = errf ? with_id(errf, j->id) : strdup(j->output);
 	j->argc = (int)json_object_array_length(argv);
 	j->argv = calloc((size_t)j->argc + 1, sizeof(char *));
 	for (int i = 0; i < j->argc; i++)

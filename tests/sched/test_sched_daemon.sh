@@ -163,7 +163,7 @@ at_exit 'kill $SAMPLER 2>/dev/null'
 mkdir -p "$T/j1" "$T/j2"
 id1=$("$HEXO" submit --dir "$T/j1" "$IMG" memory 24 2>"$T/err") || fail "submit 1" "$(cat "$T/err")"
 wait_until 20 grep -q "job $id1: start on" "$DLOG"
-id2=$("$HEXO" submit --dir "$T/j2" --output "$T/j2/out.txt" "$IMG" compute 150 2>"$T/err") ||
+id2=$("$HEXO" submit --dir "$T/j2" --output "$T/j2/out-%j.txt" "$IMG" compute 150 2>"$T/err") ||
 	fail "submit 2" "$(cat "$T/err")"
 [[ $id1 =~ ^[0-9]+$ && $id2 =~ ^[0-9]+$ && $id2 -gt $id1 ]] &&
 	pass "submit prints the job ids ($id1, $id2)" || fail "submit ids: '$id1' '$id2'"
@@ -174,8 +174,8 @@ st1=$?
 [[ $st1 -eq 0 && $st2 -eq 0 ]] && pass "wait: both exit 0" || fail "wait" "statuses $st1 $st2"
 cmp -s "$T/ref-long" "$T/j1/hexo-$id1.out" && pass "job $id1 (moved): output identical to an unmoved run" ||
 	fail "job $id1 output differs" "$(diff "$T/ref-long" "$T/j1/hexo-$id1.out" | head -3)"
-cmp -s "$T/ref-short" "$T/j2/out.txt" && pass "job $id2: output identical (--output)" ||
-	fail "job $id2 output differs" "$(diff "$T/ref-short" "$T/j2/out.txt" | head -3)"
+cmp -s "$T/ref-short" "$T/j2/out-$id2.txt" && pass "job $id2: output identical (--output out-%j.txt)" ||
+	fail "job $id2 output differs" "$(diff "$T/ref-short" "$T/j2/out-$id2.txt" | head -3)"
 grep -q "job $id1: migrate $SERVER -> $NODE" "$DLOG" &&
 	pass "the daemon offloaded job $id1 to $NODE to start job $id2" ||
 	fail "no offload of job $id1" "$(grep "job $id1" "$DLOG" | tail -3)"
