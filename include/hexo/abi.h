@@ -290,7 +290,15 @@ struct hexo_boot_info {
 	uint64_t t_unwound;        /* guest: counter at the root, just before HEXO_HC_CHECKPOINT */
 	uint64_t t_rewind_start;   /* guest: counter when rewinding began (HEXO_HC_CHECKPOINT
 	                            * returned, or a restored job's root starts main) */
-	uint64_t reserved[8];
+	/*
+	 * Progress: migration points the job has passed in its whole life (every
+	 * point hexocc inlined, manual or automatic, and every call of the
+	 * runtime's hexo_check_migrate() in code built without points). Added to
+	 * inline, without an atomic, at its fixed address; the monitor reads it
+	 * (`--status`), saves it in checkpoints and puts it back on restore.
+	 */
+	uint64_t points;           /* guest (monitor on restore) */
+	uint64_t reserved[7];
 };
 
 _Static_assert(sizeof(struct hexo_hc_exit) == 8, "abi");
@@ -319,5 +327,11 @@ _Static_assert(__builtin_offsetof(struct hexo_boot_info, t_unwind) == 160, "abi"
 _Static_assert(__builtin_offsetof(struct hexo_boot_info, t_rewind_end) == 168, "abi");
 _Static_assert(__builtin_offsetof(struct hexo_boot_info, t_unwound) == 176, "abi");
 _Static_assert(__builtin_offsetof(struct hexo_boot_info, t_rewind_start) == 184, "abi");
+/* The progress counter, taken from the reserved words (a monitor that does
+ * not know it leaves it 0; a guest that does not count leaves it 0):
+ * instrumented code adds 1 at this fixed offset at every point. */
+#define HEXO_BOOTINFO_POINTS_OFFSET 192
+_Static_assert(__builtin_offsetof(struct hexo_boot_info, points) == HEXO_BOOTINFO_POINTS_OFFSET,
+               "abi");
 
 #endif /* HEXO_ABI_H */

@@ -148,13 +148,19 @@ void __hexo_migrate_point(void)
 	__hexo_mig_state = HEXO_MIG_UNWINDING;
 }
 
-/* Called by code hexocc did not instrument: there, a point cannot unwind. */
+/*
+ * Called by code hexocc did not instrument (--no-migration): there, a point
+ * cannot unwind, but it is still the program's progress (`hexo run
+ * --status`), counted as an inlined point counts it.
+ */
 void hexo_check_migrate(void)
 {
+	kernel_boot_info->points++;
 }
 
 void popcorn_check_migrate(void)
 {
+	kernel_boot_info->points++;
 }
 
 void hexo_force_migration(int mode)

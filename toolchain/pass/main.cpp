@@ -9,7 +9,8 @@
  * 0; 1 with one `hexocc: error: function NAME: ...` line per refused
  * construct, or when two layouts differ; 2 on a usage or internal error.
  * Hidden, for tests/pass/host only: -request-flag-symbol NAME loads the
- * migration request from that global instead of the boot-info page.
+ * migration request from that global instead of the boot-info page, and
+ * counts points in the global NAME_points.
  */
 #include "instrument.h"
 
@@ -161,7 +162,7 @@ int main(int argc, char **argv)
 
 	/* Runtime declarations nothing uses (nothing instrumented). */
 	for (Constant *c :
-	     {RT.migState, RT.shadowSp, RT.shadowLimit, RT.uninstrDepth, RT.requestFlag,
+	     {RT.migState, RT.shadowSp, RT.shadowLimit, RT.uninstrDepth, RT.requestFlag, RT.points,
 	      (Constant *)RT.recPush, (Constant *)RT.recPop, (Constant *)RT.shadowOverflow,
 	      (Constant *)RT.rewindBadSite, (Constant *)RT.migratePoint}) {
 		auto *G = dyn_cast<GlobalValue>(c->stripPointerCasts());
