@@ -124,6 +124,7 @@ static void kernel_state(const struct hexo_vm *vm, const struct hexo_hc_checkpoi
 	    .argc = vm->args.argc,
 	    .argv = vm->args.argv,
 	    .envp = vm->args.envp,
+	    .points = __atomic_load_n(&vm->boot->points, __ATOMIC_RELAXED),
 	};
 }
 
