@@ -8,9 +8,10 @@
  * when the guest starts, about once a second while it runs, and once at
  * the end with state "exited", "stopped" (a checkpoint was written and the
  * job stopped) or "crashed" (a crash report, or a guest error) and the exit
- * status of hexo. `points` is boot_info.points, the migration points the
- * job has passed in its whole life (it goes on from a checkpoint's count
- * after a resume); run_s the seconds since this monitor started the guest.
+ * status of hexo. `points` is the migration points the job has passed in
+ * its whole life (it goes on from a checkpoint's count after a resume): the
+ * runtime's __hexo_points, at boot_info.points_addr (abi.h); run_s the
+ * seconds since this monitor started the guest.
  *
  * The once-a-second writes come from the run loop (kvm.c), never from a
  * signal handler: a periodic timer's SIGALRM only sets a flag
@@ -29,9 +30,20 @@ static const char *status_path;
 static uint64_t status_t0;
 static bool status_failed_told;
 
+uint64_t status__points(struct hexo_vm *vm)
+{
+	hexo_gpa_t at = __atomic_load_n(&vm->boot->points_addr, __ATOMIC_RELAXED);
+	uint64_t *p = at % 8 ? NULL : guest_mem__ptr(&vm->mem, at, sizeof(*p));
+
+	/* Before the kernel published its counter (or a guest that has none): the start value. */
+	if (!at || !p)
+		return vm->boot->points;
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
 static void status_write(struct hexo_vm *vm, const char *state, bool final)
 {
-	uint64_t points = __atomic_load_n(&vm->boot->points, __ATOMIC_RELAXED);
+	uint64_t points = status__points(vm);
 	double run_s = (double)(now_ns() - status_t0) / 1e9;
 	char buf[160], st[16] = "null";
 	int n, ret;

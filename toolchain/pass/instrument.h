@@ -36,8 +36,7 @@
  *                               below): requests wait
  *   volatile i32 request flag   boot_info.migrate_request at its fixed
  *                               address (-request-flag-symbol: a global)
- *   volatile i64 point count    boot_info.points at its fixed address
- *                               (-request-flag-symbol NAME: NAME_points)
+ *   volatile i64 __hexo_points  the progress count (abi.h, boot_info.points)
  *   i8*  __hexo_rec_push(i32 fnid, i64 size)  room for a record's payload
  *   i8*  __hexo_rec_pop(i32 fnid)             the payload of the record on
  *                               top, which must be fnid's (else it panics)
@@ -295,7 +294,7 @@ struct Runtime {
 	llvm::Constant *shadowLimit;  /* i8* */
 	llvm::Constant *uninstrDepth; /* i32 */
 	llvm::Constant *requestFlag;  /* i32*: boot_info.migrate_request */
-	llvm::Constant *points;       /* i64*: boot_info.points (-request-flag-symbol: NAME_points) */
+	llvm::Constant *points;       /* i64: __hexo_points, the progress count */
 	llvm::Function *recPush, *recPop, *shadowOverflow, *rewindBadSite, *migratePoint;
 };
 

@@ -9,8 +9,7 @@
  * 0; 1 with one `hexocc: error: function NAME: ...` line per refused
  * construct, or when two layouts differ; 2 on a usage or internal error.
  * Hidden, for tests/pass/host only: -request-flag-symbol NAME loads the
- * migration request from that global instead of the boot-info page, and
- * counts points in the global NAME_points.
+ * migration request from that global instead of the boot-info page.
  */
 #include "instrument.h"
 

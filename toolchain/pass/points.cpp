@@ -4,7 +4,7 @@
  *
  * A point is the inline test
  *
- *	boot_info.points += 1;              (volatile load, add, volatile store)
+ *	__hexo_points += 1;                 (volatile load, add, volatile store)
  *	if (volatile load boot_info.migrate_request != 0)
  *		__hexo_migrate_point();       <- an instrumented call site
  *
@@ -43,7 +43,6 @@ namespace hexo
 
 static const uint64_t kRequestFlagAddress =
     HEXO_BOOTINFO_GPA + HEXO_BOOTINFO_MIGRATE_REQUEST_OFFSET;
-static const uint64_t kPointsAddress = HEXO_BOOTINFO_GPA + HEXO_BOOTINFO_POINTS_OFFSET;
 
 bool isExcluded(const Function &F)
 {
@@ -117,14 +116,12 @@ Runtime declareRuntime(Module &M, const Options &O)
 	rt.migratePoint = function(M, "__hexo_migrate_point", FunctionType::get(v, false), false);
 	if (!O.requestFlagSymbol.empty()) {
 		rt.requestFlag = global(M, O.requestFlagSymbol, i32);
-		rt.points = global(M, O.requestFlagSymbol + "_points", i64);
 	} else {
 		Type *ip = M.getDataLayout().getIntPtrType(C);
 		rt.requestFlag = ConstantExpr::getIntToPtr(
 		    ConstantInt::get(ip, kRequestFlagAddress), PointerType::getUnqual(i32));
-		rt.points = ConstantExpr::getIntToPtr(ConstantInt::get(ip, kPointsAddress),
-		                                      PointerType::getUnqual(i64));
 	}
+	rt.points = global(M, "__hexo_points", i64);
 	return rt;
 }
 

@@ -19,8 +19,8 @@
  *
  * At the end, one line on stderr:
  *   hexo-host: M migrations, P points, D deferred, C counted
- * C is the instrumented code's own count (hexo_host_request_points, the
- * boot info's `points` in a guest): with the flag set it must be P + D,
+ * C is the instrumented code's own count (__hexo_points, as in a guest):
+ * with the flag set it must be P + D,
  * every point passed once whatever the migrations, else exit 125.
  */
 #include <stdint.h>
@@ -51,7 +51,7 @@ enum { NORMAL = 0, UNWINDING = 1, REWINDING = 2 };
 #define SHADOW_SIZE (4u << 20)
 
 volatile uint32_t hexo_host_request = 1;
-volatile uint64_t hexo_host_request_points;
+volatile uint64_t __hexo_points;
 uint32_t __hexo_mig_state;
 char *__hexo_shadow_sp;
 char *__hexo_shadow_limit;
@@ -176,7 +176,7 @@ static void migrate(void)
 
 static void report(void)
 {
-	unsigned long long counted = hexo_host_request_points;
+	unsigned long long counted = __hexo_points;
 
 	fflush(stdout);
 	fprintf(stderr, "hexo-host: %lu migrations, %lu points, %lu deferred, %llu counted\n",
