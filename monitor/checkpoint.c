@@ -105,7 +105,7 @@ int checkpoint__check(const struct hexo_vm *vm, const struct hexo_ckpt_kernel *k
 	return 0;
 }
 
-static void kernel_state(struct hexo_vm *vm, const struct hexo_hc_checkpoint *a,
+static void kernel_state(const struct hexo_vm *vm, const struct hexo_hc_checkpoint *a,
                          struct hexo_ckpt_kernel *k)
 {
 	*k = (struct hexo_ckpt_kernel){

@@ -213,7 +213,7 @@ void status__tick(struct hexo_vm *vm);                    /* "running" again */
 void status__end(struct hexo_vm *vm);                     /* the final state */
 /* The guest's progress count now: at boot_info.points_addr once the kernel
  * published it (checked against guest memory), else boot_info.points. */
-uint64_t status__points(struct hexo_vm *vm);
+uint64_t status__points(const struct hexo_vm *vm);
 
 /* loader.c: the ELF's loadable segments, checked against the file */
 int loader__segments(const void *elf, size_t size, unsigned machine, uint64_t *entry,

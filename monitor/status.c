@@ -30,7 +30,7 @@ static const char *status_path;
 static uint64_t status_t0;
 static bool status_failed_told;
 
-uint64_t status__points(struct hexo_vm *vm)
+uint64_t status__points(const struct hexo_vm *vm)
 {
 	hexo_gpa_t at = __atomic_load_n(&vm->boot->points_addr, __ATOMIC_RELAXED);
 	uint64_t *p = at % 8 ? NULL : guest_mem__ptr(&vm->mem, at, sizeof(*p));
