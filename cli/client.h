@@ -34,6 +34,9 @@ struct hexo_remote_opts {
 	                                 never replaces a file that is not a checkpoint */
 	const char *migrate_after;    /* --migrate-after SECONDS as text, NULL: not given */
 	const char *checkpoint_every; /* --checkpoint-every SECONDS as text, NULL: not given */
+	const char *status;           /* --status FILE: the job's status (JSON, as a local run
+	                                 writes it) replaced atomically as the node sends it;
+	                                 NULL: not asked for */
 };
 
 struct hexo_remote_info {

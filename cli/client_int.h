@@ -65,6 +65,7 @@ struct client {
 	int ckdir;              /* the folder it goes into */
 	uint64_t ck_left;
 	bool ck_back;
+	bool status_told; /* the warning of a --status FILE not written was printed */
 };
 
 /* What a RUN asks for: an image to run, or a checkpoint to resume. */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "client_int.h"
+#include "fsutil.h"
 
 #define STDIN_CHUNK        65536
 #define BACKGROUND_POLL_MS 250
@@ -213,6 +214,26 @@ static int job_started(struct client *c, const struct hexo_frame_hdr *h)
 	return 0;
 }
 
+/* STATUS: the job's status, to --status FILE (a failure is told once, the job goes on). */
+static int job_status(struct client *c, const struct hexo_frame_hdr *h)
+{
+	const char *text;
+	char derr[256];
+	int ret;
+
+	if (!c->o || !c->o->status)
+		return client_fail(c, -EPROTO, "STATUS frame, but no --status was asked for");
+	if (hexo_msg_status_decode(c->buf, h->len, &text, derr, sizeof(derr)))
+		return client_fail(c, -EPROTO, "%s", derr);
+	ret = hexo_write_file_atomic(c->o->status, text, strlen(text), 0644);
+	if (ret && !c->status_told) {
+		fprintf(stderr, "hexo: warning: --status %s: cannot write it: %s; the job goes on\n",
+		        c->o->status, strerror(-ret));
+		c->status_told = true;
+	}
+	return 0;
+}
+
 /* --- the job running, and its results ----------------------------------- */
 
 /* One frame from the agent: 1 when it was EXIT (*status set), else 0 or -errno. */
@@ -242,6 +263,8 @@ static int result_frame(struct client *c, int *status)
 		return client_ckpt_begin(c, &h);
 	case HEXO_F_STARTED:
 		return job_started(c, &h);
+	case HEXO_F_STATUS:
+		return job_status(c, &h);
 	case HEXO_F_DELETE:
 		ret = client_file_delete(c, &h);
 		break;

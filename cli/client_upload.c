@@ -263,7 +263,7 @@ static int send_run(struct client *c, const struct request *r, uint64_t image_si
 {
 	struct hexo_msg_run m = {
 	    .kind = r->kind,
-	    .flags = (o && o->stats ? HEXO_RUN_F_STATS : 0) |
+	    .flags = (o && o->stats ? HEXO_RUN_F_STATS : 0) | (o && o->status ? HEXO_RUN_F_STATUS : 0) |
 	             (output_merged() ? HEXO_RUN_F_MERGED : 0) | c->closed_fds,
 	    .image_size = image_size,
 	    .ckpt_size = ckpt_size,

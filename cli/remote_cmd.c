@@ -27,7 +27,7 @@ static void usage(void)
 	printf("usage: hexo run --on NODE [--verbose] [--dir DIR] [--mem SIZE] [--env "
 	       "NAME[=VALUE]]...\n"
 	       "                [--stats] [--checkpoint FILE] [--migrate-after SECONDS]\n"
-	       "                [--checkpoint-every SECONDS] IMAGE [ARGS...]\n"
+	       "                [--checkpoint-every SECONDS] [--status FILE] IMAGE [ARGS...]\n"
 	       "Runs IMAGE on NODE (see 'hexo node list') as 'hexo run' would run it here. DIR's\n"
 	       "files, folders and symlinks are sent along (without --dir, the current\n"
 	       "directory: at most %u of them and 1 GiB), stdin is forwarded, the job's\n"
@@ -37,8 +37,9 @@ static void usage(void)
 	       "point (--migrate-after, SIGUSR1 to this process, 'hexo node migrate') or\n"
 	       "writes periodic checkpoints, its checkpoint comes back to FILE (default:\n"
 	       "IMAGE's name with .ckpt, here), for 'hexo resume [--on NODE] FILE'; of\n"
-	       "periodic ones, the last, when the job ends. The exit status is the job's.\n"
-	       "See 'hexo run --help'.\n",
+	       "periodic ones, the last, when the job ends. --status FILE gets the job's\n"
+	       "status as a local run writes it, from the node every second or so while it\n"
+	       "changes, and at the end. The exit status is the job's. See 'hexo run --help'.\n",
 	       HEXO_REMOTE_DOT_MAX_FILES);
 }
 
@@ -46,13 +47,14 @@ static void resume_usage(void)
 {
 	printf("usage: hexo resume --on NODE [--verbose] [--dir DIR] [--image IMAGE] [--mem SIZE]\n"
 	       "                   [--stats] [--checkpoint FILE] [--migrate-after SECONDS]\n"
-	       "                   [--checkpoint-every SECONDS] CHECKPOINT\n"
+	       "                   [--checkpoint-every SECONDS] [--status FILE] CHECKPOINT\n"
 	       "Continues the job CHECKPOINT holds on NODE (see 'hexo node list'), whatever\n"
 	       "its ISA, as 'hexo resume' would here: the checkpoint, the image (--image,\n"
 	       "else the one the checkpoint names, else its file name next to CHECKPOINT)\n"
 	       "and DIR go there (as for 'hexo run --on'), stdio is forwarded, the files the\n"
 	       "job changed come back, and if it stops again its new checkpoint comes back\n"
-	       "to FILE (default: CHECKPOINT, replaced atomically). See 'hexo resume --help'.\n");
+	       "to FILE (default: CHECKPOINT, replaced atomically); --status FILE as for\n"
+	       "'hexo run --on'. See 'hexo resume --help'.\n");
 }
 
 int remote_run_wanted(int argc, char **argv)
@@ -134,6 +136,7 @@ static void remote_opts(int argc, char **argv, const struct run_opts *opts,
 	o->default_dir = !opts->dir_given;
 	o->migrate_after = option_text(argc, argv, "--migrate-after");
 	o->checkpoint_every = option_text(argc, argv, "--checkpoint-every");
+	o->status = opts->status;
 }
 
 static int remote_job(int argc, char **argv, struct run_opts *opts)

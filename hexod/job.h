@@ -22,6 +22,7 @@
 #include "hexod.h"
 
 #define HASH_LEN  32
+#define JOB_STATUS "status.json" /* in the temp dir: the job's --status file */
 #define OUT_CHUNK 65536
 
 struct entry {
@@ -55,6 +56,10 @@ struct job {
 	uint64_t in_total;
 	int status;
 	int64_t t_start;
+	/* RUN flag STATUS: the job's hexo writes --status into the temp dir (not
+	 * dir/, which the guest reaches); what was last sent, when to look next */
+	char status_sent[HEXO_PROTO_STATUS_MAX + 1];
+	int64_t status_next;
 };
 
 /* job_recv.c */
@@ -69,6 +74,9 @@ int job_reap(struct job *j);  /* reaps it if it has ended: 1 when it has */
 /* job_stream.c */
 int job_stream(struct job *j); /* until it has ended and its pipes are drained */
 void job_stdin_close(struct job *j);
+/* RUN flag STATUS: the status file, sent (STATUS) when it changed since the
+ * last one sent; 0 or -errno (the client went away) */
+int job_status_send(struct job *j);
 
 /* job_send.c */
 int job_send_results(struct job *j);

@@ -22,13 +22,15 @@
 
 /*
  * hexo run --dir DIR --checkpoint=OUT [--migrate-after=S] [--checkpoint-every=S]
- *          [--mem=M] [--env=E]... [--stats] [--argv0=A] -- IMAGE ARGS...
+ *          [--mem=M] [--env=E]... [--stats] [--status=STATUS] [--argv0=A] -- IMAGE ARGS...
  * hexo resume --dir DIR --image=IMAGE --checkpoint=OUT [--migrate-after=S]
- *          [--checkpoint-every=S] [--mem=M] [--stats] IN
+ *          [--checkpoint-every=S] [--mem=M] [--stats] [--status=STATUS] IN
  * --argv0 when the image could not be stored under the name the client gave
  * (an absolute path, "..", "./"), so the guest's argv[0] is that name still.
  * The checkpoint always goes to OUT, in the temp dir, whether the client
- * named one or not: it comes back to the client's file.
+ * named one or not: it comes back to the client's file. STATUS (RUN flag
+ * STATUS) is in the temp dir too, out of the guest's reach; job_stream.c
+ * sends it on.
  */
 /*
  * The job's hexo reaches the temp dir through the descriptor the agent
@@ -41,7 +43,7 @@ static char **job_argv(struct job *j)
 {
 	const struct hexo_msg_run *m = j->m;
 	bool resume = m->kind == HEXO_RUN_RESUME;
-	size_t n = 0, max = 14 + m->n_env + m->argc;
+	size_t n = 0, max = 15 + m->n_env + m->argc;
 	char **v = calloc(max, sizeof(*v));
 	bool ok = v != NULL;
 
@@ -66,6 +68,8 @@ static char **job_argv(struct job *j)
 			v[n - 1] = NULL;
 	if (m->flags & HEXO_RUN_F_STATS)
 		v[n++] = strdup("--stats");
+	if (m->flags & HEXO_RUN_F_STATUS)
+		v[n++] = strdup("--status=" JOB_PATH "/" JOB_STATUS);
 	if (resume) {
 		v[n++] = strdup(JOB_PATH "/ckpt/in.ckpt");
 	} else {

@@ -186,6 +186,8 @@ int job_send_results(struct job *j)
 	if (!ret)
 		ret = send_checkpoint(j);
 	if (!ret)
+		ret = job_status_send(j); /* the final one */
+	if (!ret)
 		ret = hexo_msg_exit_encode(&b, (uint32_t)j->status);
 	if (!ret)
 		ret = hexo_frame_send(j->c->fd, HEXO_F_EXIT, 0, b.p, b.len, -1);

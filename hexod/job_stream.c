@@ -3,10 +3,13 @@
  * While the job runs: its stdout and stderr go to the client as they come
  * (OUTPUT), the client's stdin to it (STDIN), a closed output of the
  * client closes the job's (CLOSED), and migration requests, the client's
- * (MIGRATE) and other connections' (SIGUSR1), go on to its hexo. Until the
- * job has ended and its pipes are drained.
+ * (MIGRATE) and other connections' (SIGUSR1), go on to its hexo, and, for
+ * RUN flag STATUS, its hexo's --status file goes to the client (STATUS)
+ * when it changed, looked at once a second. Until the job has ended and
+ * its pipes are drained.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -21,6 +24,7 @@
 
 #define DRAIN_MS        2000
 #define MIGRATE_POLL_MS 20 /* a migration request waits for the job's hexo to take SIGUSR1 */
+#define STATUS_POLL_MS  1000 /* the job's hexo writes its --status file once a second */
 
 /* --- the job's output ---------------------------------------------------- */
 
@@ -192,6 +196,62 @@ static int client_spoke(struct job *j, short revents)
 	                   hexo_frame_type_name(h.type));
 }
 
+/* --- the job's status ---------------------------------------------------- */
+
+int job_status_send(struct job *j)
+{
+	char text[HEXO_PROTO_STATUS_MAX + 2];
+	struct hexo_buf b = {0};
+	ssize_t n;
+	int fd, ret;
+
+	if (!(j->m->flags & HEXO_RUN_F_STATUS))
+		return 0;
+	/* Replaced by rename(): one open file is one whole version of it. */
+	fd = openat(j->tmpfd, JOB_STATUS, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0; /* not written yet */
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	if (!strcmp(text, j->status_sent))
+		return 0;
+	if (hexo_msg_status_encode(&b, text)) {
+		hexod_log("the job's status file is not a status (%zd bytes): not sent", n);
+		hexo_buf_free(&b);
+		return 0;
+	}
+	ret = hexo_frame_send(j->c->fd, HEXO_F_STATUS, 0, b.p, b.len, -1);
+	hexo_buf_free(&b);
+	if (ret) {
+		snprintf(j->c->err, sizeof(j->c->err), "client went away: %s", strerror(-ret));
+		hexod_log("job killed: %s", j->c->err);
+		return ret;
+	}
+	memcpy(j->status_sent, text, (size_t)n + 1);
+	return 0;
+}
+
+/* While the job runs: its status once a second; the wait shortened to the next look. */
+static int status_poll(struct job *j, int *ms)
+{
+	int64_t now = hexo_now_ms(), left;
+	int ret = 0;
+
+	if (!(j->m->flags & HEXO_RUN_F_STATUS) || j->pid <= 0)
+		return 0;
+	if (now >= j->status_next) {
+		ret = job_status_send(j);
+		j->status_next = now + STATUS_POLL_MS;
+	}
+	left = j->status_next - now;
+	if (*ms < 0 || *ms > left)
+		*ms = (int)left;
+	return ret;
+}
+
 /* --- migration requests -------------------------------------------------- */
 
 /* A SIGUSR1 bit (bit N-1 for signal N) in a /proc/PID/status mask line. */
@@ -281,6 +341,9 @@ int job_stream(struct job *j)
 			break; /* something outside the group holds the pipes */
 		if (migrate_pass_on(j) && (ms < 0 || ms > MIGRATE_POLL_MS))
 			ms = MIGRATE_POLL_MS;
+		ret = status_poll(j, &ms);
+		if (ret)
+			break;
 		p[0] = (struct pollfd){.fd = j->out, .events = POLLIN};
 		p[1] = (struct pollfd){.fd = j->err, .events = POLLIN};
 		p[2] = (struct pollfd){.fd = j->pid > 0 ? j->pidfd : -1, .events = POLLIN};

@@ -98,6 +98,7 @@ _Noreturn void kernel_main(struct hexo_boot_info *bi, uint64_t t_entry)
 	boot_check(bi);
 	clock_init(bi, t_entry);
 	heap_init(bi);
+	rt_points_init(bi);
 
 	argv = boot_vector(bi->argv);
 	argc = bi->argv ? (int)bi->argc : 0;

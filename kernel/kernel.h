@@ -39,6 +39,8 @@ uintptr_t heap_brk(void);
  * once.
  */
 int hexo_root(int argc, char **argv, char **envp);
+/* The progress count (runtime/migrate.c): from bi->points, published at bi->points_addr. */
+void rt_points_init(struct hexo_boot_info *bi);
 
 /* Guest fds are 0..KERNEL_OPEN_MAX-1: _open refuses a higher one (EMFILE). */
 #define KERNEL_OPEN_MAX 64

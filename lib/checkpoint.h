@@ -65,7 +65,8 @@ struct hexo_ckpt_kernel {
 	uint64_t argc;       /* boot_info argc, argv, envp (in the ARGS region) */
 	uint64_t argv;
 	uint64_t envp;
-	uint64_t reserved;
+	uint64_t points;     /* boot_info.points: migration points passed so far
+	                        (0 in checkpoints of hexo before it counted) */
 };
 
 struct hexo_ckpt_header {

@@ -33,6 +33,7 @@ static const char *const type_names[] = {
     [HEXO_F_MIGRATE] = "MIGRATE",
     [HEXO_F_STARTED] = "STARTED",
     [HEXO_F_OK] = "OK",
+    [HEXO_F_STATUS] = "STATUS",
 };
 
 const char *hexo_frame_type_name(unsigned type)
@@ -229,6 +230,15 @@ int hexo_msg_exit_encode(struct hexo_buf *b, uint32_t status)
 	buf_reset(b);
 	hexo_buf_u32(b, status);
 	hexo_buf_u32(b, 0);
+	return b->err;
+}
+
+int hexo_msg_status_encode(struct hexo_buf *b, const char *text)
+{
+	buf_reset(b);
+	if (!hexo_proto_status_valid(text))
+		return -EINVAL;
+	hexo_buf_str(b, text);
 	return b->err;
 }
 
@@ -612,6 +622,35 @@ int hexo_msg_job_decode(const uint8_t *p, size_t len, bool allow_empty, const ch
 		return ret;
 	if (!hexo_proto_job_valid(*job))
 		return hexo_fail(err, errlen, -EPROTO, "bad job id '%.80s'", *job);
+	return 0;
+}
+
+bool hexo_proto_status_valid(const char *text)
+{
+	size_t n = text ? strnlen(text, HEXO_PROTO_STATUS_MAX + 1) : 0;
+
+	if (n == 0 || n > HEXO_PROTO_STATUS_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((text[i] < 0x20 || text[i] > 0x7e) && text[i] != '\t' && text[i] != '\n')
+			return false;
+	return true;
+}
+
+int hexo_msg_status_decode(const uint8_t *p, size_t len, const char **text, char *err,
+                           size_t errlen)
+{
+	struct cur c = {p, len, false};
+	int ret;
+
+	*text = cur_str(&c);
+	ret = cur_done(&c, "STATUS", err, errlen);
+	if (ret)
+		return ret;
+	if (!hexo_proto_status_valid(*text))
+		return hexo_fail(err, errlen, -EPROTO,
+		                 "STATUS of %zu bytes: want 1 to %u printable characters",
+		                 len - 1, HEXO_PROTO_STATUS_MAX);
 	return 0;
 }
 

@@ -23,10 +23,11 @@
  *   C: RUN, DATA* (the image), [DATA* (the checkpoint, RESUME)],
  *      { FILE, DATA* }* (the job directory), END
  *   S: STARTED(job id)
- *   while the job runs:   S: OUTPUT*       C: STDIN* (the last one empty),
- *                                          CLOSED*, MIGRATE (empty)*
+ *   while the job runs:   S: OUTPUT*,      C: STDIN* (the last one empty),
+ *                            STATUS*       CLOSED*, MIGRATE (empty)*
  *   S: DELETE* and { FILE, DATA* }* (what the job changed),
- *      [CHECKPOINT, DATA* (the checkpoint the job wrote)], then EXIT(status)
+ *      [CHECKPOINT, DATA* (the checkpoint the job wrote)], [STATUS (the
+ *      last, RUN flag STATUS)], then EXIT(status)
  * Either side may send ERROR(code, message) and close instead.
  *
  * The proofs are HMAC-SHA256 keyed with the 32-byte shared secret over a
@@ -54,7 +55,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HEXO_PROTO_VERSION   4u          /* 4: sealed frames; 3: checkpoints, RESUME, ... */
+#define HEXO_PROTO_VERSION   5u /* 5: STATUS; 4: sealed frames; 3: checkpoints, RESUME, ... */
 #define HEXO_PROTO_MAGIC     0x444f5848u /* "HXOD" read as little-endian u32 */
 #define HEXO_PROTO_HDR_SIZE  8u
 #define HEXO_PROTO_MAX_FRAME (1u << 20)   /* payload bytes */
@@ -72,6 +73,7 @@
 #define HEXO_PROTO_MAX_SIZE  (UINT64_C(1) << 40) /* image, checkpoint, file bytes */
 #define HEXO_PROTO_SECS_MAX  32u                 /* a --migrate-after value, NUL included */
 #define HEXO_PROTO_JOB_MAX   64u                 /* a job id, NUL included */
+#define HEXO_PROTO_STATUS_MAX 512u               /* a STATUS text, NUL excluded */
 
 #define HEXO_PROTO_STREAM_HDR 24u /* a sealed stream's header (AUTH, AUTH_OK) */
 /* Bytes a frame of len payload bytes takes on the wire at most (sealed: two
@@ -102,7 +104,8 @@ enum hexo_frame_type {
 	                           connection's job runs: that job (no answer) */
 	HEXO_F_STARTED = 19,    /* S: job id: the job is running */
 	HEXO_F_OK = 20,         /* S: empty: the request (MIGRATE) was carried out */
-	HEXO_F_MAX_TYPE = HEXO_F_OK,
+	HEXO_F_STATUS = 21,     /* S: text: the job's --status JSON (RUN flag STATUS) */
+	HEXO_F_MAX_TYPE = HEXO_F_STATUS,
 };
 
 enum hexo_stream {
@@ -128,9 +131,13 @@ enum hexo_run_kind {
 #define HEXO_RUN_F_NO_STDIN  0x4u
 #define HEXO_RUN_F_NO_STDOUT 0x8u
 #define HEXO_RUN_F_NO_STDERR 0x10u
+/* --status FILE: the agent sends the job's status (the JSON of `hexo run
+ * --status`, docs/migration.md) as STATUS frames while it runs, when it
+ * changed (every few seconds at most), and once more after it ended. */
+#define HEXO_RUN_F_STATUS 0x20u
 #define HEXO_RUN_F_ALL                                                                             \
 	(HEXO_RUN_F_STATS | HEXO_RUN_F_MERGED | HEXO_RUN_F_NO_STDIN | HEXO_RUN_F_NO_STDOUT |       \
-	 HEXO_RUN_F_NO_STDERR)
+	 HEXO_RUN_F_NO_STDERR | HEXO_RUN_F_STATUS)
 
 /*
  * FILE kinds. Folders and symlinks go from the client only (a guest cannot
@@ -238,6 +245,8 @@ int hexo_msg_file_encode(struct hexo_buf *b, const struct hexo_msg_file *m);
 int hexo_msg_exit_encode(struct hexo_buf *b, uint32_t status);
 int hexo_msg_checkpoint_encode(struct hexo_buf *b, uint64_t size);
 int hexo_msg_error_encode(struct hexo_buf *b, uint32_t code, const char *msg);
+/* STATUS: text, then a NUL; -EINVAL when it is not a valid status text. */
+int hexo_msg_status_encode(struct hexo_buf *b, const char *text);
 
 /* Decoders check the whole payload; strings point into `p`. */
 int hexo_msg_hello_decode(const uint8_t *p, size_t len, struct hexo_msg_hello *m, char *err,
@@ -268,6 +277,13 @@ int hexo_msg_checkpoint_decode(const uint8_t *p, size_t len, uint64_t *size, cha
 int hexo_msg_job_decode(const uint8_t *p, size_t len, bool allow_empty, const char **job, char *err,
                         size_t errlen);
 bool hexo_proto_job_valid(const char *job);
+/*
+ * STATUS: 1 to HEXO_PROTO_STATUS_MAX bytes of printable ASCII (tab and
+ * newline too), then a NUL ending the payload. *text points into p.
+ */
+int hexo_msg_status_decode(const uint8_t *p, size_t len, const char **text, char *err,
+                           size_t errlen);
+bool hexo_proto_status_valid(const char *text);
 /* Never fails: a malformed message decodes to a placeholder text. */
 void hexo_msg_error_decode(const uint8_t *p, size_t len, struct hexo_msg_error *m);
 

@@ -124,6 +124,7 @@ static void kernel_state(const struct hexo_vm *vm, const struct hexo_hc_checkpoi
 	    .argc = vm->args.argc,
 	    .argv = vm->args.argv,
 	    .envp = vm->args.envp,
+	    .points = status__points(vm),
 	};
 }
 

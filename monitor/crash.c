@@ -35,6 +35,7 @@ int crash__fault(struct hexo_vm *vm, const struct hexo_hc_fault *f)
 	const char *guard;
 	bool overflow;
 
+	vm->crashed = true;
 	arch__describe_fault(f, &t);
 	guard = t.has_addr ? guard_page(vm, f->addr) : NULL;
 	overflow = (f->kind & HEXO_FAULT_STACK_OVERFLOW) ||
@@ -60,6 +61,7 @@ int crash__vcpu(struct hexo_vm *vm, const char *what)
 	uint64_t pc, sp;
 	const char *guard;
 
+	vm->crashed = true;
 	if (arch__vcpu_regs(vm, &pc, &sp)) {
 		fprintf(stderr, "hexo: guest crashed: %s (registers unavailable)\n", what);
 		return HEXO_EXIT_CRASH;

@@ -154,6 +154,7 @@ static struct json_object *ckpt_json(const struct hexo_ckpt *ck, const bool *ok,
 	json_object_object_add(root, "time", json_object_new_string(when));
 	json_object_object_add(root, "time_ns", json_object_new_int64(h->time_ns));
 	json_object_object_add(root, "restore_count", jint64(h->restore_count));
+	json_object_object_add(root, "points", jint64(h->kernel.points));
 	json_object_object_add(root, "argv0",
 	                       json_object_new_string(hexo_ckpt_string(ck, h->argv0)));
 	json_object_object_add(root, "mem_size", jint64(h->mem_size));
@@ -183,6 +184,7 @@ static void print_text(struct json_object *root)
 	printf("job:        argv[0] %s, %" PRId64 " argument(s), %" PRId64 " MiB of memory\n",
 	       json_out__str(root, "argv0"), json_out__int(k, "argc"),
 	       json_out__int(root, "mem_size") >> 20);
+	printf("progress:   %" PRId64 " migration point(s) passed\n", json_out__int(root, "points"));
 	printf("clock:      %.9f s (CLOCK_MONOTONIC of the job)\n",
 	       (double)json_out__int(k, "mono_ns") / 1e9);
 	printf("depth:      %" PRId64 " frame record(s); records at %s, watermark %s; break %s\n",

@@ -295,11 +295,13 @@ int kvm__run(struct hexo_vm *vm)
 		ret = ioctl(vm->vcpu_fd, KVM_RUN, 0);
 		t1 = now_ns();
 		st->guest_ns += t1 - t0;
-		if (ret < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
+		if (ret < 0 && errno != EINTR && errno != EAGAIN)
 			hexo_die("KVM_RUN: %s", strerror(errno));
-		}
+		/* --status: the timer's signal interrupted KVM_RUN or came meanwhile */
+		if (migrate__status_due())
+			status__tick(vm);
+		if (ret < 0)
+			continue;
 		st->exits++;
 		ret = handle_exit(vm);
 		t0 = t1;
@@ -310,6 +312,7 @@ int kvm__run(struct hexo_vm *vm)
 		if (ret < 0) {
 			fprintf(stderr, "hexo: guest error: %s\n", vm->error);
 			vm->status = HEXO_EXIT_ERROR;
+			vm->crashed = true;
 			break;
 		}
 	}

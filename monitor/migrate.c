@@ -15,6 +15,8 @@
  * disk). A signal that interrupts KVM_RUN makes it return EINTR; the run
  * loop (kvm.c) just enters the guest again, which finds the flag at its
  * next point.
+ * --status FILE adds a periodic timer whose SIGALRM (value STATUS_TICK) only
+ * sets status_due: the run loop writes the file (status.c).
  */
 #include <errno.h>
 #include <json-c/json.h>
@@ -31,8 +33,11 @@
 
 static uint32_t *volatile request;         /* boot_info.migrate_request, once booted */
 static volatile sig_atomic_t pending_stop; /* SIGUSR1 before that */
-static timer_t timers[2];
-static bool armed[2];
+/* timers[0]: --migrate-after, [1]: --checkpoint-every, [2]: --status */
+static timer_t timers[3];
+static bool armed[3];
+#define STATUS_TICK 0x100u /* the --status timer's value: not a request */
+static volatile sig_atomic_t status_due;
 /*
  * CLOCK_MONOTONIC ns of the oldest request no checkpoint has served yet
  * (0: none), for --stats' "request to checkpoint on disk": set when a
@@ -78,6 +83,10 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 		want = (uint32_t)si->si_value.sival_int;
 	else
 		return;
+	if (want == STATUS_TICK) {
+		status_due = 1;
+		return;
+	}
 	user_asked = 1;
 	if (flag) {
 		store_request(flag, want);
@@ -145,9 +154,22 @@ void migrate__start(struct hexo_vm *vm, const struct run_opts *opts)
 		arm(1, opts->checkpoint_every, true, HEXO_MIGRATE_CHECKPOINT);
 }
 
+void migrate__status_every(double seconds)
+{
+	arm(2, seconds, true, STATUS_TICK);
+}
+
+bool migrate__status_due(void)
+{
+	if (!status_due)
+		return false;
+	status_due = 0;
+	return true;
+}
+
 void migrate__stop(void)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		if (armed[i])
 			timer_delete(timers[i]);
 		armed[i] = false;

@@ -17,6 +17,7 @@
  *                checkpoint saves of them and a restore reopens
  *   crash.c      crash reports (guest faults, triple faults, ...)
  *   stats.c      --stats
+ *   status.c     --status FILE: the job's progress for a scheduler
  *   inspect.c, inspect_ckpt.c  `hexo inspect` of images and checkpoints
  *   json_out.c   the JSON `hexo inspect` builds and prints
  *   check.c      `hexo check` of images and checkpoints
@@ -132,6 +133,7 @@ struct hexo_vm {
 
 	const char *hc_name; /* the hypercall being served, for messages */
 	int status;          /* exit status once the guest has stopped */
+	bool crashed;        /* ... after a crash report or a guest error */
 	char error[HEXO_ERROR_LEN];
 	struct vm_stats stats;
 };
@@ -200,6 +202,18 @@ uint64_t migrate__request_ns(void);
 bool migrate__user_asked(void);
 /* 1: the image's manifest says it has migration points, 0: it has none, -1: unknown */
 int migrate__image_points(const struct hexo_image *img);
+/* --status: a periodic timer (its SIGALRM interrupts KVM_RUN) from
+ * migrate__start(); migrate__status_due() takes its flag. */
+void migrate__status_every(double seconds);
+bool migrate__status_due(void);
+
+/* status.c: --status FILE (path NULL: none), written from the run loop */
+void status__begin(struct hexo_vm *vm, const char *path); /* the clock starts: "running" */
+void status__tick(struct hexo_vm *vm);                    /* "running" again */
+void status__end(struct hexo_vm *vm);                     /* the final state */
+/* The guest's progress count now: at boot_info.points_addr once the kernel
+ * published it (checked against guest memory), else boot_info.points. */
+uint64_t status__points(const struct hexo_vm *vm);
 
 /* loader.c: the ELF's loadable segments, checked against the file */
 int loader__segments(const void *elf, size_t size, unsigned machine, uint64_t *entry,

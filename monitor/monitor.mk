@@ -19,7 +19,7 @@ MONITOR_CORE_SRCS := $(MONITOR_PURE_SRCS) monitor/monitor.c monitor/run.c monito
                      monitor/kvm.c monitor/hypercall.c monitor/files.c monitor/crash.c \
                      monitor/stats.c monitor/image_elf.c monitor/check.c monitor/inspect.c \
                      monitor/inspect_ckpt.c monitor/json_out.c monitor/checkpoint.c monitor/migrate.c \
-                     monitor/resume.c
+                     monitor/resume.c monitor/status.c
 MONITOR_SRCS := $(MONITOR_CORE_SRCS) $(wildcard monitor/arch/$(MONITOR_ARCH)/*.c)
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OBJ)/%.o)
 MONITOR_PURE_OBJS := $(MONITOR_PURE_SRCS:%.c=$(OBJ)/%.o) \

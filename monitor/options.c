@@ -187,7 +187,7 @@ int options__default_checkpoint(const char *image, char *buf, size_t len)
 static const char *const value_options[] = {
     "--mem",  "--dir",        "--env",           "--argv0",
     "--on",   "--checkpoint", "--migrate-after", "--checkpoint-every",
-    "--image"};
+    "--image", "--status"};
 
 bool options__takes_value(const char *arg)
 {
@@ -309,6 +309,15 @@ int options__parse(int argc, char **argv, unsigned flags, struct run_opts *opts,
 				goto out_free;
 			}
 			opts->checkpoint = val;
+		} else if (is_option(arg, "--status")) {
+			val = option_value(argc, argv, &i, "--status", cmd, err, errlen);
+			if (!val)
+				goto out_free;
+			if (!*val) {
+				snprintf(err, errlen, "--status: empty file name");
+				goto out_free;
+			}
+			opts->status = val;
 		} else if (is_option(arg, "--migrate-after")) {
 			val = option_value(argc, argv, &i, "--migrate-after", cmd, err, errlen);
 			if (!val || parse_seconds("--migrate-after", val, true,

@@ -31,6 +31,7 @@ struct run_opts {
 	const char *checkpoint;      /* --checkpoint FILE, NULL: default name */
 	double migrate_after;        /* --migrate-after SECONDS, < 0: not given */
 	double checkpoint_every;     /* --checkpoint-every SECONDS, <= 0: not given */
+	const char *status;          /* --status FILE, NULL: not given */
 	bool resume;                 /* parsing `hexo resume`: `image` is the CHECKPOINT */
 	const char *image_override;  /* hexo resume --image IMAGE (default: the path in the checkpoint) */
 };

@@ -43,6 +43,8 @@ void resume__help(void)
 	      "                    replaced atomically)\n"
 	      "  --migrate-after SECONDS, --checkpoint-every SECONDS\n"
 	      "                    as for 'hexo run'; SIGUSR1 asks for a stop now\n"
+	      "  --status FILE     the job's progress, as for 'hexo run' (points go on from\n"
+	      "                    the checkpoint's)\n"
 	      "  --stats           after the program ends, print VM exit counts and\n"
 	      "                    timings to stderr\n"
 	      "  --on NODE         resume on another node through its hexod, as 'hexo run\n"
@@ -144,6 +146,7 @@ static void restore_boot_info(struct hexo_vm *vm, const struct hexo_ckpt_kernel 
 	boot->restore_watermark = k->watermark;
 	boot->restore_mono_ns = k->mono_ns;
 	boot->restore_count = restore_count;
+	boot->points = k->points;
 	vm->mig.restore_count = restore_count;
 }
 

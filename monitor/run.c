@@ -51,6 +51,14 @@ void run__help(void)
 	      "                    or on a node of the other ISA. SIGUSR1 asks the same now\n"
 	      "  --checkpoint-every SECONDS  write a checkpoint at a migration point every\n"
 	      "                    SECONDS and go on, each replacing the last\n"
+	      "  --status FILE     the job's progress, replaced atomically when it starts,\n"
+	      "                    about once a second and at its end: one JSON object\n"
+	      "                    {\"points\": N, \"run_s\": S, \"state\": \"running\", \"status\": null};\n"
+	      "                    points: migration points passed in the job's whole life\n"
+	      "                    (across checkpoints), run_s: seconds since this hexo\n"
+	      "                    started the guest; at the end state is \"exited\",\n"
+	      "                    \"stopped\" (checkpointed) or \"crashed\" and status hexo's\n"
+	      "                    exit status\n"
 	      "  --on NODE         run on another node ('hexo node list', 'hexo board up')\n"
 	      "                    through its hexod, as here: DIR's files, folders and\n"
 	      "                    symlinks go along (without --dir, '.' may hold at most\n"
@@ -232,15 +240,22 @@ void run__start(struct hexo_vm *vm, const struct run_image *ri)
 		hexo_die("%s", vm->error);
 }
 
+/* --status: how often the file is written while the guest runs */
+#define STATUS_SECONDS 1.0
+
 int run__go(struct hexo_vm *vm, const struct run_opts *opts)
 {
 	int status;
 
 	vm->mig.report = opts->stats || opts->verbose;
 	vm->boot->wall_ns = wall_ns();
+	status__begin(vm, opts->status);
 	migrate__start(vm, opts);
+	if (opts->status)
+		migrate__status_every(STATUS_SECONDS);
 	status = kvm__run(vm);
 	migrate__stop();
+	status__end(vm);
 	if (opts->stats)
 		stats__print(vm);
 	return status;

@@ -127,10 +127,8 @@ int sd_segment_start(struct sd *d, struct sd_job *j, int machine)
 	argv[n++] = j->dir;
 	argv[n++] = "--checkpoint";
 	argv[n++] = j->next_checkpoint;
-	if (!getenv("TMP_NO_STATUS")) {
 	argv[n++] = "--status";
 	argv[n++] = j->status_file;
-	}
 	if (d->opt.checkpoint_every > 0) {
 		snprintf(every, sizeof(every), "%g", d->opt.checkpoint_every);
 		argv[n++] = "--checkpoint-every";

@@ -15,6 +15,9 @@
 #   --hops K     stop at the first point of each of the first K steps
 #                (--migrate-after 0; default 4); later steps stop only where
 #                the program forces it (hexo_force_migration)
+# Every step also writes --status: the progress (migration points passed)
+# must grow at each stop, equal the checkpoint's (hexo inspect --json), and
+# not go back at the end.
 # Scenarios per program and plan: "hops" (above) and, for plans without N,
 # "every" (--checkpoint-every while running: output must be unchanged, and
 # the last checkpoint must resume to the same end).
@@ -96,6 +99,10 @@ snapshot() {
 	done)
 }
 
+# status_points FILE: "points" of a --status file
+status_points() { sed -n -E 's/.*"points": ([0-9]+).*/\1/p' "$1" 2>/dev/null; }
+status_state() { sed -n -E 's/.*"state": "([a-z]+)".*/\1/p' "$1" 2>/dev/null; }
+
 # migrate_case NAME IMAGE PLAN: runs NAME hop by hop; compares with the reference
 migrate_case() {
 	local name=$1 img=$2 plan=$3 label="migrate/$1 [$3]"
@@ -106,12 +113,14 @@ migrate_case() {
 	: >"$w/out"
 	: >"$w/err"
 	local ckpt=$w/job.ckpt st=0 i=0 stops=0 host
+	local status=$w/status.json points=0 p cp progress=
 	local -a opts
 	rm -f "$ckpt"
 	while :; do
 		host=${hosts[$((i < ${#hosts[@]} ? i : ${#hosts[@]} - 1))]}
-		opts=()
-		[[ $i -lt $hops ]] && opts=(--migrate-after 0)
+		opts=(--status "$status")
+		rm -f "$status"
+		[[ $i -lt $hops ]] && opts+=(--migrate-after 0)
 		st=0
 		rm -f "$ckpt.prev"
 		[[ -f $ckpt ]] && mv "$ckpt" "$ckpt.prev"
@@ -122,7 +131,12 @@ migrate_case() {
 				"${opts[@]}" || st=$?
 		fi
 		i=$((i + 1))
+		p=$(status_points "$status")
 		if [[ $st -eq 0 && -f $ckpt ]]; then
+			cp=$("$HEXO" inspect --json "$ckpt" | sed -n -E 's/^  "points": ([0-9]+),$/\1/p')
+			[[ $(status_state "$status") == stopped && ${p:-0} -gt $points && $p == "$cp" ]] ||
+				progress+=" step $i: --status '$(cat "$status" 2>/dev/null)' after $points points, checkpoint $cp;"
+			points=${p:-0}
 			stops=$((stops + 1))
 			if [[ $i -gt 60 ]]; then
 				fail "$label (still stopping after 60 steps)"
@@ -130,9 +144,11 @@ migrate_case() {
 			fi
 			continue
 		fi
+		[[ ${p:-0} -ge $points ]] ||
+			progress+=" the end: --status '$(cat "$status" 2>/dev/null)' after $points points;"
 		break
 	done
-	local why=
+	local why=$progress
 	[[ $st == "$(cat "$w/../$name.ref.status")" ]] || why+=" status $st, expected $(cat "$w/../$name.ref.status");"
 	cmp -s "$w/out" "$w/../$name.ref.out" || why+=" stdout differs;"
 	cmp -s "$w/err" "$w/../$name.ref.err" || why+=" stderr differs;"

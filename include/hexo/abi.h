@@ -290,7 +290,21 @@ struct hexo_boot_info {
 	uint64_t t_unwound;        /* guest: counter at the root, just before HEXO_HC_CHECKPOINT */
 	uint64_t t_rewind_start;   /* guest: counter when rewinding began (HEXO_HC_CHECKPOINT
 	                            * returned, or a restored job's root starts main) */
-	uint64_t reserved[8];
+	/*
+	 * Progress: migration points the job has passed in its whole life (every
+	 * point hexocc inlined, manual or automatic, and every call of the
+	 * runtime's hexo_check_migrate() in code built without points). The
+	 * count lives in the runtime's global __hexo_points, which instrumented
+	 * code adds 1 to inline (no call, no atomic); the kernel takes its
+	 * starting value from `points` at boot (0, or a checkpoint's) and puts
+	 * the global's address in `points_addr`, where the monitor reads it
+	 * (`--status`, checkpoints). Not the boot info page itself: on the
+	 * emulated board (docs/board.md) a store there cost 300-700 ns, against
+	 * 2-20 ns to a page of the image or the heap.
+	 */
+	uint64_t points;           /* OUT: the count at boot */
+	hexo_gpa_t points_addr;    /* guest: &__hexo_points, 0 before the kernel set it */
+	uint64_t reserved[6];
 };
 
 _Static_assert(sizeof(struct hexo_hc_exit) == 8, "abi");
@@ -319,5 +333,9 @@ _Static_assert(__builtin_offsetof(struct hexo_boot_info, t_unwind) == 160, "abi"
 _Static_assert(__builtin_offsetof(struct hexo_boot_info, t_rewind_end) == 168, "abi");
 _Static_assert(__builtin_offsetof(struct hexo_boot_info, t_unwound) == 176, "abi");
 _Static_assert(__builtin_offsetof(struct hexo_boot_info, t_rewind_start) == 184, "abi");
+/* The progress count, taken from the reserved words (a monitor that does
+ * not know it leaves them 0; a guest that does not count leaves them 0). */
+_Static_assert(__builtin_offsetof(struct hexo_boot_info, points) == 192, "abi");
+_Static_assert(__builtin_offsetof(struct hexo_boot_info, points_addr) == 200, "abi");
 
 #endif /* HEXO_ABI_H */

@@ -27,6 +27,8 @@ char *__hexo_shadow_limit = __hexo_shadow_stack_start;
 /* Not 0 while no root is on the stack (constructors, atexit handlers) or a
  * non-instrumented function is (a libc callback): requests wait. */
 uint32_t __hexo_uninstr_depth = 1;
+/* Migration points passed in the job's life (abi.h, boot_info.points). */
+volatile uint64_t __hexo_points;
 
 struct rt_state rt;
 
@@ -148,13 +150,25 @@ void __hexo_migrate_point(void)
 	__hexo_mig_state = HEXO_MIG_UNWINDING;
 }
 
-/* Called by code hexocc did not instrument: there, a point cannot unwind. */
+/*
+ * Called by code hexocc did not instrument (--no-migration): there, a point
+ * cannot unwind, but it is still the program's progress (`hexo run
+ * --status`), counted as an inlined point counts it.
+ */
 void hexo_check_migrate(void)
 {
+	__hexo_points++;
 }
 
 void popcorn_check_migrate(void)
 {
+	__hexo_points++;
+}
+
+void rt_points_init(struct hexo_boot_info *bi)
+{
+	__hexo_points = bi->points;
+	bi->points_addr = (uintptr_t)&__hexo_points;
 }
 
 void hexo_force_migration(int mode)

@@ -21,6 +21,7 @@ extern volatile uint32_t __hexo_mig_state;
 extern char *__hexo_shadow_sp;
 extern char *__hexo_shadow_limit;
 extern uint32_t __hexo_uninstr_depth;
+extern volatile uint64_t __hexo_points;
 
 void *__hexo_rec_push(uint32_t fnid, uint64_t size);
 void *__hexo_rec_pop(uint32_t fnid);

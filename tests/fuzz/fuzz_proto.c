@@ -116,6 +116,13 @@ static void decode_all(const struct hexo_frame_hdr *h, const uint8_t *p, size_t 
 	if (!hexo_msg_job_decode(p, len, true, &s, err, sizeof(err)))
 		same(!*s || hexo_proto_job_valid(s), "job id check");
 	(void)hexo_msg_job_decode(p, len, false, &s, err, sizeof(err));
+	if (!hexo_msg_status_decode(p, len, &s, err, sizeof(err))) {
+		const char *r;
+
+		same(!hexo_msg_status_encode(&b, s) &&
+		         !hexo_msg_status_decode(b.p, b.len, &r, err, sizeof(err)) && str_eq(r, s),
+		     "STATUS");
+	}
 	hexo_msg_error_decode(p, len, &e);
 	(void)strlen(e.msg);
 	hexo_buf_free(&b);

@@ -236,6 +236,9 @@ static void frames(void)
 	frame("migrate-empty", HEXO_F_MIGRATE, 0, NULL, 0);
 	frame("started", HEXO_F_STARTED, 0, "job-1.a_B", 10);
 	frame("ok", HEXO_F_OK, 0, NULL, 0);
+	msg("status", HEXO_F_STATUS, &b,
+	    hexo_msg_status_encode(
+	        &b, "{\"points\": 1000, \"run_s\": 1.250, \"state\": \"running\", \"status\": null}\n"));
 }
 
 int main(int argc, char **argv)

@@ -200,6 +200,50 @@ probe_refused "MIGRATE of a bad job id refused" migrate "../../etc" "bad job id"
 probe_refused "MIGRATE of this connection's job before any RUN refused" migrate-first "" "MIGRATE before any RUN"
 [[ -z $(ls "$tmp/a/work") ]] && pass "no job folder left after the migrations" || fail "job folders left" "$(ls "$tmp/a/work")"
 
+# ------------------------------------------------------------- status --
+# --status FILE: the node's hexo gets --status outside the job folder, and
+# what it writes comes to FILE while the job runs and at its end; without
+# --status it gets none.
+mkdir -p "$tmp/st/job"
+out=$("$HEXO" run --on a --dir "$tmp/st/job" "$tmp/mig/app.hexo" statuswhere 2>&1)
+[[ $? == 0 && $out == "status none" ]] && pass "run --on without --status: the node's hexo gets none" ||
+	fail "no --status" "$out"
+"$HEXO" run --on a --dir "$tmp/st/job" --status "$tmp/st/s.json" "$tmp/mig/app.hexo" statuswhere \
+	status:5:running sleep:3 status:9:running sleep:0.2 >"$tmp/st/out" 2>&1 &
+cpid=$!
+mid=
+for _ in $(seq 1 50); do
+	mid=$(cat "$tmp/st/s.json" 2>/dev/null)
+	[[ $mid == *'"points": 5,'* ]] && break
+	sleep 0.05
+done
+wait "$cpid"
+st=$?
+[[ $st == 0 && $(cat "$tmp/st/out") == "status outside" ]] &&
+	pass "run --on --status: the node's hexo writes it outside the job folder" ||
+	fail "--status where" "status $st: $(cat "$tmp/st/out")"
+[[ $mid == '{"points": 5, "run_s": 0.000, "state": "running", "status": null}' ]] &&
+	pass "run --on --status: the status comes while the job runs ($mid)" ||
+	fail "--status while running" "'$mid'"
+[[ $(cat "$tmp/st/s.json" 2>/dev/null) == *'"points": 9,'* ]] &&
+	pass "run --on --status: the last status comes at the end" ||
+	fail "--status at the end" "$(cat "$tmp/st/s.json" 2>/dev/null)"
+[[ -z $(ls -A "$tmp/st/job") && $(ls -A "$tmp/st") == $'job\nout\ns.json' ]] &&
+	pass "run --on --status: nothing in the job folder, no temp file left" ||
+	fail "--status files" "$(ls -A "$tmp/st" "$tmp/st/job")"
+# resume --on passes it on too; a status the client cannot write is one warning
+"$HEXO" run --on a --dir "$tmp/st/job" --checkpoint "$tmp/st/r.ckpt" "$tmp/mig/app.hexo" stop \
+	statuswhere status:3:exited >/dev/null 2>&1
+out=$("$HEXO" resume --on a --dir "$tmp/st/job" --image "$tmp/mig/app.hexo" \
+	--status "$tmp/st/nosuch/s.json" "$tmp/st/r.ckpt" 2>&1)
+st=$?
+[[ $st == 0 && $out == *"status outside"* &&
+	$out == *"hexo: warning: --status $tmp/st/nosuch/s.json: cannot write it: No such file or directory; the job goes on"* &&
+	$(grep -c warning <<<"$out") == 1 ]] &&
+	pass "resume --on --status: passed on; a FILE that cannot be written is one warning" ||
+	fail "resume --on --status" "status $st: $out"
+[[ -z $(ls "$tmp/a/work") ]] && pass "no job folder left after the status jobs" || fail "job folders left" "$(ls "$tmp/a/work")"
+
 # ---------------------------------------------------- still serving --
 still_serving
 finish

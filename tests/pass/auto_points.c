@@ -40,6 +40,9 @@ double caller(const double *v, int n)
 // CHECK:       hexo.body:
 // CHECK-NEXT:    store double* %0
 // CHECK-NEXT:    store i32 %1
+// CHECK-NEXT:    %hexo.pts = load volatile i64
+// CHECK-NEXT:    %hexo.pts.next = add i64 %hexo.pts, 1
+// CHECK-NEXT:    store volatile i64 %hexo.pts.next
 // CHECK-NEXT:    %hexo.req = load volatile i32
 // CHECK:         call void @__hexo_migrate_point()
 // CHECK-NOT:     call void @__hexo_migrate_point()
@@ -53,7 +56,10 @@ double caller(const double *v, int n)
 // CHECK-NEXT:      i32 2, label %hexo.enter2
 // CHECK-NEXT:    ]
 // CHECK:       {{^}}[[LOOP]]:
-// CHECK-NEXT:    %hexo.req1 = load volatile i32
+// CHECK-NEXT:    %hexo.pts{{[0-9]+}} = load volatile i64
+// CHECK-NEXT:    %hexo.pts.next{{[0-9]*}} = add i64 %hexo.pts{{[0-9]+}}, 1
+// CHECK-NEXT:    store volatile i64 %hexo.pts.next
+// CHECK-NEXT:    %hexo.req{{[0-9]+}} = load volatile i32
 // CHECK:         call void @__hexo_migrate_point()
 // CHECK-NOT:     call void @__hexo_migrate_point()
 // CHECK:         br label %[[HDR]], !llvm.loop
@@ -65,7 +71,10 @@ double caller(const double *v, int n)
 // CHECK:       {{^}}[[HDR2:[0-9]+]]:{{.*}}preds
 // CHECK-NEXT:    %hexo.loopsite = phi i32
 // CHECK:       {{^}}hexo.loop{{[0-9]*}}:
-// CHECK-NEXT:    %hexo.req1 = load volatile i32
+// CHECK-NEXT:    %hexo.pts{{[0-9]+}} = load volatile i64
+// CHECK-NEXT:    %hexo.pts.next{{[0-9]*}} = add i64 %hexo.pts{{[0-9]+}}, 1
+// CHECK-NEXT:    store volatile i64 %hexo.pts.next
+// CHECK-NEXT:    %hexo.req{{[0-9]+}} = load volatile i32
 // CHECK:         call double @leaf(
 // CHECK:         br label %[[HDR2]], !llvm.loop
 

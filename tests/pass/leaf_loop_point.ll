@@ -53,6 +53,9 @@ declare void @hexo_check_migrate()
 ; CHECK:       cond.loop:
 ; CHECK-NEXT:    load i32, i32* %i
 ; CHECK:       {{^}}body:
+; CHECK-NEXT:    %hexo.pts = load volatile i64, i64* @__hexo_points, align 8
+; CHECK-NEXT:    %hexo.pts.next = add i64 %hexo.pts, 1
+; CHECK-NEXT:    store volatile i64 %hexo.pts.next, i64* @__hexo_points, align 8
 ; CHECK-NEXT:    %hexo.req = load volatile i32, i32* inttoptr (i64 4208 to i32*), align 4
 ; CHECK-NEXT:    %hexo.asked = icmp ne i32 %hexo.req, 0
 ; CHECK-NEXT:    br i1 %hexo.asked, label %hexo.point, label %hexo.after

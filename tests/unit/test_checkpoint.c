@@ -127,7 +127,8 @@ static int setup(void **state)
 	               .std_closed = 0,
 	               .argc = 1,
 	               .argv = ARGS_GPA,
-	               .envp = ARGS_GPA + 16},
+	               .envp = ARGS_GPA + 16,
+	               .points = 123456789012},
 	    .regions = f->regions,
 	    .n_regions = 4,
 	    .files = f->files,
@@ -263,6 +264,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(h->time_ns, 1700000000123456789);
 	assert_int_equal(h->restore_count, 2);
 	assert_memory_equal(&h->kernel, &f->desc.kernel, sizeof(h->kernel));
+	assert_int_equal(h->kernel.points, 123456789012); /* the progress count travels */
 	assert_int_equal(h->n_files, 2);
 	assert_int_equal(ck.files[0].fd, 3);
 	assert_int_equal(ck.files[0].offset, 12345);

@@ -193,6 +193,11 @@ static void test_parse_migration(void **state)
 	assert_string_equal(err, "--checkpoint: empty file name");
 	assert_int_equal(PARSE(&o, err, "--checkpoint"), -EINVAL);
 	assert_string_equal(err, "option '--checkpoint' needs a value: see 'hexo run --help'");
+	assert_int_equal(PARSE(&o, err, "--status", "/tmp/s.json", "app.hexo"), 0);
+	assert_string_equal(o.status, "/tmp/s.json");
+	options__free(&o);
+	assert_int_equal(PARSE(&o, err, "--status=", "a.hexo"), -EINVAL);
+	assert_string_equal(err, "--status: empty file name");
 	/* --image is for resume only. */
 	assert_int_equal(PARSE(&o, err, "--image", "x.hexo", "a.hexo"), -EINVAL);
 	assert_string_equal(err, "unknown option '--image': see 'hexo run --help'");
@@ -297,6 +302,7 @@ static void test_takes_value(void **state)
 	assert_true(options__takes_value("--migrate-after"));
 	assert_true(options__takes_value("--checkpoint-every"));
 	assert_true(options__takes_value("--image"));
+	assert_true(options__takes_value("--status"));
 	assert_true(options__takes_value("--on"));
 	assert_false(options__takes_value("--mem=1G"));
 	assert_false(options__takes_value("--stats"));

@@ -123,7 +123,7 @@ static void test_hello(void **state)
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
 	                 -EPROTONOSUPPORT);
-	assert_non_null(strstr(err, "version 3,"));
+	assert_non_null(strstr(err, "version 4,"));
 	in.version = HEXO_PROTO_VERSION + 1;
 	hexo_msg_hello_encode(&b, &in);
 	assert_int_equal(hexo_msg_hello_decode(b.p, b.len, &out, err, sizeof(err)),
@@ -213,7 +213,7 @@ static void test_run_refused(void **state)
 	assert_int_equal(run_decode_with(3, 0, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO); /* kind */
 	assert_int_equal(run_decode_with(1, 0x80, 10, 0, 1, 0, s, sizeof(s) - 1),
 	                 -EPROTO); /* flags */
-	assert_int_equal(run_decode_with(1, 0x20, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);
+	assert_int_equal(run_decode_with(1, 0x40, 10, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);
 	assert_int_equal(run_decode_with(1, 3, 10, 0, 1, 0, s, sizeof(s) - 1), 0);
 	assert_int_equal(run_decode_with(1, 0, 0, 0, 1, 0, s, sizeof(s) - 1), -EPROTO);  /* size */
 	assert_int_equal(run_decode_with(1, 0, 10, 0, 0, 0, s, sizeof(s) - 1), -EPROTO); /* argc */
@@ -302,7 +302,8 @@ static void test_run_flags(void **state)
 	                 0);
 	assert_int_equal(run_decode_with(1, HEXO_RUN_F_ALL + 1, 10, 0, 1, 0, s, sizeof(s) - 1),
 	                 -EPROTO);
-	assert_int_equal(HEXO_RUN_F_ALL, 0x1f);
+	assert_int_equal(HEXO_RUN_F_ALL, 0x3f);
+	assert_int_equal(run_decode_with(1, HEXO_RUN_F_STATUS, 10, 0, 1, 0, s, sizeof(s) - 1), 0);
 }
 
 /* RESUME: a checkpoint after the image, one argv entry (the image's name), no env. */
@@ -367,8 +368,9 @@ static void test_migration_frames(void **state)
 	assert_string_equal(hexo_frame_type_name(HEXO_F_MIGRATE), "MIGRATE");
 	assert_string_equal(hexo_frame_type_name(HEXO_F_STARTED), "STARTED");
 	assert_string_equal(hexo_frame_type_name(HEXO_F_OK), "OK");
-	assert_int_equal(HEXO_F_MAX_TYPE, HEXO_F_OK);
-	for (unsigned t = HEXO_F_CHECKPOINT; t <= HEXO_F_OK; t++) {
+	assert_string_equal(hexo_frame_type_name(HEXO_F_STATUS), "STATUS");
+	assert_int_equal(HEXO_F_MAX_TYPE, HEXO_F_STATUS);
+	for (unsigned t = HEXO_F_CHECKPOINT; t <= HEXO_F_STATUS; t++) {
 		assert_int_equal(hdr_check(0, t, 0, 0), 0);
 		assert_int_equal(hdr_check(0, t, 1, 0), -EPROTO); /* no stream id */
 	}
@@ -429,6 +431,48 @@ static int file_decode_kind(uint64_t size, uint32_t kind, struct hexo_msg_file *
 }
 
 /* FILE kinds: regular files, folders (empty ones are sent too), symlinks. */
+/* STATUS: the --status JSON as text, NUL-terminated; printable, 1 to 512 bytes. */
+static void test_status_frame(void **state)
+{
+	static const char json[] =
+	    "{\"points\": 1001, \"run_s\": 2.125, \"state\": \"stopped\", \"status\": 0}\n";
+	char big[HEXO_PROTO_STATUS_MAX + 2], err[256];
+	struct hexo_buf b = {0};
+	const char *text;
+
+	(void)state;
+	assert_int_equal(hexo_msg_status_encode(&b, json), 0);
+	assert_int_equal(b.len, sizeof(json));
+	assert_int_equal(hexo_msg_status_decode(b.p, b.len, &text, err, sizeof(err)), 0);
+	assert_string_equal(text, json);
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(hexo_msg_status_decode(b.p, n, &text, err, sizeof(err)), -EPROTO);
+	/* trailing bytes, empty, control characters */
+	assert_int_equal(hexo_msg_status_decode((const uint8_t *)"{}\0x", 4, &text, err, sizeof(err)),
+	                 -EPROTO);
+	assert_int_equal(hexo_msg_status_decode((const uint8_t *)"", 1, &text, err, sizeof(err)),
+	                 -EPROTO);
+	assert_int_equal(hexo_msg_status_decode((const uint8_t *)"a\033b", 4, &text, err, sizeof(err)),
+	                 -EPROTO);
+	assert_int_equal(hexo_msg_status_encode(&b, "a\033b"), -EINVAL);
+	assert_int_equal(hexo_msg_status_encode(&b, ""), -EINVAL);
+	assert_int_equal(hexo_msg_status_encode(&b, NULL), -EINVAL);
+	/* the size limit */
+	memset(big, 'x', sizeof(big) - 1);
+	big[HEXO_PROTO_STATUS_MAX] = '\0';
+	assert_int_equal(hexo_msg_status_encode(&b, big), 0);
+	assert_int_equal(hexo_msg_status_decode(b.p, b.len, &text, err, sizeof(err)), 0);
+	big[HEXO_PROTO_STATUS_MAX] = 'x';
+	big[HEXO_PROTO_STATUS_MAX + 1] = '\0';
+	assert_int_equal(hexo_msg_status_encode(&b, big), -EINVAL);
+	assert_int_equal(hexo_msg_status_decode((const uint8_t *)big, sizeof(big), &text, err,
+	                                        sizeof(err)),
+	                 -EPROTO);
+	assert_non_null(strstr(err, "STATUS of 513 bytes"));
+	assert_true(hexo_proto_status_valid("tab\tand newline\n"));
+	hexo_buf_free(&b);
+}
+
 static void test_file_kinds(void **state)
 {
 	struct hexo_msg_file in = {.size = 0, .mode = 0750, .kind = HEXO_FILE_DIR, .path = "a/b"},
@@ -1131,6 +1175,7 @@ int main(void)
 	    cmocka_unit_test(test_run_flags),
 	    cmocka_unit_test(test_run_resume),
 	    cmocka_unit_test(test_migration_frames),
+	    cmocka_unit_test(test_status_frame),
 	    cmocka_unit_test(test_file_kinds),
 	    cmocka_unit_test(test_file_paths),
 	    cmocka_unit_test(test_path_valid),

@@ -36,6 +36,7 @@
  *                               below): requests wait
  *   volatile i32 request flag   boot_info.migrate_request at its fixed
  *                               address (-request-flag-symbol: a global)
+ *   volatile i64 __hexo_points  the progress count (abi.h, boot_info.points)
  *   i8*  __hexo_rec_push(i32 fnid, i64 size)  room for a record's payload
  *   i8*  __hexo_rec_pop(i32 fnid)             the payload of the record on
  *                               top, which must be fnid's (else it panics)
@@ -44,7 +45,7 @@
  *   void __hexo_shadow_overflow(i8* name), __hexo_rewind_bad_site(i32, i32)
  *                               noreturn error exits
  *
- * A migration point is `if (volatile load of the flag) __hexo_migrate_point()`
+ * A migration point is `count += 1; if (volatile load of the flag) __hexo_migrate_point()`
  * (points.cpp); the call is a call site like any other. The root
  * (kernel/runtime/root.c) calls main; when main returns with state 1 the
  * whole stack has unwound and the checkpoint is written. Unless the job
@@ -293,6 +294,7 @@ struct Runtime {
 	llvm::Constant *shadowLimit;  /* i8* */
 	llvm::Constant *uninstrDepth; /* i32 */
 	llvm::Constant *requestFlag;  /* i32*: boot_info.migrate_request */
+	llvm::Constant *points;       /* i64: __hexo_points, the progress count */
 	llvm::Function *recPush, *recPop, *shadowOverflow, *rewindBadSite, *migratePoint;
 };
 

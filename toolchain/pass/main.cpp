@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 
 	/* Runtime declarations nothing uses (nothing instrumented). */
 	for (Constant *c :
-	     {RT.migState, RT.shadowSp, RT.shadowLimit, RT.uninstrDepth, RT.requestFlag,
+	     {RT.migState, RT.shadowSp, RT.shadowLimit, RT.uninstrDepth, RT.requestFlag, RT.points,
 	      (Constant *)RT.recPush, (Constant *)RT.recPop, (Constant *)RT.shadowOverflow,
 	      (Constant *)RT.rewindBadSite, (Constant *)RT.migratePoint}) {
 		auto *G = dyn_cast<GlobalValue>(c->stripPointerCasts());

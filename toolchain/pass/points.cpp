@@ -4,8 +4,14 @@
  *
  * A point is the inline test
  *
+ *	__hexo_points += 1;                 (volatile load, add, volatile store)
  *	if (volatile load boot_info.migrate_request != 0)
  *		__hexo_migrate_point();       <- an instrumented call site
+ *
+ * The count is the job's progress (`hexo run --status`); volatile so it is
+ * neither kept in a register across a loop nor merged with another point's,
+ * and the monitor reads it while the guest runs. A rewind re-enters at the
+ * call, after the add: a point is counted once, however often it migrates.
  *
  * It replaces every direct call to hexo_check_migrate() and
  * popcorn_check_migrate(). With -points=auto, points are also added
@@ -115,16 +121,20 @@ Runtime declareRuntime(Module &M, const Options &O)
 		rt.requestFlag = ConstantExpr::getIntToPtr(
 		    ConstantInt::get(ip, kRequestFlagAddress), PointerType::getUnqual(i32));
 	}
+	rt.points = global(M, "__hexo_points", i64);
 	return rt;
 }
 
-/* The inline test of the request flag, before `at`. */
+/* The count and the inline test of the request flag, before `at`. */
 static void emitPoint(Instruction *at, const Runtime &RT)
 {
 	LLVMContext &C = at->getContext();
 	IRBuilder<> B(at);
 	MDNode *unlikely = MDBuilder(C).createBranchWeights(1, 2000);
 
+	LoadInst *n = B.CreateAlignedLoad(B.getInt64Ty(), RT.points, Align(8), true, "hexo.pts");
+	B.CreateAlignedStore(B.CreateAdd(n, B.getInt64(1), "hexo.pts.next"), RT.points, Align(8),
+	                     true);
 	LoadInst *req =
 	    B.CreateAlignedLoad(B.getInt32Ty(), RT.requestFlag, Align(4), true, "hexo.req");
 	Value *asked = B.CreateICmpNE(req, B.getInt32(0), "hexo.asked");

@@ -18,12 +18,16 @@
  * program its empty hexo_check_migrate().
  *
  * At the end, one line on stderr:
- *   hexo-host: M migrations, P points, D deferred
+ *   hexo-host: M migrations, P points, D deferred, C counted
+ * C is the instrumented code's own count (__hexo_points, as in a guest):
+ * with the flag set it must be P + D,
+ * every point passed once whatever the migrations, else exit 125.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int hexo_prog_main(int argc, char **argv, char **envp);
 
@@ -47,6 +51,7 @@ enum { NORMAL = 0, UNWINDING = 1, REWINDING = 2 };
 #define SHADOW_SIZE (4u << 20)
 
 volatile uint32_t hexo_host_request = 1;
+volatile uint64_t __hexo_points;
 uint32_t __hexo_mig_state;
 char *__hexo_shadow_sp;
 char *__hexo_shadow_limit;
@@ -171,9 +176,16 @@ static void migrate(void)
 
 static void report(void)
 {
+	unsigned long long counted = __hexo_points;
+
 	fflush(stdout);
-	fprintf(stderr, "hexo-host: %lu migrations, %lu points, %lu deferred\n", migrations, points,
-	        deferred);
+	fprintf(stderr, "hexo-host: %lu migrations, %lu points, %lu deferred, %llu counted\n",
+	        migrations, points, deferred, counted);
+	if (every && counted != points + deferred) {
+		fprintf(stderr, "hexo-host: the point count is %llu, the points passed %lu\n", counted,
+		        points + deferred);
+		_exit(125);
+	}
 }
 
 int main(int argc, char **argv, char **envp)
