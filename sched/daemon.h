@@ -98,6 +98,7 @@ struct sd_job {
 	uint64_t points_on[SD_MAX_MACHINES]; /* points passed on each machine */
 	unsigned migrations;
 	uint64_t seg_points0;   /* points when the current segment started */
+	double seg_run_s;       /* its guest's run time so far (status file), 0: unknown */
 	uint64_t out_size;      /* output's size when the last checkpoint was taken */
 	uint64_t err_size;      /* the same for the error file */
 	unsigned retries;       /* segments lost to a machine's failure */

@@ -178,6 +178,7 @@ int sd_segment_start(struct sd *d, struct sd_job *j, int machine)
 	if (!j->started)
 		j->started = j->seg_started;
 	j->seg_points0 = j->points;
+	j->seg_run_s = 0;
 	sd_state_save(d, j);
 	return 0;
 fail:
@@ -223,6 +224,9 @@ static const char *read_status(struct sd_job *j, char *state, size_t len)
 		return NULL;
 	if (json_object_object_get_ex(o, "points", &v) && json_object_is_type(v, json_type_int))
 		j->points = (uint64_t)json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "run_s", &v) &&
+	    (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		j->seg_run_s = json_object_get_double(v);
 	state[0] = 0;
 	if (json_object_object_get_ex(o, "state", &v) && json_object_is_type(v, json_type_string))
 		snprintf(state, len, "%s", json_object_get_string(v));
@@ -254,10 +258,15 @@ static void counters_close(struct sd_job *j)
 	j->ctr_open = false;
 }
 
-/* Where the segment that just ended was, in run time and points. */
+/*
+ * Where the segment that just ended was, in run time and points. The run
+ * time is the guest's own (from its status file) when known: the segment's
+ * wall time also counts sending the job to a node and starting it, which
+ * would make short stays there look slow.
+ */
 static void account(struct sd *d, struct sd_job *j)
 {
-	double t = sd_now() - j->seg_started;
+	double t = j->seg_run_s > 0 ? j->seg_run_s : sd_now() - j->seg_started;
 
 	(void)d;
 	if (j->machine >= 0) {
