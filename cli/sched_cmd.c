@@ -694,7 +694,7 @@ int sched_main(int argc, char **argv)
 	ssize_t n;
 
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--simulate"))
+		if (!strcmp(argv[i], "--simulate") || !strncmp(argv[i], "--simulate=", 11))
 			return sched_simulate_main(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "status"))
 		return sched_status(argc - 1, argv + 1);
@@ -747,9 +747,10 @@ int sched_main(int argc, char **argv)
 		long c = sysconf(_SC_NPROCESSORS_ONLN);
 		o.cores = c > 0 ? (unsigned)c : 1;
 		if (access("/dev/kvm", R_OK | W_OK) < 0) {
-			fprintf(stderr, "hexo sched: this host has no usable /dev/kvm (%s): it runs no "
-			                "jobs itself (--cores 0)\n",
-			        strerror(errno));
+			if (o.n_servers) /* else the one line is the refusal below */
+				fprintf(stderr, "hexo sched: this host has no usable /dev/kvm (%s): it "
+				                "runs no jobs itself (--cores 0)\n",
+				        strerror(errno));
 			o.cores = 0;
 		}
 	} else if (o.cores && access("/dev/kvm", R_OK | W_OK) < 0) {

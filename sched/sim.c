@@ -465,8 +465,7 @@ static int parse_args(int argc, char **argv, struct sim_opts *o)
 	}
 	if (!o->config)
 		return hexo_error(HEXO_EXIT_ERROR,
-		                  "sched: only --simulate CONFIG is there so far (the daemon is "
-		                  "not built yet): see 'hexo sched --help'");
+		                  "sched: --simulate needs a CONFIG file: see 'hexo sched --help'");
 	return 0;
 }
 

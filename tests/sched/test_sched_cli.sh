@@ -66,7 +66,8 @@ a=$(json_field "$T/A.json" X3P throughput_pct)
 b=$(json_field "$T/B.json" X3P throughput_pct)
 check "A gains more from 3 boards than B ($a% > $b%)" python3 -c "import sys; sys.exit(not $a > $b + 20)"
 
-refused "no --simulate"
+refused "--simulate without CONFIG" --simulate
+refused "an unknown argument" bogus
 refused "missing config" --simulate "$T/none.json"
 echo '{"name": "x"' >"$T/trunc.json"
 refused "truncated JSON" --simulate "$T/trunc.json"
