@@ -509,10 +509,15 @@ static int wait_for(const char *sched, uint64_t id)
 	}
 }
 
-int wait_main(int argc, char **argv)
+/*
+ * The arguments of `hexo wait|cancel [--sched PATH] JOB` (argv[0] names the
+ * command): the socket's path and the job's id. Returns -1 when they are
+ * good, else the exit status (0 after --help, which prints help).
+ */
+static int job_command(int argc, char **argv, const char *help, char *path, size_t len,
+                       uint64_t *id)
 {
 	const char *sched = NULL, *job = NULL;
-	char path[PATH_MAX];
 
 	for (int i = 1; i < argc; i++) {
 		int r = client_opt(argc, argv, &i, &sched, NULL);
@@ -522,52 +527,50 @@ int wait_main(int argc, char **argv)
 		if (r)
 			continue;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: hexo wait [--sched PATH] JOB\n"
-			     "Waits until job JOB ends and exits with its status: the program's own\n"
-			     "(0-255; 139 when it crashed), 125 when it was cancelled or hexo could not\n"
-			     "run it. A scheduler that restarts meanwhile is waited for.");
+			puts(help);
 			return 0;
 		}
 		if (job)
-			return hexo_error(HEXO_EXIT_ERROR, "one JOB only: see 'hexo wait --help'");
+			return hexo_error(HEXO_EXIT_ERROR, "one JOB only: see 'hexo %s --help'", argv[0]);
 		job = argv[i];
 	}
 	if (!job)
-		return hexo_error(HEXO_EXIT_ERROR, "no JOB: see 'hexo wait --help'");
-	if (default_socket(sched, path, sizeof(path)))
+		return hexo_error(HEXO_EXIT_ERROR, "no JOB: see 'hexo %s --help'", argv[0]);
+	if (default_socket(sched, path, len))
 		return HEXO_EXIT_ERROR;
-	return wait_for(path, job_arg("wait", job));
+	*id = job_arg(argv[0], job);
+	return -1;
+}
+
+int wait_main(int argc, char **argv)
+{
+	char path[PATH_MAX];
+	uint64_t id;
+	int r = job_command(argc, argv,
+	                    "usage: hexo wait [--sched PATH] JOB\n"
+	                    "Waits until job JOB ends and exits with its status: the program's own\n"
+	                    "(0-255; 139 when it crashed), 125 when it was cancelled or hexo could not\n"
+	                    "run it. A scheduler that restarts meanwhile is waited for.",
+	                    path, sizeof(path), &id);
+
+	return r >= 0 ? r : wait_for(path, id);
 }
 
 int cancel_main(int argc, char **argv)
 {
-	const char *sched = NULL, *job = NULL;
 	char path[PATH_MAX];
 	struct json_object *req;
+	uint64_t id;
+	int r = job_command(argc, argv,
+	                    "usage: hexo cancel [--sched PATH] JOB\n"
+	                    "Cancels job JOB: a queued job never starts; a running one is ended\n"
+	                    "where it runs (its files keep what it wrote so far).",
+	                    path, sizeof(path), &id);
 
-	for (int i = 1; i < argc; i++) {
-		int r = client_opt(argc, argv, &i, &sched, NULL);
-
-		if (r > 1)
-			return r;
-		if (r)
-			continue;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: hexo cancel [--sched PATH] JOB\n"
-			     "Cancels job JOB: a queued job never starts; a running one is ended\n"
-			     "where it runs (its files keep what it wrote so far).");
-			return 0;
-		}
-		if (job)
-			return hexo_error(HEXO_EXIT_ERROR, "one JOB only: see 'hexo cancel --help'");
-		job = argv[i];
-	}
-	if (!job)
-		return hexo_error(HEXO_EXIT_ERROR, "no JOB: see 'hexo cancel --help'");
-	if (default_socket(sched, path, sizeof(path)))
-		return HEXO_EXIT_ERROR;
+	if (r >= 0)
+		return r;
 	req = op("cancel");
-	json_object_object_add(req, "id", json_object_new_int64((int64_t)job_arg("cancel", job)));
+	json_object_object_add(req, "id", json_object_new_int64((int64_t)id));
 	json_object_put(request(path, req));
 	return 0;
 }

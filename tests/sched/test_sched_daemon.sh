@@ -33,7 +33,7 @@ mkdir -p "$HEXO_STATE"
 SOCK=$T/sched.sock
 export HEXO_SCHED=$SOCK
 DLOG=$T/daemon.log
-at_exit 'daemon_stop KILL; board_kill_qemu "$HEXO_STATE"'
+at_exit '! declare -F daemon_stop >/dev/null || daemon_stop KILL; board_kill_qemu "$HEXO_STATE"'
 
 # --- requests refused without any daemon or board -----------------------------
 # refused LABEL CMD...: status 125, one line on stderr starting "hexo: "
